@@ -1,0 +1,185 @@
+"""Penalty formulas: statutory amounts, turnover shares and their combinations, in ``Decimal``.
+
+A formula in a ruleset is one of::
+
+    {amount: 20000000, currency: EUR}
+    {turnover_pct: 4}                       # of the preceding year's worldwide turnover
+    {greater_of: [f, f, ...]}  {lesser_of: [f, f, ...]}
+    {per_violation: f}                      # f times the violations counted (e.g. consumers)
+    {per_day: f, days: 30}                  # f times days in violation (1 when not given)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from engine.fx import fx_rates
+
+
+@dataclass(frozen=True)
+class Amount:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class TurnoverPct:
+    pct: Decimal
+
+
+@dataclass(frozen=True)
+class GreaterOf:
+    items: tuple[Formula, ...]
+
+
+@dataclass(frozen=True)
+class LesserOf:
+    items: tuple[Formula, ...]
+
+
+@dataclass(frozen=True)
+class PerViolation:
+    item: Formula
+
+
+@dataclass(frozen=True)
+class PerDay:
+    item: Formula
+    days: int | None = None
+
+
+Formula = Amount | TurnoverPct | GreaterOf | LesserOf | PerViolation | PerDay
+
+
+def _dec(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError(f"{what} must be a number, got {value!r}")
+    out = Decimal(str(value))
+    if out < 0:
+        raise ValueError(f"{what} must not be negative, got {value!r}")
+    return out
+
+
+def parse_formula(node: Any) -> Formula:
+    """Parse a penalty formula from YAML data (raises ValueError with what was expected)."""
+    if isinstance(node, Amount | TurnoverPct | GreaterOf | LesserOf | PerViolation | PerDay):
+        return node
+    if not isinstance(node, dict):
+        raise ValueError(f"a penalty formula is a mapping (amount, turnover_pct, greater_of, lesser_of, "
+                         f"per_violation, per_day), got {node!r}")
+    keys = set(node)
+    if keys == {"amount", "currency"}:
+        cur = node["currency"]
+        if not isinstance(cur, str) or len(cur) != 3 or not cur.isupper():
+            raise ValueError(f"currency must be an ISO 4217 code such as EUR, got {cur!r}")
+        return Amount(_dec(node["amount"], "amount"), cur)
+    if keys == {"turnover_pct"}:
+        pct = _dec(node["turnover_pct"], "turnover_pct")
+        if pct > 100:
+            raise ValueError(f"turnover_pct is a percentage (0-100), got {pct}")
+        return TurnoverPct(pct)
+    for key, cls in (("greater_of", GreaterOf), ("lesser_of", LesserOf)):
+        if keys == {key}:
+            items = node[key]
+            if not isinstance(items, list) or len(items) < 2:
+                raise ValueError(f"{key} takes a list of at least two formulas")
+            return cls(tuple(parse_formula(i) for i in items))
+    if keys == {"per_violation"}:
+        return PerViolation(parse_formula(node["per_violation"]))
+    if keys in ({"per_day"}, {"per_day", "days"}):
+        days = node.get("days")
+        if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
+            raise ValueError(f"days must be a positive whole number, got {days!r}")
+        return PerDay(parse_formula(node["per_day"]), days)
+    raise ValueError(f"unknown penalty formula keys {sorted(keys)}; expected amount+currency, turnover_pct, "
+                     "greater_of, lesser_of, per_violation or per_day")
+
+
+@dataclass(frozen=True)
+class PenaltyContext:
+    """What a formula is computed against."""
+
+    currency: str  # the tier's currency
+    revenue: Decimal | None  # worldwide turnover in that currency, None when unknown
+    count: int = 1  # violations counted by per_violation
+    count_label: str = "violation"
+    as_of: dt.date = dt.date(2026, 1, 1)
+
+
+def money(value: Decimal, currency: str) -> str:
+    """EUR 20,000,000 (cents only where there are any)."""
+    q = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{q:,.2f}"
+    if text.endswith(".00"):
+        text = text[:-3]
+    return f"{currency} {text}"
+
+
+def compute(formula: Formula, ctx: PenaltyContext) -> tuple[Decimal, str]:
+    """The formula's value in ``ctx.currency`` and a one-line explanation of the arithmetic."""
+    if isinstance(formula, Amount):
+        value = fx_rates().convert(formula.amount, formula.currency, ctx.currency, ctx.as_of)
+        if formula.currency != ctx.currency:
+            return value, f"{money(formula.amount, formula.currency)} (= {money(value, ctx.currency)})"
+        return value, money(value, ctx.currency)
+    if isinstance(formula, TurnoverPct):
+        if ctx.revenue is None:
+            raise _UnknownTurnover(formula.pct)
+        value = ctx.revenue * formula.pct / 100
+        return value, f"{formula.pct.normalize():f}% of turnover {money(ctx.revenue, ctx.currency)} = {money(value, ctx.currency)}"
+    if isinstance(formula, GreaterOf | LesserOf):
+        pick = max if isinstance(formula, GreaterOf) else min
+        word = "greater" if isinstance(formula, GreaterOf) else "lesser"
+        parts: list[tuple[Decimal, str]] = []
+        unknown: list[Decimal] = []
+        for item in formula.items:
+            try:
+                parts.append(compute(item, ctx))
+            except _UnknownTurnover as exc:
+                unknown.append(exc.pct)
+        if not parts:
+            raise _UnknownTurnover(unknown[0])
+        value, _ = pick(parts, key=lambda p: p[0])
+        text = f"{word} of " + " and ".join(p[1] for p in parts)
+        if unknown:
+            pcts = ", ".join(f"{u.normalize():f}%" for u in unknown)
+            if isinstance(formula, GreaterOf):
+                text += f" (turnover unknown: the {pcts} of turnover term is left out, so the cap may be higher)"
+            else:
+                text += f" (turnover unknown: the {pcts} of turnover term is left out; this is an upper bound)"
+        return value, text
+    if isinstance(formula, PerViolation):
+        unit, text = compute(formula.item, ctx)
+        total = unit * ctx.count
+        return total, f"{text} per {ctx.count_label} x {ctx.count:,} = {money(total, ctx.currency)}"
+    if isinstance(formula, PerDay):
+        unit, text = compute(formula.item, ctx)
+        days = formula.days or 1
+        total = unit * days
+        shown = f"{days:,} days" if formula.days else "1 day shown (each day in violation counts)"
+        return total, f"{text} per day x {shown} = {money(total, ctx.currency)}"
+    raise TypeError(formula)  # pragma: no cover
+
+
+class _UnknownTurnover(Exception):
+    def __init__(self, pct: Decimal):
+        self.pct = pct
+
+
+def evaluate_formula(formula: Formula, ctx: PenaltyContext) -> tuple[Decimal, str]:
+    """Like :func:`compute`, but a bare turnover share with unknown turnover gives 0 and says so."""
+    try:
+        return compute(formula, ctx)
+    except _UnknownTurnover as exc:
+        return Decimal(0), f"{exc.pct.normalize():f}% of turnover, turnover unknown (give organization.annual_revenue)"
+
+
+def basis_of(formula: Formula) -> str:
+    """The outermost kind of a formula (``greater_of``, ``amount``, ...), for reports."""
+    return {
+        Amount: "amount", TurnoverPct: "turnover_pct", GreaterOf: "greater_of", LesserOf: "lesser_of",
+        PerViolation: "per_violation", PerDay: "per_day",
+    }[type(formula)]  # fmt: skip

@@ -1,0 +1,21 @@
+"""Where the shipped rulesets live (package data of the ``rulesets`` package)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+
+def rulesets_dir() -> Path:
+    """The directory of the shipped rulesets."""
+    return Path(str(resources.files("rulesets")))
+
+
+@cache
+def read_yaml_resource(name: str) -> Any:
+    """Parse a YAML file of the rulesets package (plain data, safe loader)."""
+    return YAML(typ="safe").load((rulesets_dir() / name).read_text(encoding="utf-8"))
