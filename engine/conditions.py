@@ -84,10 +84,15 @@ def parse(node: Any, loc: list[str | int] | None = None) -> Condition:
     for combinator in ("all", "any"):
         if combinator in keys:
             if keys != {combinator}:
-                raise ConditionError(loc, f"'{combinator}' stands alone in its mapping; found also {sorted(keys - {combinator})}")
+                raise ConditionError(
+                    loc,
+                    f"'{combinator}' stands alone in its mapping; found also {sorted(keys - {combinator})}",
+                )
             items = node[combinator]
             if not isinstance(items, list) or not items:
-                raise ConditionError(loc + [combinator], f"'{combinator}' takes a non-empty list of conditions")
+                raise ConditionError(
+                    loc + [combinator], f"'{combinator}' takes a non-empty list of conditions"
+                )
             parsed = tuple(parse(item, loc + [combinator, i]) for i, item in enumerate(items))
             return All(parsed) if combinator == "all" else AnyOf(parsed)
     if "not" in keys:
@@ -98,13 +103,17 @@ def parse(node: Any, loc: list[str | int] | None = None) -> Condition:
         raise ConditionError(loc, "a condition needs 'all', 'any', 'not', or 'fact' with one operator")
     ops = keys - {"fact"}
     if len(ops) != 1:
-        raise ConditionError(loc, f"an atom has exactly one operator of {', '.join(OPERATORS)}; got {sorted(ops) or 'none'}")
+        raise ConditionError(
+            loc, f"an atom has exactly one operator of {', '.join(OPERATORS)}; got {sorted(ops) or 'none'}"
+        )
     (op,) = ops
     if op not in OPERATORS:
         raise ConditionError(loc + [op], f"unknown operator {op!r}; expected one of {', '.join(OPERATORS)}")
     fact = node["fact"]
     if not isinstance(fact, str) or not fact:
-        raise ConditionError(loc + ["fact"], f"'fact' is a fact path such as practice.consent.explicit, got {fact!r}")
+        raise ConditionError(
+            loc + ["fact"], f"'fact' is a fact path such as practice.consent.explicit, got {fact!r}"
+        )
     value = node[op]
     if op in ("in", "not_in", "contains_any", "contains_none"):
         if not isinstance(value, list) or not value:
@@ -171,7 +180,12 @@ def atom_holds(atom: Atom, facts: dict[str, Any]) -> bool | None:
     if op in NUMERIC_OPS:
         if value is None:
             return atom.negated  # null compares as neither smaller nor larger
-        held = {"lt": value < expected, "lte": value <= expected, "gt": value > expected, "gte": value >= expected}[op]
+        held = {
+            "lt": value < expected,
+            "lte": value <= expected,
+            "gt": value > expected,
+            "gte": value >= expected,
+        }[op]
         return held != atom.negated
     if op == "in":
         return any(value == e and (value is None) == (e is None) for e in expected)

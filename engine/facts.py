@@ -102,7 +102,9 @@ def _walk(model: type[BaseModel], prefix: str, skip: set[str]) -> list[FactSpec]
             item, _ = _unwrap(item)
             if isinstance(item, type) and issubclass(item, BaseModel):
                 continue  # lists of objects: see the derived facts
-            values = tuple(e.value for e in item) if isinstance(item, type) and issubclass(item, Enum) else None
+            values = (
+                tuple(e.value for e in item) if isinstance(item, type) and issubclass(item, Enum) else None
+            )
             specs.append(FactSpec(path, "list", values, False, desc))
         elif origin is dict:
             continue
@@ -122,39 +124,128 @@ def _walk(model: type[BaseModel], prefix: str, skip: set[str]) -> list[FactSpec]
 
 
 _DERIVED: list[FactSpec] = [
-    FactSpec("product.markets", "list", None, False,
-             "Markets offered, with member states folded into their market (DE adds EU).", "markets"),
-    FactSpec("product.organization.establishment_markets", "list", None, False,
-             "Headquarters and establishments, with member states folded in.", "organization.establishments"),
-    FactSpec("product.organization.annual_revenue_usd", "number", None, True,
-             "Annual revenue in USD at the fx.yaml rate of the as-of date.", "organization.annual_revenue"),
-    FactSpec("product.organization.annual_revenue_eur", "number", None, True,
-             "Annual revenue in EUR.", "organization.annual_revenue"),
-    FactSpec("product.organization.annual_revenue_cny", "number", None, True,
-             "Annual revenue in CNY.", "organization.annual_revenue"),
-    FactSpec("product.data_categories", "list", None, False,
-             "Every data category of every practice, with ancestors.", "data_practices"),
-    FactSpec("product.purposes", "list", None, False,
-             "Every purpose of every practice, with ancestors.", "data_practices"),
-    FactSpec("product.sells_or_shares", "bool", (True, False), False,
-             "Some practice sells PI or shares it for cross-context behavioural ads.", "data_practices"),
-    FactSpec("product.transfer_destinations", "list", None, False,
-             "Every transfer destination of every practice, with member states folded in.", "data_practices"),
-    FactSpec("product.has_synthetic_media", "bool", (True, False), False,
-             "The description has a synthetic_media block that generates or distributes content.",
-             "synthetic_media"),
-    FactSpec("practice.data_categories", "list", None, False,
-             "The practice's data categories with every ancestor key."),
-    FactSpec("practice.purposes", "list", None, False,
-             "The practice's purpose with every ancestor key.", "purpose"),
-    FactSpec("practice.recipient_roles", "list", ("processor", "service_provider", "contractor",
-             "third_party", "joint_controller"), False, "Roles of the practice's recipients.", "recipients"),
-    FactSpec("practice.recipients_without_contract", "int", None, False,
-             "Recipients that have no data-processing / service-provider contract.", "recipients"),
-    FactSpec("practice.transfer_destinations", "list", None, False,
-             "Destinations of the practice's transfers, with member states folded in.", "transfers"),
-    FactSpec("transfer.to_markets", "list", None, False,
-             "The destination with the market it folds into (DE gives DE and EU).", "to"),
+    FactSpec(
+        "product.markets",
+        "list",
+        None,
+        False,
+        "Markets offered, with member states folded into their market (DE adds EU).",
+        "markets",
+    ),
+    FactSpec(
+        "product.organization.establishment_markets",
+        "list",
+        None,
+        False,
+        "Headquarters and establishments, with member states folded in.",
+        "organization.establishments",
+    ),
+    FactSpec(
+        "product.organization.annual_revenue_usd",
+        "number",
+        None,
+        True,
+        "Annual revenue in USD at the fx.yaml rate of the as-of date.",
+        "organization.annual_revenue",
+    ),
+    FactSpec(
+        "product.organization.annual_revenue_eur",
+        "number",
+        None,
+        True,
+        "Annual revenue in EUR.",
+        "organization.annual_revenue",
+    ),
+    FactSpec(
+        "product.organization.annual_revenue_cny",
+        "number",
+        None,
+        True,
+        "Annual revenue in CNY.",
+        "organization.annual_revenue",
+    ),
+    FactSpec(
+        "product.data_categories",
+        "list",
+        None,
+        False,
+        "Every data category of every practice, with ancestors.",
+        "data_practices",
+    ),
+    FactSpec(
+        "product.purposes",
+        "list",
+        None,
+        False,
+        "Every purpose of every practice, with ancestors.",
+        "data_practices",
+    ),
+    FactSpec(
+        "product.sells_or_shares",
+        "bool",
+        (True, False),
+        False,
+        "Some practice sells PI or shares it for cross-context behavioural ads.",
+        "data_practices",
+    ),
+    FactSpec(
+        "product.transfer_destinations",
+        "list",
+        None,
+        False,
+        "Every transfer destination of every practice, with member states folded in.",
+        "data_practices",
+    ),
+    FactSpec(
+        "product.has_synthetic_media",
+        "bool",
+        (True, False),
+        False,
+        "The description has a synthetic_media block that generates or distributes content.",
+        "synthetic_media",
+    ),
+    FactSpec(
+        "practice.data_categories",
+        "list",
+        None,
+        False,
+        "The practice's data categories with every ancestor key.",
+    ),
+    FactSpec(
+        "practice.purposes", "list", None, False, "The practice's purpose with every ancestor key.", "purpose"
+    ),
+    FactSpec(
+        "practice.recipient_roles",
+        "list",
+        ("processor", "service_provider", "contractor", "third_party", "joint_controller"),
+        False,
+        "Roles of the practice's recipients.",
+        "recipients",
+    ),
+    FactSpec(
+        "practice.recipients_without_contract",
+        "int",
+        None,
+        False,
+        "Recipients that have no data-processing / service-provider contract.",
+        "recipients",
+    ),
+    FactSpec(
+        "practice.transfer_destinations",
+        "list",
+        None,
+        False,
+        "Destinations of the practice's transfers, with member states folded in.",
+        "transfers",
+    ),
+    FactSpec(
+        "transfer.to_markets",
+        "list",
+        None,
+        False,
+        "The destination with the market it folds into (DE gives DE and EU).",
+        "to",
+    ),
 ]
 
 
@@ -264,7 +355,9 @@ def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
     base["product.data_categories"] = sorted(cats)
     base["product.purposes"] = sorted(purposes)
     base["product.transfer_destinations"] = sorted(dests)
-    base["product.sells_or_shares"] = any(p.sold or p.shared_for_cross_context_ads for p in product.data_practices)
+    base["product.sells_or_shares"] = any(
+        p.sold or p.shared_for_cross_context_ads for p in product.data_practices
+    )
     sm = product.synthetic_media
     base["product.has_synthetic_media"] = sm is not None
     _flatten(sm or SyntheticMedia(), "synthetic_media", base, specs)
@@ -284,7 +377,9 @@ def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
             tf = dict(pf)
             _flatten(transfer, "transfer", tf, specs)
             tf["transfer.to_markets"] = markets_of([transfer.to])
-            subjects.append(Subject("transfer", f"{practice.id}/transfers[{j}]", f"{prefix}transfers[{j}].", tf))
+            subjects.append(
+                Subject("transfer", f"{practice.id}/transfers[{j}]", f"{prefix}transfers[{j}].", tf)
+            )
     if sm is not None:
         subjects.append(Subject("synthetic_media", "synthetic_media", "synthetic_media.", base))
     return subjects

@@ -68,8 +68,10 @@ def parse_formula(node: Any) -> Formula:
     if isinstance(node, Amount | TurnoverPct | GreaterOf | LesserOf | PerViolation | PerDay):
         return node
     if not isinstance(node, dict):
-        raise ValueError(f"a penalty formula is a mapping (amount, turnover_pct, greater_of, lesser_of, "
-                         f"per_violation, per_day), got {node!r}")
+        raise ValueError(
+            f"a penalty formula is a mapping (amount, turnover_pct, greater_of, lesser_of, "
+            f"per_violation, per_day), got {node!r}"
+        )
     keys = set(node)
     if keys == {"amount", "currency"}:
         cur = node["currency"]
@@ -94,8 +96,10 @@ def parse_formula(node: Any) -> Formula:
         if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
             raise ValueError(f"days must be a positive whole number, got {days!r}")
         return PerDay(parse_formula(node["per_day"]), days)
-    raise ValueError(f"unknown penalty formula keys {sorted(keys)}; expected amount+currency, turnover_pct, "
-                     "greater_of, lesser_of, per_violation or per_day")
+    raise ValueError(
+        f"unknown penalty formula keys {sorted(keys)}; expected amount+currency, turnover_pct, "
+        "greater_of, lesser_of, per_violation or per_day"
+    )
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,10 @@ def compute(formula: Formula, ctx: PenaltyContext) -> tuple[Decimal, str]:
         if ctx.revenue is None:
             raise _UnknownTurnover(formula.pct)
         value = ctx.revenue * formula.pct / 100
-        return value, f"{formula.pct.normalize():f}% of turnover {money(ctx.revenue, ctx.currency)} = {money(value, ctx.currency)}"
+        return (
+            value,
+            f"{formula.pct.normalize():f}% of turnover {money(ctx.revenue, ctx.currency)} = {money(value, ctx.currency)}",
+        )
     if isinstance(formula, GreaterOf | LesserOf):
         pick = max if isinstance(formula, GreaterOf) else min
         word = "greater" if isinstance(formula, GreaterOf) else "lesser"
@@ -147,9 +154,13 @@ def compute(formula: Formula, ctx: PenaltyContext) -> tuple[Decimal, str]:
         if unknown:
             pcts = ", ".join(f"{u.normalize():f}%" for u in unknown)
             if isinstance(formula, GreaterOf):
-                text += f" (turnover unknown: the {pcts} of turnover term is left out, so the cap may be higher)"
+                text += (
+                    f" (turnover unknown: the {pcts} of turnover term is left out, so the cap may be higher)"
+                )
             else:
-                text += f" (turnover unknown: the {pcts} of turnover term is left out; this is an upper bound)"
+                text += (
+                    f" (turnover unknown: the {pcts} of turnover term is left out; this is an upper bound)"
+                )
         return value, text
     if isinstance(formula, PerViolation):
         unit, text = compute(formula.item, ctx)
@@ -174,7 +185,9 @@ def evaluate_formula(formula: Formula, ctx: PenaltyContext) -> tuple[Decimal, st
     try:
         return compute(formula, ctx)
     except _UnknownTurnover as exc:
-        return Decimal(0), f"{exc.pct.normalize():f}% of turnover, turnover unknown (give organization.annual_revenue)"
+        return Decimal(
+            0
+        ), f"{exc.pct.normalize():f}% of turnover, turnover unknown (give organization.annual_revenue)"
 
 
 def basis_of(formula: Formula) -> str:
@@ -183,3 +196,21 @@ def basis_of(formula: Formula) -> str:
         Amount: "amount", TurnoverPct: "turnover_pct", GreaterOf: "greater_of", LesserOf: "lesser_of",
         PerViolation: "per_violation", PerDay: "per_day",
     }[type(formula)]  # fmt: skip
+
+
+def describe(formula: Formula | None) -> str:
+    """A formula in words: ``greater of EUR 20,000,000 and 4% of turnover``."""
+    if formula is None:
+        return "0"
+    if isinstance(formula, Amount):
+        return money(formula.amount, formula.currency)
+    if isinstance(formula, TurnoverPct):
+        return f"{formula.pct.normalize():f}% of turnover"
+    if isinstance(formula, GreaterOf | LesserOf):
+        word = "greater" if isinstance(formula, GreaterOf) else "lesser"
+        return f"{word} of " + " and ".join(describe(i) for i in formula.items)
+    if isinstance(formula, PerViolation):
+        return f"{describe(formula.item)} per violation"
+    if isinstance(formula, PerDay):
+        return f"{describe(formula.item)} per day" + (f" x {formula.days} days" if formula.days else "")
+    raise TypeError(formula)  # pragma: no cover

@@ -16,7 +16,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from engine import taxonomy
 from engine.jurisdictions import normalise_place
@@ -122,8 +131,13 @@ class MetadataStandard(StrEnum):
 
 
 _CURRENCY = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
-_COUNT = Annotated[int, Field(ge=0, le=10**13)]
+_COUNT = Annotated[StrictInt, Field(ge=0, le=10**13)]
 _SHARE = Annotated[float, Field(ge=0.0, le=1.0)]
+#: Taxonomy keys, validated one by one so an error names its list index.
+PlaceCode = Annotated[str, AfterValidator(normalise_place)]
+DataCategoryKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_category", k))]
+DataUseKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_use", k))]
+DataSubjectKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_subject", k))]
 
 
 class Money(_Model):
@@ -136,10 +150,12 @@ class Organization(_Model):
     annual_revenue: Money | None = Field(
         None, description="Worldwide turnover of the preceding financial year; unknown when absent."
     )
-    headquarters: str | None = None
-    establishments: list[str] = []
-    sme: bool = Field(False, description="SME or start-up (EU AI Act Art. 99(6)); a claim, so false by default.")
-    critical_information_infrastructure: bool = False
+    headquarters: PlaceCode | None = None
+    establishments: list[PlaceCode] = []
+    sme: StrictBool = Field(
+        False, description="SME or start-up (EU AI Act Art. 99(6)); a claim, so false by default."
+    )
+    critical_information_infrastructure: StrictBool = False
     consumers_data_sold_or_shared_per_year: _COUNT | None = Field(
         None, description="Consumers or households whose PI is bought, sold or shared a year (CCPA)."
     )
@@ -155,17 +171,9 @@ class Organization(_Model):
     cn_export_sensitive_individuals_per_year: _COUNT | None = Field(
         None, description="regulint addition: the same count for sensitive PI."
     )
-    cn_data_stored_in_china: bool = Field(False, description="regulint addition: PIPL Art. 40 localisation.")
-
-    @field_validator("headquarters")
-    @classmethod
-    def _place(cls, value: str | None) -> str | None:
-        return None if value is None else normalise_place(value)
-
-    @field_validator("establishments")
-    @classmethod
-    def _places(cls, value: list[str]) -> list[str]:
-        return [normalise_place(v) for v in value]
+    cn_data_stored_in_china: StrictBool = Field(
+        False, description="regulint addition: PIPL Art. 40 localisation."
+    )
 
 
 class Audience(_Model):
@@ -174,10 +182,15 @@ class Audience(_Model):
     min_age: Annotated[int, Field(ge=0, le=120)] | None = Field(
         None, description="Youngest age the product admits; unknown when absent."
     )
-    directed_at_children: bool = False
+    directed_at_children: StrictBool = False
     age_assurance: AgeAssurance = AgeAssurance.none
-    parental_verification: bool = False
-    minor_mode: bool = Field(False, description="regulint addition: anti-addiction / minor mode (CN).")
+    parental_verification: StrictBool = False
+    minor_mode: StrictBool = Field(False, description="regulint addition: anti-addiction / minor mode (CN).")
+    eu_vlop_designated: StrictBool = Field(
+        False,
+        description="regulint addition: designated a very large online platform or search engine "
+        "(DSA Art. 33: at least 45 million average monthly active recipients in the Union).",
+    )
 
     @field_validator("users_by_market")
     @classmethod
@@ -186,196 +199,227 @@ class Audience(_Model):
 
 
 class Consent(_Model):
-    obtained: bool = False
-    separate: bool = False
-    explicit: bool = False
-    withdrawable: bool = False
-    parental_for_children: bool = False
-    bundled_with_terms: bool = False
-    pre_ticked: bool = False
-    refusal_as_easy_as_acceptance: bool = False
-    logged: bool = Field(False, description="regulint addition: consent can be demonstrated (GDPR Art. 7(1)).")
-    service_refused_without_consent: bool = Field(
+    obtained: StrictBool = False
+    separate: StrictBool = False
+    explicit: StrictBool = False
+    withdrawable: StrictBool = False
+    parental_for_children: StrictBool = False
+    bundled_with_terms: StrictBool = False
+    pre_ticked: StrictBool = False
+    refusal_as_easy_as_acceptance: StrictBool = False
+    logged: StrictBool = Field(
+        False, description="regulint addition: consent can be demonstrated (GDPR Art. 7(1))."
+    )
+    service_refused_without_consent: StrictBool = Field(
         False, description="regulint addition: the service is refused when optional consent is declined."
     )
-    minor_opt_in: bool = Field(False, description="regulint addition: 13-15-year-olds opted in (CCPA §1798.120(c)).")
+    minor_opt_in: StrictBool = Field(
+        False, description="regulint addition: 13-15-year-olds opted in (CCPA §1798.120(c))."
+    )
 
 
 class Notice(_Model):
-    at_collection: bool = False
+    at_collection: StrictBool = False
     discloses: list[Disclosure] = []
-    local_language: bool = False
+    local_language: StrictBool = False
 
 
 class Recipient(_Model):
     name: str
     role: RecipientRole
-    contract: bool = False
-    country: str | None = None
-
-    @field_validator("country")
-    @classmethod
-    def _place(cls, value: str | None) -> str | None:
-        return None if value is None else normalise_place(value)
+    contract: StrictBool = False
+    country: PlaceCode | None = None
 
 
 class Transfer(_Model):
-    to: str
+    to: PlaceCode
     mechanism: TransferMechanism = TransferMechanism.none
-    impact_assessment: bool | None = Field(
+    impact_assessment: StrictBool | None = Field(
         None, description="True only when a transfer impact assessment found essential equivalence."
     )
-    remote_access_only: bool = False
-    recipient_dpf_certified: bool = Field(
+    remote_access_only: StrictBool = False
+    recipient_dpf_certified: StrictBool = Field(
         False, description="regulint addition: US recipient certified under the EU-US Data Privacy Framework."
     )
-    cn_standard_contract_filed: bool = Field(
+    cn_standard_contract_filed: StrictBool = Field(
         False, description="regulint addition: the CN standard contract was filed with the provincial CAC."
     )
-
-    @field_validator("to")
-    @classmethod
-    def _place(cls, value: str) -> str:
-        return normalise_place(value)
 
 
 class DataPractice(_Model):
     id: Annotated[str, Field(min_length=1, max_length=200)]
-    data_categories: list[str] = []
-    data_subjects: list[str] = []
+    data_categories: list[DataCategoryKey] = []
+    data_subjects: list[DataSubjectKey] = []
     source: Source = Source.data_subject
-    purpose: str | None = None
+    purpose: DataUseKey | None = None
     legal_basis: LegalBasis = LegalBasis.none
     special_category_condition: SpecialCategoryCondition = SpecialCategoryCondition.none
     consent: Consent = Consent()
     notice: Notice = Notice()
-    necessary_for_purpose: bool = False
-    public_by_default: bool = False
+    necessary_for_purpose: StrictBool = False
+    public_by_default: StrictBool = False
     retention_days: Annotated[int, Field(gt=0, le=10**6)] | None = Field(
         None, description="Positive number of days, or null for no limit (also the default)."
     )
-    deleted_on_account_closure: bool = False
-    encrypted_at_rest: bool = False
-    sold: bool = False
-    shared_for_cross_context_ads: bool = False
+    deleted_on_account_closure: StrictBool = False
+    encrypted_at_rest: StrictBool = False
+    sold: StrictBool = False
+    shared_for_cross_context_ads: StrictBool = False
     recipients: list[Recipient] = []
     transfers: list[Transfer] = []
-    automated_decisions: bool = False
-    opt_out_offered: bool = False
-    important_data: bool = False
-    automated_decision_significant_effect: bool = Field(
+    automated_decisions: StrictBool = False
+    opt_out_offered: StrictBool = False
+    important_data: StrictBool = False
+    automated_decision_significant_effect: StrictBool = Field(
         False, description="regulint addition: a solely automated decision with legal or similar effect."
     )
-    human_review_offered: bool = Field(False, description="regulint addition: human intervention on request.")
-    personalised_marketing: bool = Field(False, description="regulint addition: personalised push or ads.")
-    non_personalised_option: bool = Field(
+    human_review_offered: StrictBool = Field(
+        False, description="regulint addition: human intervention on request."
+    )
+    personalised_marketing: StrictBool = Field(
+        False, description="regulint addition: personalised push or ads."
+    )
+    non_personalised_option: StrictBool = Field(
         False, description="regulint addition: a non-personalised option or easy opt-out (PIPL Art. 24)."
     )
-    large_scale: bool = Field(False, description="regulint addition: large-scale processing (GDPR Arts. 35, 37).")
-    systematic_monitoring: bool = Field(False, description="regulint addition: systematic monitoring.")
-    captured_in_public_places: bool = Field(False, description="regulint addition: cameras in public (PIPL Art. 26).")
-    spi_used_beyond_service: bool = Field(
-        False, description="regulint addition: sensitive PI used to infer characteristics or beyond the service "
-        "the consumer asked for (CCPA §1798.121)."
+    large_scale: StrictBool = Field(
+        False, description="regulint addition: large-scale processing (GDPR Arts. 35, 37)."
     )
-    risk_assessment_completed: bool = Field(
+    systematic_monitoring: StrictBool = Field(False, description="regulint addition: systematic monitoring.")
+    captured_in_public_places: StrictBool = Field(
+        False, description="regulint addition: cameras in public (PIPL Art. 26)."
+    )
+    spi_used_beyond_service: StrictBool = Field(
+        False,
+        description="regulint addition: sensitive PI used to infer characteristics or beyond the service "
+        "the consumer asked for (CCPA §1798.121).",
+    )
+    risk_assessment_completed: StrictBool = Field(
         False, description="regulint addition: CCPA risk assessment (11 CCR §7150)."
     )
-
-    @field_validator("data_categories")
-    @classmethod
-    def _categories(cls, value: list[str]) -> list[str]:
-        for key in value:
-            taxonomy.check_key("data_category", key)
-        return value
-
-    @field_validator("data_subjects")
-    @classmethod
-    def _subjects(cls, value: list[str]) -> list[str]:
-        for key in value:
-            taxonomy.check_key("data_subject", key)
-        return value
-
-    @field_validator("purpose")
-    @classmethod
-    def _purpose(cls, value: str | None) -> str | None:
-        if value is not None:
-            taxonomy.check_key("data_use", value)
-        return value
+    occasional: StrictBool = Field(
+        False,
+        description="regulint addition: the processing is occasional, not regular or systematic "
+        "(GDPR Arts. 27(2)(a), 30(5), 49); a claim, so false by default.",
+    )
 
 
 class SyntheticMedia(_Model):
-    generates: bool = False
+    generates: StrictBool = False
     role: MediaRole = MediaRole.provider
     modalities: list[Modality] = []
-    likeness_of_real_people: bool = False
-    likeness_consent: bool = False
-    accepts_images_of_minors: bool = False
-    visible_label: bool = False
-    metadata_label: bool = False
+    likeness_of_real_people: StrictBool = False
+    likeness_consent: StrictBool = False
+    accepts_images_of_minors: StrictBool = False
+    visible_label: StrictBool = False
+    metadata_label: StrictBool = False
     metadata_standard: MetadataStandard | None = None
-    labels_survive_export: bool = False
-    detection_tool_offered: bool = False
-    user_identity_verification: bool = False
-    artistic_or_satirical: bool = False
-    public_opinion_attributes: bool = False
-    algorithm_filing_cn: bool = False
+    labels_survive_export: StrictBool = False
+    detection_tool_offered: StrictBool = False
+    user_identity_verification: StrictBool = False
+    artistic_or_satirical: StrictBool = False
+    public_opinion_attributes: StrictBool = False
+    algorithm_filing_cn: StrictBool = False
     # regulint additions, each needed by a requirement row of the law
-    genai_filing_cn: bool = Field(False, description="CAC generative-AI (model) filing completed.")
-    security_assessment_cn: bool = Field(False, description="CAC security assessment for public-opinion features.")
-    content_moderation: bool = Field(False, description="Inputs and outputs are reviewed for unlawful content.")
-    complaint_channel: bool = Field(False, description="Users can complain and appeal.")
-    terms_describe_labeling: bool = Field(False, description="User agreement states labeling methods (CN Art. 8).")
-    export_enabled: bool = Field(True, description="Users can download, copy or export generated content.")
-    unlabeled_export_on_request: bool = Field(False, description="Unlabeled output supplied on request (CN Art. 9).")
+    genai_filing_cn: StrictBool = Field(False, description="CAC generative-AI (model) filing completed.")
+    security_assessment_cn: StrictBool = Field(
+        False, description="CAC security assessment for public-opinion features."
+    )
+    content_moderation: StrictBool = Field(
+        False, description="Inputs and outputs are reviewed for unlawful content."
+    )
+    complaint_channel: StrictBool = Field(False, description="Users can complain and appeal.")
+    terms_describe_labeling: StrictBool = Field(
+        False, description="User agreement states labeling methods (CN Art. 8)."
+    )
+    export_enabled: StrictBool = Field(
+        True, description="Users can download, copy or export generated content."
+    )
+    unlabeled_export_on_request: StrictBool = Field(
+        False, description="Unlabeled output supplied on request (CN Art. 9)."
+    )
     unlabeled_export_logs_months: Annotated[int, Field(ge=0, le=1200)] | None = None
-    user_label_option: bool = Field(False, description="Users may add a visible AI label (Cal. §22757.3(a)).")
-    chatbot: bool = Field(False, description="The system converses directly with people (AI Act Art. 50(1)).")
-    ai_interaction_disclosed: bool = Field(False, description="People are told they interact with an AI.")
-    public_interest_text: bool = Field(False, description="Publishes AI text on matters of public interest.")
-    human_editorial_review: bool = Field(False, description="A person holds editorial responsibility.")
-    licensed_to_third_parties: bool = Field(False, description="The GenAI system is licensed to others.")
-    licence_requires_disclosures: bool = Field(False, description="Licences oblige licensees to keep disclosures.")
-    platform_checks_provenance: bool = Field(False, description="A platform reads provenance data on upload.")
-    platform_declaration_tool: bool = Field(False, description="A platform lets uploaders declare AI content.")
-    intimate_imagery_safeguards: bool = Field(False, description="Filters against sexual deepfakes of real people.")
-    emotion_recognition: bool = Field(False, description="The system infers emotions from biometric data.")
+    user_label_option: StrictBool = Field(
+        False, description="Users may add a visible AI label (Cal. §22757.3(a))."
+    )
+    chatbot: StrictBool = Field(
+        False, description="The system converses directly with people (AI Act Art. 50(1))."
+    )
+    ai_interaction_disclosed: StrictBool = Field(
+        False, description="People are told they interact with an AI."
+    )
+    public_interest_text: StrictBool = Field(
+        False, description="Publishes AI text on matters of public interest."
+    )
+    human_editorial_review: StrictBool = Field(False, description="A person holds editorial responsibility.")
+    licensed_to_third_parties: StrictBool = Field(
+        False, description="The GenAI system is licensed to others."
+    )
+    licence_requires_disclosures: StrictBool = Field(
+        False, description="Licences oblige licensees to keep disclosures."
+    )
+    platform_checks_provenance: StrictBool = Field(
+        False, description="A platform reads provenance data on upload."
+    )
+    platform_declaration_tool: StrictBool = Field(
+        False, description="A platform lets uploaders declare AI content."
+    )
+    intimate_imagery_safeguards: StrictBool = Field(
+        False, description="Filters against sexual deepfakes of real people."
+    )
+    emotion_recognition: StrictBool = Field(
+        False, description="The system infers emotions from biometric data."
+    )
     emotion_recognition_context: Annotated[str, Field(pattern=r"^(workplace|education|other)$")] | None = None
-    biometric_categorisation_sensitive: bool = Field(
+    biometric_categorisation_sensitive: StrictBool = Field(
         False, description="Infers race, politics, union membership, religion, sex life or orientation."
     )
-    untargeted_face_scraping: bool = Field(False, description="Builds face databases by untargeted scraping.")
-    exposure_notice: bool = Field(False, description="People exposed to emotion recognition are informed.")
+    untargeted_face_scraping: StrictBool = Field(
+        False, description="Builds face databases by untargeted scraping."
+    )
+    exposure_notice: StrictBool = Field(
+        False, description="People exposed to emotion recognition are informed."
+    )
+    emotion_recognition_medical_or_safety: StrictBool = Field(
+        False,
+        description="regulint addition: the emotion recognition is intended for medical or safety reasons "
+        "(AI Act Art. 5(1)(f) exception).",
+    )
+    on_eu_market_before_2026_08_02: StrictBool = Field(
+        False,
+        description="regulint addition: the generative AI system was placed on the EU market before "
+        "2 August 2026 (AI Act Art. 50(2) grace period to 2 December 2026 under the Digital Omnibus).",
+    )
 
 
 class Governance(_Model):
-    privacy_policy_published: bool = False
-    dpia_completed: bool = False
-    pi_impact_assessment_completed: bool = False
-    records_of_processing: bool = False
-    dpo_appointed: bool = False
-    eu_representative: bool = False
-    cn_representative: bool = False
-    honors_opt_out_signals: bool = False
-    do_not_sell_link: bool = False
-    limit_sensitive_pi_link: bool = False
-    breach_notification_process: bool = False
+    privacy_policy_published: StrictBool = False
+    dpia_completed: StrictBool = False
+    pi_impact_assessment_completed: StrictBool = False
+    records_of_processing: StrictBool = False
+    dpo_appointed: StrictBool = False
+    eu_representative: StrictBool = False
+    cn_representative: StrictBool = False
+    honors_opt_out_signals: StrictBool = False
+    do_not_sell_link: StrictBool = False
+    limit_sensitive_pi_link: StrictBool = False
+    breach_notification_process: StrictBool = False
     data_subject_rights: DataSubjectRights = Field(default_factory=lambda: DataSubjectRights())
     # regulint additions
-    cn_children_rules: bool = Field(False, description="Dedicated rules for children's PI (CN).")
-    cn_children_officer: bool = Field(False, description="A person in charge of children's PI (CN).")
-    pi_compliance_audit: bool = Field(False, description="Regular PIPL compliance audits (Art. 54).")
-    pi_protection_officer_cn: bool = Field(False, description="PIPL Art. 52 person in charge of PI.")
+    cn_children_rules: StrictBool = Field(False, description="Dedicated rules for children's PI (CN).")
+    cn_children_officer: StrictBool = Field(False, description="A person in charge of children's PI (CN).")
+    pi_compliance_audit: StrictBool = Field(False, description="Regular PIPL compliance audits (Art. 54).")
+    pi_protection_officer_cn: StrictBool = Field(False, description="PIPL Art. 52 person in charge of PI.")
 
 
 class DataSubjectRights(_Model):
-    access: bool = False
-    erasure: bool = False
-    rectification: bool = False
-    portability: bool = False
-    objection: bool = False
-    account_deletion: bool = False
-    identity_verification_for_opt_out: bool = Field(
+    access: StrictBool = False
+    erasure: StrictBool = False
+    rectification: StrictBool = False
+    portability: StrictBool = False
+    objection: StrictBool = False
+    account_deletion: StrictBool = False
+    identity_verification_for_opt_out: StrictBool = Field(
         False, description="True when opt-out requests demand identity verification (CCPA forbids it)."
     )
 
@@ -390,7 +434,7 @@ class Product(_Model):
     id: Annotated[str, Field(min_length=1, max_length=200)]
     name: str | None = None
     organization: Organization = Organization()
-    markets: Annotated[list[str], Field(min_length=1)]
+    markets: Annotated[list[PlaceCode], Field(min_length=1)]
     audience: Audience = Audience()
     data_practices: list[DataPractice] = []
     synthetic_media: SyntheticMedia | None = None
@@ -402,11 +446,6 @@ class Product(_Model):
         if value != "1":
             raise ValueError(f"schema_version must be '1', got {value!r}")
         return value
-
-    @field_validator("markets")
-    @classmethod
-    def _markets(cls, value: list[str]) -> list[str]:
-        return [normalise_place(v) for v in value]
 
     @model_validator(mode="after")
     def _something_to_check(self) -> Product:

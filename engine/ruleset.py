@@ -40,7 +40,9 @@ class RulesetError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True
+    )
 
 
 class Effective(_Strict):
@@ -197,7 +199,9 @@ _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
     """Set ``data_practices[0].consent.explicit``-style paths, creating mappings on the way."""
-    parts: list[str | int] = [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)]
+    parts: list[str | int] = [
+        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
+    ]
     node: Any = doc
     for part, nxt in zip(parts, parts[1:], strict=False):
         if isinstance(part, int):
@@ -252,18 +256,26 @@ def _check_condition(cond: Condition, subject: str, loc: list[str | int]) -> Non
             hint = f"; did you mean {near[0]}?" if near else ""
             raise ConditionError(loc, f"unknown fact path {atom.fact!r}{hint}")
         if spec.namespace not in NAMESPACES[subject]:
-            raise ConditionError(loc, f"fact {atom.fact!r} is not available to subject '{subject}' rules "
-                                      f"(they see {', '.join(NAMESPACES[subject])})")
+            raise ConditionError(
+                loc,
+                f"fact {atom.fact!r} is not available to subject '{subject}' rules "
+                f"(they see {', '.join(NAMESPACES[subject])})",
+            )
         op, value = atom.op, atom.value
         if op in conditions.LIST_OPS and spec.type != "list":
             raise ConditionError(loc, f"'{op}' needs a list fact; {atom.fact} is {spec.type}")
         if op not in conditions.LIST_OPS | {"exists", "missing"} and spec.type == "list":
-            raise ConditionError(loc, f"'{op}' does not apply to the list fact {atom.fact}; use contains, "
-                                      "contains_any or contains_none")
+            raise ConditionError(
+                loc,
+                f"'{op}' does not apply to the list fact {atom.fact}; use contains, "
+                "contains_any or contains_none",
+            )
         if op in conditions.NUMERIC_OPS and spec.type not in ("int", "number"):
             raise ConditionError(loc, f"'{op}' needs a number fact; {atom.fact} is {spec.type}")
         if op in ("exists", "missing") and not spec.may_be_missing:
-            raise ConditionError(loc, f"{atom.fact} always has a value (it has a default); '{op}' cannot vary")
+            raise ConditionError(
+                loc, f"{atom.fact} always has a value (it has a default); '{op}' cannot vary"
+            )
         items = value if isinstance(value, tuple) else (value,)
         if op in ("exists", "missing") or op in conditions.NUMERIC_OPS:
             continue
@@ -271,11 +283,21 @@ def _check_condition(cond: Condition, subject: str, loc: list[str | int]) -> Non
         for item in items:
             if spec.type == "bool" and not isinstance(item, bool):
                 raise ConditionError(loc, f"{atom.fact} is true or false, got {item!r}")
-            if spec.type in ("int", "number") and (isinstance(item, bool) or not isinstance(item, int | float)):
+            if spec.type in ("int", "number") and (
+                isinstance(item, bool) or not isinstance(item, int | float)
+            ):
                 raise ConditionError(loc, f"{atom.fact} is a number, got {item!r}")
-            if spec.values is not None and spec.type != "bool" and item not in spec.values and item is not None:
-                raise ConditionError(loc, f"{item!r} is not a value of {atom.fact}; expected one of "
-                                          f"{', '.join(map(str, spec.values))}")
+            if (
+                spec.values is not None
+                and spec.type != "bool"
+                and item not in spec.values
+                and item is not None
+            ):
+                raise ConditionError(
+                    loc,
+                    f"{item!r} is not a value of {atom.fact}; expected one of "
+                    f"{', '.join(map(str, spec.values))}",
+                )
             if kind is not None:
                 try:
                     taxonomy.check_key(kind, item)
@@ -301,7 +323,9 @@ def load_instrument(path: Path | str) -> Instrument:
     text = path.read_text(encoding="utf-8")
     root = load_with_lines(name, text)
     if not isinstance(root, dict):
-        raise RulesetError(name, 1, "a ruleset is a mapping with instrument, penalty_tiers, aggregation, rules")
+        raise RulesetError(
+            name, 1, "a ruleset is a mapping with instrument, penalty_tiers, aggregation, rules"
+        )
     try:
         model = RulesetFileModel.model_validate(plain(root))
     except ValidationError as exc:
@@ -313,8 +337,11 @@ def load_instrument(path: Path | str) -> Instrument:
 
     inst = model.instrument
     if inst.jurisdiction not in jurisdictions():
-        raise RulesetError(name, _error_line(root, ["instrument", "jurisdiction"]),
-                           f"unknown jurisdiction {inst.jurisdiction!r}; known: {', '.join(sorted(jurisdictions()))}")
+        raise RulesetError(
+            name,
+            _error_line(root, ["instrument", "jurisdiction"]),
+            f"unknown jurisdiction {inst.jurisdiction!r}; known: {', '.join(sorted(jurisdictions()))}",
+        )
     try:
         scope = conditions.parse(inst.scope, ["instrument", "scope"])
         _check_condition(scope, "product", ["instrument", "scope"])
@@ -330,9 +357,12 @@ def load_instrument(path: Path | str) -> Instrument:
             raise RulesetError(name, line, f"duplicate rule id {rm.id!r}")
         seen.add(rm.id)
         if rm.penalty not in model.penalty_tiers:
-            raise RulesetError(name, _error_line(root, rloc + ["penalty"]),
-                               f"rule {rm.id}: penalty tier {rm.penalty!r} is not defined; "
-                               f"defined: {', '.join(model.penalty_tiers)}")
+            raise RulesetError(
+                name,
+                _error_line(root, rloc + ["penalty"]),
+                f"rule {rm.id}: penalty tier {rm.penalty!r} is not defined; "
+                f"defined: {', '.join(model.penalty_tiers)}",
+            )
         try:
             when = conditions.parse(rm.when, rloc + ["when"])
             _check_condition(when, rm.subject, rloc + ["when"])
@@ -345,21 +375,49 @@ def load_instrument(path: Path | str) -> Instrument:
                 try:
                     examples[kind].append(expand_example(raw, model.example_bases))
                 except ValueError as exc:
-                    raise RulesetError(name, _error_line(root, rloc + ["examples", kind, j]),
-                                       f"rule {rm.id}: {exc}") from None
-        rules.append(Rule(
-            id=rm.id, title=rm.title, citation=rm.citation, source=rm.source, requirement=rm.requirement,
-            severity=rm.severity, effective=rm.effective, subject=rm.subject, when=when, penalty=rm.penalty,
-            remediation=rm.remediation, confirmed=rm.confirmed, note=rm.note,
-            violating=tuple(examples["violating"]), compliant=tuple(examples["compliant"]),
-            instrument_id=inst.id, jurisdiction=inst.jurisdiction, file=name, line=line,
-        ))
+                    raise RulesetError(
+                        name, _error_line(root, rloc + ["examples", kind, j]), f"rule {rm.id}: {exc}"
+                    ) from None
+        rules.append(
+            Rule(
+                id=rm.id,
+                title=rm.title,
+                citation=rm.citation,
+                source=rm.source,
+                requirement=rm.requirement,
+                severity=rm.severity,
+                effective=rm.effective,
+                subject=rm.subject,
+                when=when,
+                penalty=rm.penalty,
+                remediation=rm.remediation,
+                confirmed=rm.confirmed,
+                note=rm.note,
+                violating=tuple(examples["violating"]),
+                compliant=tuple(examples["compliant"]),
+                instrument_id=inst.id,
+                jurisdiction=inst.jurisdiction,
+                file=name,
+                line=line,
+            )
+        )
     digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Instrument(
-        id=inst.id, title=inst.title, short=inst.short, jurisdiction=inst.jurisdiction, in_force=inst.in_force,
-        source=inst.source, scope=scope, penalty_tiers=model.penalty_tiers, aggregation=model.aggregation,
-        aggregation_citation=model.aggregation_citation, rules=tuple(rules),
-        not_encoded=tuple(model.not_encoded), file=name, digest=digest, notes=inst.notes,
+        id=inst.id,
+        title=inst.title,
+        short=inst.short,
+        jurisdiction=inst.jurisdiction,
+        in_force=inst.in_force,
+        source=inst.source,
+        scope=scope,
+        penalty_tiers=model.penalty_tiers,
+        aggregation=model.aggregation,
+        aggregation_citation=model.aggregation_citation,
+        rules=tuple(rules),
+        not_encoded=tuple(model.not_encoded),
+        file=name,
+        digest=digest,
+        notes=inst.notes,
     )
 
 
@@ -379,11 +437,15 @@ def load_rulesets(root: Path | str | None = None) -> RuleSet:
     seen_inst: dict[str, str] = {}
     for inst in instruments:
         if inst.id in seen_inst:
-            raise RulesetError(inst.file, 1, f"instrument id {inst.id!r} is also defined in {seen_inst[inst.id]}")
+            raise RulesetError(
+                inst.file, 1, f"instrument id {inst.id!r} is also defined in {seen_inst[inst.id]}"
+            )
         seen_inst[inst.id] = inst.file
         for rule in inst.rules:
             if rule.id in by_id:
-                raise RulesetError(rule.file, rule.line, f"duplicate rule id {rule.id!r} (also in {by_id[rule.id].file})")
+                raise RulesetError(
+                    rule.file, rule.line, f"duplicate rule id {rule.id!r} (also in {by_id[rule.id].file})"
+                )
             by_id[rule.id] = rule
     instruments.sort(key=lambda i: (i.jurisdiction, i.id))
     return RuleSet(tuple(instruments), by_id)

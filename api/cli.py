@@ -1,0 +1,348 @@
+"""The ``regulint`` command line: check descriptions, browse rules, lint rulesets, serve the API.
+
+Exit codes: 0 compliant (or nothing at or above ``--fail-on``), 1 violations at or above
+``--fail-on``, 2 bad input or usage, 3 the engine could not evaluate (never read as compliant).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="regulint",
+    help="Check a described product feature against the privacy and AI-content law of its markets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="Browse the rule catalog.", invoke_without_command=True, no_args_is_help=False)
+app.add_typer(rules_app, name="rules")
+
+SEVERITIES = ["critical", "high", "medium", "low"]
+
+
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+
+
+class RulesFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class Severity(StrEnum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected a date as YYYY-MM-DD, got {value!r}", param_hint="--as-of"
+        ) from None
+
+
+def _load_ruleset(path: Path | None):  # noqa: ANN202 - returns RuleSet
+    from engine.ruleset import RulesetError, YamlError, load_rulesets
+
+    try:
+        return load_rulesets(path)
+    except (RulesetError, YamlError) as exc:
+        _err(f"{exc}")
+        raise typer.Exit(2) from None
+
+
+# --- check ---------------------------------------------------------------------------------
+
+_worker_state: dict[str, object] = {}
+
+
+def _init_worker(rulesets: str | None) -> None:
+    from engine.evaluate import Evaluator, default_evaluator
+    from engine.ruleset import load_rulesets
+
+    _worker_state["evaluator"] = Evaluator(load_rulesets(rulesets)) if rulesets else default_evaluator()
+
+
+def _check_one(
+    args: tuple[str, str | None, list[str] | None],
+) -> tuple[str, str | None, str | None, list[str]]:
+    """Evaluate one file in a worker: (source, report JSON, text, errors)."""
+    from engine.durable import EngineError
+    from engine.inputs import InputError, parse_text, product_from_data
+
+    source, as_of, markets = args
+    evaluator = _worker_state["evaluator"]
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return source, None, None, [f"{source}: cannot read: {exc.__class__.__name__}: {exc}"]
+    try:
+        product = product_from_data(parse_text(text, source), source)
+        report = evaluator.evaluate(product, dt.date.fromisoformat(as_of) if as_of else None, markets)  # type: ignore[attr-defined]
+    except InputError as exc:
+        return source, None, text, [f"{source}: {issue}" for issue in exc.issues]
+    except EngineError as exc:
+        return source, None, text, [f"{source}: engine error: {exc}", "__engine__"]
+    return source, report.model_dump_json(), text, []
+
+
+@app.command()
+def check(
+    files: Annotated[list[str], typer.Argument(help="Product descriptions (JSON or YAML); '-' reads stdin.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Evaluate the law in force on this date (YYYY-MM-DD); default today."),
+    ] = None,
+    market: Annotated[
+        list[str] | None,
+        typer.Option("--market", "-m", help="Only these of the product's markets (repeatable)."),
+    ] = None,
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
+    fail_on: Annotated[
+        Severity, typer.Option("--fail-on", help="Exit 1 when a violation is at least this severe.")
+    ] = Severity.low,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=256, help="Evaluate files in N processes.")
+    ] = 1,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
+    ] = None,
+    rulesets: Annotated[
+        Path | None,
+        typer.Option(
+            "--rulesets", help="Use these rulesets (file or directory) instead of the shipped ones."
+        ),
+    ] = None,
+) -> None:
+    """Check product descriptions against every ruleset of their markets."""
+    from engine.render import Checked, render_json, render_junit, render_sarif, render_table
+    from engine.report import Report
+
+    day = _parse_date(as_of)
+    _check_markets(market)
+    if files.count("-") > 1:
+        raise typer.BadParameter("standard input ('-') can be read once", param_hint="FILE")
+    ruleset = _load_ruleset(rulesets)
+    tasks = [(f, day.isoformat() if day else None, market) for f in files]
+    results: list[tuple[str, str | None, str | None, list[str]]] = []
+    progress = sys.stderr.isatty() and len(files) > 1
+    if jobs > 1 and len(files) > 1 and "-" not in files:
+        with ProcessPoolExecutor(
+            jobs, initializer=_init_worker, initargs=(str(rulesets) if rulesets else None,)
+        ) as pool:
+            it = pool.map(_check_one, tasks, chunksize=max(1, min(64, len(tasks) // (jobs * 8) or 1)))
+            results = list(_with_progress(it, len(tasks)) if progress else it)
+    else:
+        _init_worker(str(rulesets) if rulesets else None)
+        it = map(_check_one, tasks)
+        results = list(_with_progress(it, len(tasks)) if progress else it)
+
+    checked: list[Checked] = []
+    bad_input = engine_failed = False
+    for source, report_json, text, errors in results:
+        if errors:
+            engine_failed |= "__engine__" in errors
+            bad_input |= "__engine__" not in errors
+            for e in errors:
+                if e != "__engine__":
+                    _err(e)
+            continue
+        checked.append(Checked(source, Report.model_validate_json(report_json), text))  # type: ignore[arg-type]
+
+    from engine.evaluate import engine_version
+
+    if checked or fmt in (CheckFormat.sarif, CheckFormat.junit):
+        if fmt is CheckFormat.json:
+            text_out = render_json(checked, as_list=len(files) > 1)
+        elif fmt is CheckFormat.sarif:
+            text_out = render_sarif(checked, ruleset, engine_version())
+        elif fmt is CheckFormat.junit:
+            text_out = render_junit(checked, ruleset)
+        else:
+            text_out = render_table(checked, color=output is None and sys.stdout.isatty())
+        if output:
+            output.write_text(text_out + ("" if text_out.endswith("\n") else "\n"), encoding="utf-8")
+        else:
+            typer.echo(text_out.rstrip("\n"))
+    if bad_input:
+        raise typer.Exit(2)
+    if engine_failed:
+        raise typer.Exit(3)
+    threshold = SEVERITIES.index(fail_on.value)
+    failing = any(SEVERITIES.index(v.severity) <= threshold for c in checked for v in c.report.violations)
+    raise typer.Exit(1 if failing else 0)
+
+
+def _check_markets(markets: list[str] | None) -> None:
+    from engine.jurisdictions import normalise_place
+
+    for m in markets or ():
+        try:
+            normalise_place(m)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--market") from None
+
+
+def _with_progress(it, total: int):  # noqa: ANN001, ANN202
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=None) as bar:
+        task = bar.add_task("checking", total=total)
+        for item in it:
+            bar.advance(task)
+            yield item
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+@rules_app.callback()
+def rules(
+    ctx: typer.Context,
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-J", help="Only this jurisdiction (CN, EU, US-CA).")
+    ] = None,
+    fmt: Annotated[RulesFormat, typer.Option("--format", "-f")] = RulesFormat.table,
+    rulesets: Annotated[
+        Path | None, typer.Option("--rulesets", help="Rulesets to list instead of the shipped ones.")
+    ] = None,
+) -> None:
+    """List the rules (table, JSON, or the Markdown catalog)."""
+    ctx.obj = {"rulesets": rulesets}
+    if ctx.invoked_subcommand is not None:
+        return
+    from engine.catalog import catalog_markdown, rules_data
+
+    ruleset = _load_ruleset(rulesets)
+    if jurisdiction and jurisdiction.upper() not in {i.jurisdiction for i in ruleset.instruments}:
+        _err(
+            f"unknown jurisdiction {jurisdiction!r}; known: {', '.join(sorted({i.jurisdiction for i in ruleset.instruments}))}"
+        )
+        raise typer.Exit(2)
+    if fmt is RulesFormat.markdown:
+        typer.echo(catalog_markdown(ruleset, jurisdiction).rstrip("\n"))
+        return
+    data = rules_data(ruleset, jurisdiction)
+    if fmt is RulesFormat.json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for col in ("rule", "citation", "severity", "in force", "penalty"):
+        table.add_column(col)
+    for r in data:
+        dates = f"{r['effective_from']}" + (f" – {r['effective_until']}" if r["effective_until"] else "")
+        table.add_row(
+            f"{r['id']}\n[dim]{r['title']}[/]", r["citation"], r["severity"], dates, r["penalty"]["max"]
+        )
+    Console().print(table)
+
+
+@rules_app.command("show")
+def rules_show(ctx: typer.Context, rule_id: Annotated[str, typer.Argument(help="A rule id.")]) -> None:
+    """Show one rule in full: requirement, citation, dates, penalty, condition and examples."""
+    import difflib
+
+    from engine.catalog import rule_summary
+    from engine.conditions import to_nnf
+    from engine.evaluate import _describe
+
+    ruleset = _load_ruleset((ctx.obj or {}).get("rulesets"))
+    rule = ruleset.rules_by_id.get(rule_id)
+    if rule is None:
+        near = difflib.get_close_matches(rule_id, list(ruleset.rules_by_id), n=1)
+        _err(f"no rule {rule_id!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
+        raise typer.Exit(2)
+    data = rule_summary(rule, ruleset.instrument(rule.instrument_id))
+    data["when"] = _describe(to_nnf(rule.when))
+    data["examples"] = {
+        "violating": [e.product for e in rule.violating],
+        "compliant": [e.product for e in rule.compliant],
+    }
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+# --- lint, serve, schema -------------------------------------------------------------------
+
+
+@app.command()
+def lint(
+    path: Annotated[
+        Path | None, typer.Argument(help="A ruleset file or directory; default the shipped rulesets.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+) -> None:
+    """Validate rulesets, run every rule's examples and report findings (exit 1 on an error)."""
+    from engine.lint import lint as run_lint
+
+    if path is not None and not path.exists():
+        _err(f"{path}: no such file or directory")
+        raise typer.Exit(2)
+    findings = run_lint(path)
+    if fmt == "json":
+        typer.echo(json.dumps([f.__dict__ for f in findings], indent=2))
+    else:
+        for f in findings:
+            typer.echo(str(f))
+        errors = sum(1 for f in findings if f.level == "error")
+        typer.echo(f"{errors} error(s), {len(findings) - errors} warning(s)", err=True)
+    raise typer.Exit(1 if any(f.level == "error" for f in findings) else 0)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (they share the database).")
+    ] = 1,
+) -> None:
+    """Serve the HTTP API and the dashboard."""
+    import uvicorn
+
+    typer.echo(f"regulint dashboard: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", err=True)
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the product description."""
+    from engine.product import product_json_schema
+
+    typer.echo(json.dumps(product_json_schema(), indent=2))
+
+
+def main() -> None:
+    """Entry point of the ``regulint`` script."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,144 @@
+"""The report: what an evaluation answers, the same model through the CLI and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+
+def _decimal_json(value: Decimal) -> int | float:
+    """Money leaves as a JSON number: whole amounts as integers, others to the cent."""
+    q = value.quantize(Decimal("0.01"))
+    return int(q) if q == q.to_integral_value() else float(q)
+
+
+Money = Annotated[Decimal, PlainSerializer(_decimal_json, return_type=int | float, when_used="json")]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RulesetRef(_Out):
+    id: str
+    digest: str
+
+
+class EngineInfo(_Out):
+    version: str
+    backend: str = Field(description="durable_rules on every shipped path; 'reference' only in tests.")
+    rulesets: list[RulesetRef]
+
+
+class UsdRange(_Out):
+    min: Money
+    max: Money
+
+
+class Exposure(_Out):
+    jurisdiction: str
+    instrument: str
+    currency: str
+    min: Money
+    max: Money
+    usd: UsdRange
+    aggregation: str
+    explanation: str
+
+
+class Summary(_Out):
+    violations: int
+    by_severity: dict[str, int]
+    by_jurisdiction: dict[str, int]
+    exposure: list[Exposure]
+
+
+class SubjectRef(_Out):
+    kind: Literal["product", "practice", "transfer", "synthetic_media"]
+    id: str
+    path: str = Field(description="Where the subject is in the submitted document ('' for the product).")
+
+
+class Evidence(_Out):
+    fact: str = Field(description="JSON path into the submitted document.")
+    rule_fact: str = Field(description="The fact path the rule tests.")
+    op: str
+    expected: Any = None
+    actual: Any = None
+
+
+class Penalty(_Out):
+    currency: str
+    min: Money
+    max: Money
+    basis: str
+    citation: str
+    explanation: str
+    confirmed: bool = True
+    tier: str
+
+
+class Violation(_Out):
+    rule_id: str
+    instrument: str
+    jurisdiction: str
+    citation: str
+    title: str
+    severity: Literal["critical", "high", "medium", "low"]
+    subject: SubjectRef
+    evidence: list[Evidence]
+    remediation: str
+    penalty: Penalty
+    source: str
+    confirmed: bool = True
+    note: str | None = None
+
+
+class NotApplicable(_Out):
+    instrument: str
+    jurisdiction: str
+    reason: str
+
+
+class Insufficient(_Out):
+    rule_id: str | None = Field(
+        description="The rule, or null when the instrument's applicability is unknown."
+    )
+    instrument: str
+    jurisdiction: str
+    subject: SubjectRef | None = None
+    missing: list[str] = Field(description="JSON paths whose values would decide it.")
+    reason: str
+    would_violate: list[str] = []
+
+
+class Upcoming(_Out):
+    rule_id: str
+    instrument: str
+    jurisdiction: str
+    citation: str
+    title: str
+    severity: str
+    effective_from: dt.date
+    subject: SubjectRef
+    remediation: str
+
+
+class Report(_Out):
+    product_id: str
+    as_of: dt.date
+    markets: list[str] = Field(description="The markets evaluated (after --market), member states folded in.")
+    engine: EngineInfo
+    summary: Summary
+    violations: list[Violation]
+    not_applicable: list[NotApplicable]
+    insufficient_information: list[Insufficient]
+    upcoming: list[Upcoming]
+
+    def worst_severity(self) -> str | None:
+        order = ["critical", "high", "medium", "low"]
+        found = [v.severity for v in self.violations]
+        return next((s for s in order if s in found), None)
