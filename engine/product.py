@@ -302,6 +302,11 @@ class DataPractice(_Model):
         description="regulint addition: the processing is occasional, not regular or systematic "
         "(GDPR Arts. 27(2)(a), 30(5), 49); a claim, so false by default.",
     )
+    price_discrimination_by_profile: StrictBool = Field(
+        False,
+        description="regulint addition: prices or trading terms differ between individuals according to "
+        "their profile (PIPL Art. 24(1); Algorithm Recommendation Provisions Art. 21).",
+    )
 
 
 class SyntheticMedia(_Model):
@@ -390,6 +395,11 @@ class SyntheticMedia(_Model):
         description="regulint addition: the generative AI system was placed on the EU market before "
         "2 August 2026 (AI Act Art. 50(2) grace period to 2 December 2026 under the Digital Omnibus).",
     )
+    unlabeled_export_terms_user_duty: StrictBool = Field(
+        False,
+        description="regulint addition: before output without an explicit label is supplied on request, "
+        "the user agreement sets out the user's labeling duty and liability (CN Labeling Measures Art. 9).",
+    )
 
 
 class Governance(_Model):
@@ -410,6 +420,11 @@ class Governance(_Model):
     cn_children_officer: StrictBool = Field(False, description="A person in charge of children's PI (CN).")
     pi_compliance_audit: StrictBool = Field(False, description="Regular PIPL compliance audits (Art. 54).")
     pi_protection_officer_cn: StrictBool = Field(False, description="PIPL Art. 52 person in charge of PI.")
+    cn_minors_pi_annual_audit: StrictBool = Field(
+        False,
+        description="regulint addition: the processing of minors' PI is audited every year and the result "
+        "reported to the regulator (CN Regulations on the Protection of Minors Online).",
+    )
 
 
 class DataSubjectRights(_Model):
