@@ -78,11 +78,33 @@ class Decision:
     unknown: set[str]
 
 
+class _ExactRuleset(_durable_engine.Ruleset):
+    """A Host ruleset whose definition is serialised without exponents (durable error 204)."""
+
+    def __init__(self, name: str, host: _durable_engine.Host, definition: dict[str, Any]):
+        self._actions = {}
+        self._name = name
+        self._host = host
+        for rule_name, rule in definition.items():
+            self._actions[rule_name] = _durable_engine.Promise(rule.pop("run"))
+        self._handle = _dre.create_ruleset(name, _json(definition))
+        self._definition = definition
+
+
 class _QuietHost(_durable_engine.Host):
     """A Host without the background dispatcher threads (bench §5.1 item 2)."""
 
     def _run(self) -> None:  # noqa: D401 - overrides the thread starter
         return None
+
+    def register_rulesets(self, ruleset_definitions: dict[str, Any]) -> list[str]:
+        for name, definition in ruleset_definitions.items():
+            if name in self._ruleset_directory:
+                raise EngineError(f"ruleset {name} is already registered on this host")
+            ruleset = _ExactRuleset(name, self, definition)
+            self._ruleset_directory[name] = ruleset
+            self._ruleset_list.append(ruleset)
+        return list(ruleset_definitions)
 
 
 def _fnv1a32(text: str) -> int:
@@ -165,75 +187,165 @@ class _Names:
         return self.flag[(path, item)]
 
 
-def _or(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return items[0] if len(items) == 1 else {"$or": items}
+Test = dict[str, Any]  # one durable_rules test on one property, e.g. {"p3": true} or {"$nex": {"f2": 1}}
+Conjunction = tuple[str, ...]  # serialised tests that must all hold
 
 
-def _and(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return items[0] if len(items) == 1 else {"$and": items}
+@dataclass(frozen=True)
+class _Alternative:
+    """One durable rule's pattern: tests that all hold, and clauses (flat ORs of tests) that all hold."""
+
+    tests: tuple[str, ...] = ()
+    clauses: tuple[tuple[str, ...], ...] = ()
+
+    def unit(self) -> tuple[str, ...] | None:
+        """The tests of this alternative if it is a single disjunction (one test or one clause)."""
+        if len(self.tests) == 1 and not self.clauses:
+            return self.tests
+        if not self.tests and len(self.clauses) == 1:
+            return self.clauses[0]
+        return None
+
+
+#: durable_rules expands a pattern's ORs into a beta node's expression sequence, which holds
+#: at most 31 entries (error 113): measured, 12 flat ORs beside 10 tests load and 16 do not,
+#: and ORs of ANDs fail sooner. So patterns keep at most this many flat OR clauses and no
+#: nesting; a rule that needs more is split into several durable rules.
+MAX_CLAUSES = 10
+MAX_ALTERNATIVES = 512
 
 
 class _Compiler:
-    """Compile NNF conditions to durable_rules expressions over one chunk's property names."""
+    """Compile NNF conditions to durable_rules patterns over one kind's property names."""
 
     def __init__(self, names: _Names):
         self.names = names
         self.specs = fact_specs()
 
-    def missing(self, path: str) -> dict[str, Any]:
-        return _and([{"$nex": {self.names.of_value(path): 1}}, {"$nex": {self.names.of_null(path): 1}}])
+    def _missing(self, path: str) -> list[Conjunction]:
+        tests = [_json({"$nex": {self.names.of_value(path): 1}})]
+        if self.specs[path].nullable:
+            tests.append(_json({"$nex": {self.names.of_null(path): 1}}))
+        return [tuple(tests)]
 
-    def _eq(self, path: str, v: Any) -> dict[str, Any]:
+    def _one(self, test: Test) -> Conjunction:
+        return (_json(test),)
+
+    def _eq(self, path: str, v: Any) -> list[Conjunction]:
         if v is None:
-            return {self.names.of_null(path): True}
-        return {self.names.of_value(path): v}
+            return [self._one({self.names.of_null(path): True})] if self.specs[path].nullable else []
+        return [self._one({self.names.of_value(path): v})]
 
-    def _ne(self, path: str, v: Any) -> dict[str, Any]:
+    def _ne(self, path: str, v: Any) -> list[Conjunction]:
         p = self.names.of_value(path)
         if v is None:
-            return {"$ex": {p: 1}}
-        return _or([{"$neq": {p: v}}, {self.names.of_null(path): True}])
+            return [self._one({"$ex": {p: 1}})]
+        out = [self._one({"$neq": {p: v}})]
+        if self.specs[path].nullable:
+            out.append(self._one({self.names.of_null(path): True}))
+        return out
 
-    def atom(self, a: Atom) -> dict[str, Any]:
-        """The durable expression that holds exactly when the atom is (definitely) true."""
+    def atom(self, a: Atom) -> list[Conjunction]:
+        """Alternatives (each a conjunction of tests) that make the atom definitely true."""
         path, op, v = a.fact, a.op, a.value
         if op == "eq":
             return self._eq(path, v)
         if op == "ne":
             return self._ne(path, v)
         if op == "in":
-            return _or([self._eq(path, x) for x in v])
+            return [c for x in v for c in self._eq(path, x)]
         if op == "not_in":
-            return _and([self._ne(path, x) for x in v])
+            out: list[Conjunction] = [()]
+            for x in v:
+                out = [tuple(dict.fromkeys(c + d)) for c in out for d in self._ne(path, x)]
+            return out
         if op in NUMERIC_OPS:
             p = self.names.of_value(path)
             if not a.negated:
-                return {_NUMERIC[op]: {p: v}}
-            return _or([{_NEG_NUMERIC[op]: {p: v}}, {self.names.of_null(path): True}])
+                return [self._one({_NUMERIC[op]: {p: v}})]
+            res = [self._one({_NEG_NUMERIC[op]: {p: v}})]
+            if self.specs[path].nullable:
+                res.append(self._one({self.names.of_null(path): True}))
+            return res
         if op == "exists":
-            return _or([{"$ex": {self.names.of_value(path): 1}}, {"$ex": {self.names.of_null(path): 1}}])
+            res = [self._one({"$ex": {self.names.of_value(path): 1}})]
+            if self.specs[path].nullable:
+                res.append(self._one({"$ex": {self.names.of_null(path): 1}}))
+            return res
         if op == "missing":
-            return self.missing(path)
+            return self._missing(path)
         if op == "contains":
             flag = self.names.of_flag(path, v)
-            return {"$nex": {flag: 1}} if a.negated else {flag: True}
+            return [self._one({"$nex": {flag: 1}} if a.negated else {flag: True})]
         if op == "contains_any":
-            return _or([{self.names.of_flag(path, x): True} for x in v])
+            return [self._one({self.names.of_flag(path, x): True}) for x in v]
         if op == "contains_none":
-            return _and([{"$nex": {self.names.of_flag(path, x): 1}} for x in v])
+            return [tuple(_json({"$nex": {self.names.of_flag(path, x): 1}}) for x in v)]
         raise EngineError(f"unknown operator {op}")  # pragma: no cover - parse() rejects it
 
-    def expr(self, cond: Condition, possible: bool) -> dict[str, Any]:
+    def alternatives(self, cond: Condition, possible: bool) -> list[_Alternative]:
+        """Patterns whose union is the condition; ``possible`` counts unknown atoms as true."""
         if isinstance(cond, Atom):
-            definite = self.atom(cond)
+            conjs = self.atom(cond)
             if possible and cond.op not in ("exists", "missing") and self.specs[cond.fact].may_be_missing:
-                return _or([definite, self.missing(cond.fact)])
-            return definite
-        if isinstance(cond, All):
-            return _and([self.expr(c, possible) for c in cond.items])
+                conjs = conjs + self._missing(cond.fact)
+            conjs = list(dict.fromkeys(conjs))
+            if len(conjs) > 1 and all(len(c) == 1 for c in conjs):
+                return [_Alternative(clauses=(tuple(c[0] for c in conjs),))]
+            return [_Alternative(tests=c) for c in conjs]
         if isinstance(cond, AnyOf):
-            return _or([self.expr(c, possible) for c in cond.items])
+            parts = [self.alternatives(c, possible) for c in cond.items]
+            units = [p[0].unit() for p in parts if len(p) == 1]
+            if len(units) == len(parts) and all(u is not None for u in units):
+                merged = tuple(dict.fromkeys(t for u in units for t in u))  # type: ignore[union-attr]
+                return [_Alternative(tests=merged) if len(merged) == 1 else _Alternative(clauses=(merged,))]
+            return _cap(list(dict.fromkeys(a for p in parts for a in p)))
+        if isinstance(cond, All):
+            out = [_Alternative()]
+            for item in cond.items:
+                part = self.alternatives(item, possible)
+                out = _cap([_join(a, b) for a in out for b in part])
+            return out
         raise EngineError("conditions reach the compiler in negation normal form")  # pragma: no cover
+
+    def patterns(self, cond: Condition, possible: bool) -> list[list[Test]]:
+        """durable_rules patterns (lists of tests for ``$and``) for a condition."""
+        import json
+
+        out = []
+        for alt in self.alternatives(cond, possible):
+            for alt2 in _limit_clauses(alt):
+                tests: list[Test] = [json.loads(t) for t in alt2.tests]
+                tests += [{"$or": [json.loads(t) for t in clause]} for clause in alt2.clauses]
+                out.append(tests)
+        return out
+
+
+def _join(a: _Alternative, b: _Alternative) -> _Alternative:
+    clauses = tuple(dict.fromkeys(a.clauses + b.clauses))
+    tests = tuple(dict.fromkeys(a.tests + b.tests))
+    # a clause already implied by a test of the same alternative is redundant
+    clauses = tuple(c for c in clauses if not set(c) & set(tests))
+    return _Alternative(tests, clauses)
+
+
+def _limit_clauses(alt: _Alternative) -> list[_Alternative]:
+    if len(alt.clauses) <= MAX_CLAUSES:
+        return [alt]
+    smallest = min(range(len(alt.clauses)), key=lambda i: len(alt.clauses[i]))
+    rest = alt.clauses[:smallest] + alt.clauses[smallest + 1 :]
+    out = []
+    for test in alt.clauses[smallest]:
+        out += _limit_clauses(_Alternative(tuple(dict.fromkeys(alt.tests + (test,))), rest))
+    return out
+
+
+def _cap(alts: list[_Alternative]) -> list[_Alternative]:
+    if len(alts) > MAX_ALTERNATIVES:
+        raise EngineError(
+            f"a condition expands to more than {MAX_ALTERNATIVES} durable rules; split the rule or simplify it"
+        )
+    return alts
 
 
 @dataclass
@@ -246,9 +358,24 @@ class _Chunk:
     actions: dict[str, tuple[str, bool]] | None = None
     scalar_paths: list[str] | None = None
     flag_items: dict[str, list[tuple[Any, str]]] | None = None
+    properties: int = 0
 
 
 _instances = itertools.count()
+
+
+def _properties_of(tests: list[Test]) -> set[str]:
+    """The fact properties a pattern reads."""
+    out: set[str] = set()
+    for test in tests:
+        ((key, value),) = test.items()
+        if key == "$or":
+            out |= _properties_of(value)
+        elif key.startswith("$"):
+            out |= set(value)
+        else:
+            out.add(key)
+    return out
 
 
 def _needs_possible(cond: Condition) -> bool:
@@ -273,50 +400,51 @@ class DurableEngine:
             self._chunks[kind] = self._compile_kind(kind, kind_checks, serial)
 
     def _compile_kind(self, kind: str, checks: list[Check], serial: int) -> list[_Chunk]:
+        """Lay the checks of one subject kind out in chunks within durable_rules' limits."""
         chunks: list[_Chunk] = []
-        current: list[tuple[Check, bool]] = []
-
-        def flush() -> None:
-            if current:
-                chunks.append(
-                    self._build_chunk(f"regulint{serial}_{kind}_{len(chunks)}", kind, list(current))
-                )
-                current.clear()
-
+        names = _Names()
+        compiler = _Compiler(names)
+        rules: list[tuple[list[Test], str, bool]] = []
         for check in checks:
-            variants = [(check, True)] + ([(check, False)] if _needs_possible(check.condition) else [])
-            trial = _Names()
-            comp = _Compiler(trial)
-            for c, definite in current + variants:
-                comp.expr(to_nnf(c.condition), possible=not definite)
-            props = len(trial.value) + len(trial.null) + len(trial.flag)
-            if current and (len(current) + len(variants) > MAX_RULES_PER_RULESET or props > MAX_PROPERTIES):
-                flush()
-            current.extend(variants)
-        flush()
+            nnf = to_nnf(check.condition)
+            variants = [True] + ([False] if _needs_possible(check.condition) else [])
+            for definite in variants:
+                for pattern in compiler.patterns(nnf, possible=not definite):
+                    rules.append((pattern, check.key, definite))
+        current: list[tuple[list[Test], str, bool]] = []
+        props: set[str] = set()
+        for rule in rules:
+            needed = _properties_of(rule[0])
+            if current and (len(current) >= MAX_RULES_PER_RULESET or len(props | needed) > MAX_PROPERTIES):
+                chunks.append(self._build_chunk(f"regulint{serial}_{kind}_{len(chunks)}", kind, current, names))
+                current, props = [], set()
+            current.append(rule)
+            props |= needed
+        if current:
+            chunks.append(self._build_chunk(f"regulint{serial}_{kind}_{len(chunks)}", kind, current, names))
         return chunks
 
-    def _build_chunk(self, name: str, kind: str, variants: list[tuple[Check, bool]]) -> _Chunk:
-        names = _Names()
-        comp = _Compiler(names)
+    def _build_chunk(
+        self, name: str, kind: str, rules: list[tuple[list[Test], str, bool]], names: _Names
+    ) -> _Chunk:
         definition: dict[str, Any] = {}
         actions: dict[str, tuple[str, bool]] = {}
-        for n, (check, definite) in enumerate(variants):
+        used: set[str] = set()
+        for n, (pattern, key, definite) in enumerate(rules):
             rule_name = f"r{n}"
-            expr = comp.expr(to_nnf(check.condition), possible=not definite)
-            definition[rule_name] = {"all": [{"m": {"$and": [{"k": kind}, expr]}}], "run": _no_action}
-            actions[rule_name] = (check.key, definite)
-        if len(names.value) + len(names.null) + len(names.flag) > MAX_PROPERTIES + 50:
-            raise EngineError(f"ruleset chunk {name} needs too many fact properties")
+            # the positive anchor first: no rule can match durable_rules' own state fact
+            definition[rule_name] = {"all": [{"m": {"$and": [{"k": kind}, *pattern]}}], "run": _no_action}
+            actions[rule_name] = (key, definite)
+            used |= _properties_of(pattern)
         # register through the Host (its registry refuses duplicate names), then keep the C handle
-        self._host.register_rulesets({name: _roundtrip(definition)})
+        self._host.register_rulesets({name: definition})
         handle = self._host.get_ruleset(name)._handle
+        scalar = sorted({p for p, n in names.value.items() if n in used} | {p for p, n in names.null.items() if n in used})
         flag_items: dict[str, list[tuple[Any, str]]] = {}
         for (path, item), flag in names.flag.items():
-            flag_items.setdefault(path, []).append((item, flag))
-        return _Chunk(
-            name, kind, names, handle, actions, sorted(set(names.value) | set(names.null)), flag_items
-        )
+            if flag in used:
+                flag_items.setdefault(path, []).append((item, flag))
+        return _Chunk(name, kind, names, handle, actions, scalar, flag_items, len(used))
 
     @staticmethod
     def _encode(chunk: _Chunk, facts: dict[str, Any]) -> dict[str, Any]:
@@ -398,16 +526,3 @@ class DurableEngine:
 
 def _no_action(_closure: Any) -> None:
     """Actions are never run through the Host: results are read from the C layer."""
-
-
-def _roundtrip(definition: dict[str, Any]) -> dict[str, Any]:
-    """Refuse rule constants the Host would serialise with an exponent (durable error 204)."""
-    import json
-    import re
-
-    text = json.dumps({n: {k: v for k, v in r.items() if k != "run"} for n, r in definition.items()})
-    if re.search(r"(?<=[:\[,\s])-?\d+(\.\d+)?[eE][+-]?\d+(?=[,\]}\s])", text):
-        raise EngineError(
-            "a rule constant is too small or too large for durable_rules; write it as a plain decimal"
-        )
-    return definition

@@ -249,7 +249,8 @@ def _assemble(
             for subject, decision in by_kind.get(rule.subject, ()):
                 if rule.id in decision.true:
                     if scope_unknown:
-                        would.append(rule.id)
+                        if rule.effective.in_force(as_of) and as_of >= inst.in_force:
+                            would.append(rule.id)
                         continue
                     starts = max(rule.effective.from_, inst.in_force)
                     if as_of < starts:

@@ -64,6 +64,11 @@ class FactSpec:
     doc_path: str | None = None  # where it comes from in the submitted document, if not the path itself
 
     @property
+    def nullable(self) -> bool:
+        """Whether a known value can be null (``retention_days: null`` means "no limit")."""
+        return self.path in _NULL_IS_VALUE
+
+    @property
     def namespace(self) -> str:
         return self.path.split(".", 1)[0]
 
@@ -330,7 +335,9 @@ def _revenue_facts(org: Organization, as_of: dt.date, out: dict[str, Any]) -> No
     rates = fx_rates()
     for cur in ("USD", "EUR", "CNY"):
         amount = rates.convert(org.annual_revenue.amount, org.annual_revenue.currency, cur, as_of)
-        out[f"product.organization.annual_revenue_{cur.lower()}"] = amount.quantize(Decimal("0.01"))
+        # Facts compare numbers as binary floats, exactly as durable_rules does; penalties read
+        # the Decimal amount from the product itself.
+        out[f"product.organization.annual_revenue_{cur.lower()}"] = float(amount.quantize(Decimal("0.01")))
 
 
 def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:

@@ -281,6 +281,11 @@ def _check_condition(cond: Condition, subject: str, loc: list[str | int]) -> Non
             continue
         kind = list_item_kind(atom.fact)
         for item in items:
+            if item is None:
+                if not spec.nullable:
+                    raise ConditionError(loc, f"{atom.fact} is never null; null is only a value of "
+                                              "retention_days-style facts (see docs/facts.md)")
+                continue
             if spec.type == "bool" and not isinstance(item, bool):
                 raise ConditionError(loc, f"{atom.fact} is true or false, got {item!r}")
             if spec.type in ("int", "number") and (

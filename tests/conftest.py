@@ -1,0 +1,33 @@
+"""Shared fixtures: the shipped rulesets, compiled once per test session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.evaluate import Evaluator
+from engine.ruleset import RuleSet, load_rulesets
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.json"))
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> RuleSet:
+    return load_rulesets()
+
+
+@pytest.fixture(scope="session")
+def durable(ruleset: RuleSet) -> Evaluator:
+    return Evaluator(ruleset, "durable")
+
+
+@pytest.fixture(scope="session")
+def reference(ruleset: RuleSet) -> Evaluator:
+    return Evaluator(ruleset, "reference")
+
+
+def seed(name: str) -> dict:
+    return json.loads((ROOT / "seeds" / name).read_text(encoding="utf-8"))

@@ -1,0 +1,162 @@
+"""The durable_rules wrapper: compiled conditions agree with the reference evaluator, and the
+engine's sharp edges (research/durable-rules-bench.md) stay handled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.conditions import All, AnyOf, Atom, Condition, Not
+from engine.durable import Check, DurableEngine
+from engine.evaluate import Evaluator
+from engine.facts import Subject, fact_specs
+from engine.inputs import product_from_data
+from engine.reference import ReferenceEngine
+from engine.ruleset import load_rulesets
+
+# A small vocabulary of practice facts of every type, with the values conditions test.
+_PATHS = {
+    "practice.consent.explicit": [True, False],
+    "practice.legal_basis": ["consent", "contract", "none", "legitimate_interests"],
+    "practice.retention_days": [None, 1, 30, 365, 366, 10_000],
+    "practice.data_categories": ["user", "user.biometric", "user.biometric.voice", "user.contact.email"],
+    "product.audience.min_age": [0, 12, 13, 16, 18],  # may be unknown
+    "product.organization.annual_revenue_usd": [0.0, 26625000, 26625000.01, 0.00001, 1e9],  # may be unknown
+    "product.organization.revenue_share_from_selling_data": [0.0, 0.5, 0.49999, 1.0],  # may be unknown
+    "transfer.impact_assessment": [True, False],  # may be unknown
+}
+
+
+def _random_atom(rng: random.Random) -> Atom:
+    path = rng.choice(sorted(_PATHS))
+    spec = fact_specs()[path]
+    values = _PATHS[path]
+    if spec.type == "list":
+        op = rng.choice(["contains", "contains_any", "contains_none"])
+        value = rng.choice(values) if op == "contains" else tuple(rng.sample(values, rng.randint(1, 3)))
+        return Atom(path, op, value, negated=op == "contains" and rng.random() < 0.3)
+    ops = ["eq", "ne", "in", "not_in"] + (["lt", "lte", "gt", "gte"] if spec.type in ("int", "number") else [])
+    ops += ["exists", "missing"] if spec.may_be_missing else []
+    op = rng.choice(ops)
+    plain = [v for v in values if v is not None]
+    if op in ("exists", "missing"):
+        return Atom(path, op, True)
+    if op in ("in", "not_in"):
+        return Atom(path, op, tuple(rng.sample(values, rng.randint(1, min(3, len(values))))))
+    if op in ("lt", "lte", "gt", "gte"):
+        v = rng.choice(plain)
+        return Atom(path, op, v, negated=rng.random() < 0.3)
+    return Atom(path, op, rng.choice(values))
+
+
+def _random_condition(rng: random.Random, depth: int = 0) -> Condition:
+    roll = rng.random()
+    if depth >= 3 or roll < 0.45:
+        return _random_atom(rng)
+    if roll < 0.6:
+        return Not(_random_condition(rng, depth + 1))
+    items = tuple(_random_condition(rng, depth + 1) for _ in range(rng.randint(2, 3)))
+    return All(items) if roll < 0.8 else AnyOf(items)
+
+
+_RNG = random.Random(20261130)
+_CHECKS = [Check(f"c{n}", "transfer", _random_condition(_RNG)) for n in range(300)]
+_DURABLE = DurableEngine(_CHECKS)
+_REFERENCE = ReferenceEngine(_CHECKS)
+
+
+@st.composite
+def _facts(draw: st.DrawFn) -> dict:
+    out = {}
+    for path, values in _PATHS.items():
+        spec = fact_specs()[path]
+        if spec.type == "list":
+            out[path] = draw(st.lists(st.sampled_from(values), unique=True))
+        elif spec.may_be_missing and draw(st.booleans()):
+            continue  # unknown
+        else:
+            out[path] = draw(st.sampled_from([v for v in values if v is not None or not spec.may_be_missing]))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_facts())
+def test_compiled_conditions_agree_with_reference(facts: dict) -> None:
+    subject = Subject("transfer", "p/transfers[0]", "data_practices[0].transfers[0].", facts)
+    got = _DURABLE.decide([subject])[0]
+    want = _REFERENCE.decide([subject])[0]
+    assert got.true == want.true
+    assert got.unknown == want.unknown
+
+
+def test_layout_respects_durable_limits() -> None:
+    stats = _DURABLE.stats()
+    assert stats["rulesets"] >= 300 * 1 // 40  # chunked, never one huge ruleset
+    assert stats["max_properties"] <= 250  # durable_rules allows 252 properties per fact
+
+
+def test_nothing_matches_is_not_an_error() -> None:
+    engine = DurableEngine([Check("x", "product", Atom("product.governance.dpo_appointed", "eq", True))])
+    decision = engine.decide([Subject("product", "p", "", {"product.governance.dpo_appointed": False})])[0]
+    assert decision.true == set() and decision.unknown == set()
+
+
+def test_negative_only_condition_does_not_loop() -> None:
+    # a rule testing only absence would match durable's own state fact without the anchor
+    engine = DurableEngine([Check("x", "product", Atom("product.audience.min_age", "missing", True))])
+    assert engine.decide([Subject("product", "p", "", {})])[0].true == {"x"}
+    assert engine.decide([Subject("product", "p", "", {"product.audience.min_age": 3})])[0].true == set()
+
+
+def test_many_engines_do_not_collide_in_the_registry() -> None:
+    checks = [Check("x", "product", Atom("product.governance.dpo_appointed", "eq", True))]
+    engines = [DurableEngine(checks) for _ in range(5)]
+    subject = Subject("product", "p", "", {"product.governance.dpo_appointed": True})
+    assert all(e.decide([subject])[0].true == {"x"} for e in engines)
+
+
+def test_no_state_leaks_between_evaluations() -> None:
+    engine = DurableEngine([Check("x", "practice", Atom("practice.consent.explicit", "eq", False))])
+    yes = Subject("practice", "a", "data_practices[0].", {"practice.consent.explicit": False})
+    no = Subject("practice", "b", "data_practices[1].", {"practice.consent.explicit": True})
+    for _ in range(2000):  # far past durable_rules' 1,024 live sessions
+        assert engine.decide([yes])[0].true == {"x"}
+        assert engine.decide([no])[0].true == set()
+
+
+def test_concurrent_callers_get_the_answers_of_serial_calls() -> None:
+    ruleset = load_rulesets()
+    evaluator = Evaluator(ruleset)
+    products = []
+    for rule in ruleset.rules[:40]:
+        for example in rule.violating + rule.compliant:
+            products.append(product_from_data(example.product))
+    day = dt.date(2026, 11, 30)
+    serial = [evaluator.evaluate(p, day).model_dump_json() for p in products]
+    results: dict[int, str] = {}
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for n in range(worker, len(products), 8):
+                results[n] = evaluator.evaluate(products[n], day).model_dump_json()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert [results[n] for n in range(len(products))] == serial
+
+
+def test_tiny_and_huge_numbers_reach_durable_without_exponents() -> None:
+    engine = DurableEngine([Check("x", "product", Atom("product.organization.revenue_share_from_selling_data", "gt", 0.000001))])
+    facts = {"product.organization.revenue_share_from_selling_data": 0.00001}
+    assert engine.decide([Subject("product", "p", "", facts)])[0].true == {"x"}
