@@ -1,0 +1,195 @@
+"""The FastAPI application factory: ``create_app(settings=None)``.
+
+``regulint serve`` runs ``uvicorn api.app:create_app --factory``; every worker process builds
+its own app (its own compiled rulesets and database pool) from the ``REGULINT_*`` environment,
+and all of them share the one history database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+
+from api import problems
+from api.catalog import Catalog
+from api.db import Repository
+from api.limits import BodyLimitMiddleware
+from api.problems import Problem
+from api.routes import catalog, dashboard, evaluations, health
+from api.settings import Settings
+from engine.evaluate import Evaluator, default_evaluator, engine_version
+from engine.product import Product
+
+log = logging.getLogger("regulint.api")
+
+DESCRIPTION = """\
+regulint checks a product description (its data practices and synthetic media) against the
+privacy and AI-content law of each market it ships to, and answers with the violations, the
+article behind each, the fix and the penalty range.
+
+* `POST /v1/evaluations` evaluates one description and stores the report in the history.
+* Errors are `application/problem+json` (RFC 9457): `type`, `title`, `status`, `detail`,
+  `instance`, and `errors: [{path, message, expected, given}]` where `path` is a JSON path into
+  the submitted document (`data_practices[0].consent.explicit`).
+* When the server is started with `REGULINT_API_KEYS`, POST endpoints need
+  `Authorization: Bearer <key>`.
+"""
+
+
+def load_seeds(seeds_dir: Path) -> dict[str, Any]:
+    """``seeds/*.json`` by file stem; a file that is not JSON is skipped with a warning."""
+    out: dict[str, Any] = {}
+    if not seeds_dir.is_dir():
+        return out
+    for path in sorted(seeds_dir.glob("*.json")):
+        try:
+            out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            log.warning("seed %s skipped: %s", path, exc)
+    return out
+
+
+def _component_schemas() -> dict[str, Any]:
+    """The product description and problem schemas, with their sub-schemas, as OpenAPI components."""
+    out: dict[str, Any] = {}
+    product = Product.model_json_schema(ref_template="#/components/schemas/Product_{model}")
+    for name, sub in product.pop("$defs", {}).items():
+        out[f"Product_{name}"] = sub
+    product["title"] = "ProductDescription"
+    out["ProductDescription"] = product
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    out.update(problem.pop("$defs", {}))
+    out["Problem"] = problem
+    return out
+
+
+def build_openapi(app: FastAPI, settings: Settings, seeds: dict[str, Any]) -> dict[str, Any]:
+    schema = get_openapi(
+        title="regulint",
+        version=engine_version(),
+        description=DESCRIPTION,
+        routes=app.routes,
+        tags=[
+            {"name": "evaluations", "description": "Evaluate descriptions; the stored history."},
+            {"name": "catalog", "description": "Jurisdictions, instruments and rules."},
+            {"name": "health", "description": "Liveness and readiness."},
+        ],
+    )
+    components = schema.setdefault("components", {})
+    components.setdefault("schemas", {}).update(_component_schemas())
+    examples = {name: {"summary": f"seeds/{name}.json", "value": value} for name, value in seeds.items()}
+    single: dict[str, Any] = {"schema": {"$ref": "#/components/schemas/ProductDescription"}}
+    if examples:
+        single["examples"] = examples
+    many_schema = {
+        "$ref": "#/components/schemas/ProductDescription",
+    }
+    batch: dict[str, Any] = {
+        "schema": {
+            "anyOf": [
+                {"type": "array", "items": many_schema, "minItems": 1, "maxItems": settings.max_batch_items},
+                {
+                    "type": "object",
+                    "properties": {
+                        "items": {
+                            "type": "array",
+                            "items": many_schema,
+                            "minItems": 1,
+                            "maxItems": settings.max_batch_items,
+                        }
+                    },
+                    "required": ["items"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+    }
+    if seeds:
+        batch["examples"] = {
+            "seeds": {
+                "summary": "every seed, as a list",
+                "value": list(seeds.values())[: settings.max_batch_items],
+            },
+            "items": {"summary": "the {items: […]} form", "value": {"items": list(seeds.values())[:2]}},
+        }
+    components["requestBodies"] = {
+        "ProductDescription": {
+            "required": True,
+            "description": f"A product description (at most {settings.max_body_bytes} bytes).",
+            "content": {"application/json": single},
+        },
+        "ProductDescriptionBatch": {
+            "required": True,
+            "description": f"Product descriptions (at most {settings.max_batch_items}, "
+            f"{settings.max_body_bytes} bytes in all).",
+            "content": {"application/json": batch},
+        },
+    }
+    if settings.auth_required:
+        components["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "One of REGULINT_API_KEYS."}
+        }
+        for item in schema.get("paths", {}).values():
+            if "post" in item:
+                item["post"]["security"] = [{"bearer": []}]
+    return schema
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    evaluator: Evaluator | None = None,
+    repository: Repository | None = None,
+) -> FastAPI:
+    """Build the app: compile the rulesets, open the history database and create its schema."""
+    settings = settings or Settings.from_env()
+    evaluator = evaluator or default_evaluator()
+    repository = repository or Repository.from_url(settings.database_url)
+    repository.create_schema()
+    seeds = load_seeds(settings.seeds_dir)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        repository.dispose()
+
+    app = FastAPI(
+        title="regulint",
+        version=engine_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.evaluator = evaluator
+    app.state.repository = repository
+    app.state.catalog = Catalog(evaluator.ruleset)
+    app.state.seeds = seeds
+
+    problems.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+
+    app.include_router(evaluations.router)
+    app.include_router(catalog.router)
+    app.include_router(health.router)
+    if settings.static_dir.is_dir():
+        app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    app.include_router(dashboard.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app, settings, seeds)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

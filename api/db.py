@@ -1,0 +1,353 @@
+"""Evaluation history: SQLAlchemy 2 models and the repository the routes use.
+
+SQLite (a file, the default) or PostgreSQL (``postgresql+psycopg://…``), chosen by the URL.
+Each stored evaluation keeps what is needed to reproduce and audit it: the submitted document,
+the report, the as-of date, the requested markets, the engine version and the ruleset digests.
+Violation counts by severity and the jurisdictions evaluated are columns, so history can be
+filtered without reading the report.
+
+Several server processes may share one database: SQLite runs in WAL mode with a busy timeout;
+on PostgreSQL the schema is created under an advisory lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Uuid,
+    create_engine,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger("regulint.api.db")
+
+SEVERITIES = ("critical", "high", "medium", "low")
+_NO_VIOLATION_RANK = len(SEVERITIES)  # worst_rank of a compliant evaluation
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class EvaluationRow(Base):
+    __tablename__ = "evaluations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    product_id: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    markets: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    requested_markets: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    engine_version: Mapped[str] = mapped_column(String(64), nullable=False)
+    ruleset_digest: Mapped[str] = mapped_column(String(80), nullable=False)
+    violations: Mapped[int] = mapped_column(Integer, nullable=False)
+    critical: Mapped[int] = mapped_column(Integer, nullable=False)
+    high: Mapped[int] = mapped_column(Integer, nullable=False)
+    medium: Mapped[int] = mapped_column(Integer, nullable=False)
+    low: Mapped[int] = mapped_column(Integer, nullable=False)
+    worst_rank: Mapped[int] = mapped_column(
+        Integer, nullable=False, index=True, comment="0 critical … 3 low, 4 no violation"
+    )
+    input: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+    jurisdictions: Mapped[list[JurisdictionRow]] = relationship(
+        back_populates="evaluation", cascade="all, delete-orphan", lazy="raise"
+    )
+
+    __table_args__ = (Index("ix_evaluations_created_id", "created_at", "id"),)
+
+    @property
+    def worst_severity(self) -> str | None:
+        return SEVERITIES[self.worst_rank] if self.worst_rank < len(SEVERITIES) else None
+
+    @property
+    def by_severity(self) -> dict[str, int]:
+        return {s: getattr(self, s) for s in SEVERITIES}
+
+
+class JurisdictionRow(Base):
+    """One jurisdiction an evaluation covered, with its violation count (for filtering)."""
+
+    __tablename__ = "evaluation_jurisdictions"
+
+    evaluation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
+    )
+    jurisdiction: Mapped[str] = mapped_column(String(16), primary_key=True)
+    violations: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    evaluation: Mapped[EvaluationRow] = relationship(back_populates="jurisdictions")
+
+    __table_args__ = (Index("ix_evaluation_jurisdictions_jurisdiction", "jurisdiction", "evaluation_id"),)
+
+
+@dataclass(frozen=True)
+class NewEvaluation:
+    """What the routes hand to :meth:`Repository.add_all`: one finished evaluation."""
+
+    id: uuid.UUID
+    created_at: dt.datetime
+    input: dict[str, Any]
+    report: dict[str, Any]  # the report as JSON data (``Report.model_dump(mode="json")``)
+    requested_markets: list[str] | None
+    batch_id: uuid.UUID | None = None
+
+    def row(self) -> EvaluationRow:
+        r = self.report
+        by_severity = r["summary"]["by_severity"]
+        counts = {s: int(by_severity.get(s, 0)) for s in SEVERITIES}
+        worst = next((i for i, s in enumerate(SEVERITIES) if counts[s]), _NO_VIOLATION_RANK)
+        by_jurisdiction: dict[str, int] = r["summary"]["by_jurisdiction"]
+        covered = set(r["markets"]) | {j for j, n in by_jurisdiction.items() if n}
+        row = EvaluationRow(
+            id=self.id,
+            created_at=self.created_at,
+            product_id=r["product_id"],
+            as_of=dt.date.fromisoformat(r["as_of"]),
+            markets=list(r["markets"]),
+            requested_markets=self.requested_markets,
+            batch_id=self.batch_id,
+            engine_version=r["engine"]["version"],
+            ruleset_digest=ruleset_digest(r["engine"]["rulesets"]),
+            violations=int(r["summary"]["violations"]),
+            worst_rank=worst,
+            input=self.input,
+            report=r,
+            **counts,
+        )
+        row.jurisdictions = [
+            JurisdictionRow(jurisdiction=j, violations=int(by_jurisdiction.get(j, 0)))
+            for j in sorted(covered)
+        ]
+        return row
+
+
+def ruleset_digest(rulesets: Iterable[dict[str, str]]) -> str:
+    """One digest over every instrument's digest, in order (as ``RuleSet.digest`` computes it)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for ref in rulesets:
+        h.update(ref["digest"].encode())
+    return "sha256:" + h.hexdigest()
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    product_id: str | None = None
+    jurisdiction: str | None = None
+    severity: str | None = None  # at least one violation this grave or graver
+    created_from: dt.datetime | None = None
+    created_to: dt.datetime | None = None
+    as_of_from: dt.date | None = None
+    as_of_to: dt.date | None = None
+    batch_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Keyset position: the last (created_at, id) of a page, newest first."""
+
+    created_at: dt.datetime
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        raw = f"{self.created_at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        """Raise ValueError for anything that is not a cursor this service issued."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            stamp, ident = raw.split("|", 1)
+            created = dt.datetime.fromisoformat(stamp)
+            if created.tzinfo is None:
+                raise ValueError
+            return cls(created, uuid.UUID(ident))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise ValueError("not a cursor returned by this service") from None
+
+
+@dataclass
+class Page:
+    rows: list[EvaluationRow]
+    total: int
+    next_cursor: str | None
+    offset: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _prepare_sqlite_path(url: str) -> None:
+    parsed = make_url(url)
+    db = parsed.database
+    if db and db != ":memory:" and not db.startswith("file:"):
+        Path(db).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _prepare_sqlite_path(url)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=16,
+            max_overflow=48,
+            pool_timeout=60,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=60)
+
+
+class Repository:
+    """The evaluation history. Thread-safe: every call opens its own session."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> Repository:
+        return cls(make_engine(url))
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def create_schema(self, attempts: int = 5) -> None:
+        """Create missing tables; safe when several workers start at once."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(7243114591)"))
+                    Base.metadata.create_all(conn)
+                return
+            except DBAPIError:
+                if attempt == attempts:
+                    raise
+                log.warning("creating the schema failed (attempt %d); retrying", attempt, exc_info=True)
+                time.sleep(0.2 * attempt)
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def add_all(self, evaluations: Sequence[NewEvaluation]) -> None:
+        """Store evaluations in one transaction: all of them or none."""
+        with self._sessions.begin() as session:
+            session.add_all([e.row() for e in evaluations])
+
+    def get(self, evaluation_id: uuid.UUID) -> EvaluationRow | None:
+        with self._sessions() as session:
+            return session.get(EvaluationRow, evaluation_id)
+
+    def count(self) -> int:
+        with self._sessions() as session:
+            return session.scalar(select(func.count()).select_from(EvaluationRow)) or 0
+
+    def page(self, flt: HistoryFilter, *, limit: int, offset: int = 0, cursor: Cursor | None = None) -> Page:
+        """Newest first. With a cursor, the page after it (keyset); otherwise ``offset`` rows in."""
+        conditions: list[Any] = []
+        if flt.product_id is not None:
+            conditions.append(EvaluationRow.product_id == flt.product_id)
+        if flt.jurisdiction is not None:
+            conditions.append(
+                exists().where(
+                    JurisdictionRow.evaluation_id == EvaluationRow.id,
+                    JurisdictionRow.jurisdiction == flt.jurisdiction,
+                )
+            )
+        if flt.severity is not None:
+            conditions.append(EvaluationRow.worst_rank <= SEVERITIES.index(flt.severity))
+        if flt.created_from is not None:
+            conditions.append(EvaluationRow.created_at >= flt.created_from)
+        if flt.created_to is not None:
+            conditions.append(EvaluationRow.created_at < flt.created_to)
+        if flt.as_of_from is not None:
+            conditions.append(EvaluationRow.as_of >= flt.as_of_from)
+        if flt.as_of_to is not None:
+            conditions.append(EvaluationRow.as_of <= flt.as_of_to)
+        if flt.batch_id is not None:
+            conditions.append(EvaluationRow.batch_id == flt.batch_id)
+
+        with self._sessions() as session:
+            total = session.scalar(select(func.count()).select_from(EvaluationRow).where(*conditions)) or 0
+            query = select(EvaluationRow).where(*conditions)
+            if cursor is not None:
+                query = query.where(
+                    or_(
+                        EvaluationRow.created_at < cursor.created_at,
+                        (EvaluationRow.created_at == cursor.created_at) & (EvaluationRow.id < cursor.id),
+                    )
+                )
+            else:
+                query = query.offset(offset)
+            query = query.order_by(EvaluationRow.created_at.desc(), EvaluationRow.id.desc()).limit(limit + 1)
+            rows = list(session.scalars(query))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = Cursor(rows[-1].created_at, rows[-1].id).encode() if more and rows else None
+        return Page(rows=rows, total=total, next_cursor=next_cursor, offset=offset if cursor is None else 0)

@@ -1,0 +1,64 @@
+"""FastAPI dependencies: what a route needs, taken from the app that serves it (no globals)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.catalog import Catalog
+from api.db import Repository
+from api.problems import ProblemError
+from api.settings import Settings
+from engine.evaluate import Evaluator
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_evaluator(request: Request) -> Evaluator:
+    return request.app.state.evaluator
+
+
+def get_repository(request: Request) -> Repository:
+    return request.app.state.repository
+
+
+def get_catalog(request: Request) -> Catalog:
+    return request.app.state.catalog
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EvaluatorDep = Annotated[Evaluator, Depends(get_evaluator)]
+RepositoryDep = Annotated[Repository, Depends(get_repository)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+
+
+def require_api_key(request: Request, settings: SettingsDep) -> None:
+    """When ``REGULINT_API_KEYS`` is set, demand ``Authorization: Bearer <key>`` (constant-time check).
+
+    The key is never logged and never echoed in the answer.
+    """
+    if not settings.auth_required:
+        return
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    challenge = {"WWW-Authenticate": 'Bearer realm="regulint"'}
+    if scheme.lower() != "bearer" or not token:
+        raise ProblemError(
+            401, "this endpoint needs an API key: Authorization: Bearer <key>", headers=challenge
+        )
+    given = token.encode("utf-8", "surrogateescape")
+    # compare against every key, without stopping early, so timing reveals nothing about which matched
+    matched = False
+    for key in settings.api_keys:
+        matched |= hmac.compare_digest(given, key.encode("utf-8"))
+    if not matched:
+        raise ProblemError(
+            401,
+            "the API key is not valid",
+            headers={**challenge, "WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )

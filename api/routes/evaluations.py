@@ -1,0 +1,385 @@
+"""POST /v1/evaluations (and /batch): evaluate and store; GET: the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from api.db import Cursor, EvaluationRow, HistoryFilter, NewEvaluation, Repository
+from api.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key
+from api.documents import invalid_description, parse_body, read_body, validate_product
+from api.problems import ProblemError, problem_responses
+from api.schemas import BatchResult, EvaluationPage, EvaluationRecord, StoredReport
+from engine.durable import EngineError
+from engine.evaluate import Evaluator
+from engine.inputs import InputError, InputIssue
+from engine.jurisdictions import normalise_place
+from engine.product import Product
+
+log = logging.getLogger("regulint.api")
+
+router = APIRouter(prefix="/v1/evaluations", tags=["evaluations"])
+
+NO_NUL = r"^[^\x00]*$"
+
+
+class Severity(StrEnum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+@dataclass(frozen=True)
+class EvaluationParams:
+    as_of: dt.date | None
+    markets: list[str] | None
+
+
+def evaluation_params(
+    as_of: Annotated[
+        dt.date | None,
+        Query(description="Evaluate the law in force on this date (YYYY-MM-DD); default today (UTC)."),
+    ] = None,
+    market: Annotated[
+        list[str] | None,
+        Query(
+            description="Only these of the product's markets (repeatable: `market=EU&market=CN`). "
+            "A member state counts under its market (DE under EU).",
+            max_length=50,
+        ),
+    ] = None,
+) -> EvaluationParams:
+    markets: list[str] = []
+    issues: list[InputIssue] = []
+    for i, code in enumerate(market or []):
+        try:
+            markets.append(normalise_place(code))
+        except ValueError as exc:
+            issues.append(
+                InputIssue(
+                    f"query.market[{i}]",
+                    str(exc),
+                    "a market code such as EU, DE, CN or US-CA",
+                    repr(code)[:80],
+                )
+            )
+    if issues:
+        raise ProblemError(
+            422, issues[0].message, slug="invalid-parameter", title="Invalid parameter", errors=issues
+        )
+    return EvaluationParams(as_of, sorted(set(markets)) or None)
+
+
+ParamsDep = Annotated[EvaluationParams, Depends(evaluation_params)]
+
+
+def _evaluate_and_store(
+    evaluator: Evaluator,
+    repo: Repository,
+    items: list[tuple[dict[str, Any], Product]],
+    params: EvaluationParams,
+    batch_id: uuid.UUID | None,
+) -> list[dict[str, Any]]:
+    """Evaluate every product, then store all of them in one transaction (none if anything fails)."""
+    created = dt.datetime.now(dt.UTC)
+    as_of = params.as_of or created.date()
+    records: list[NewEvaluation] = []
+    out: list[dict[str, Any]] = []
+    for data, product in items:
+        try:
+            report = evaluator.evaluate(product, as_of, params.markets)
+        except EngineError:
+            log.exception("the engine failed on product %r", product.id)
+            raise ProblemError(
+                500,
+                "the rules engine could not evaluate this description; nothing was stored",
+                slug="engine-error",
+                title="Engine error",
+            ) from None
+        payload = report.model_dump(mode="json")
+        record = NewEvaluation(
+            id=uuid.uuid4(),
+            created_at=created,
+            input=data,
+            report=payload,
+            requested_markets=params.markets,
+            batch_id=batch_id,
+        )
+        records.append(record)
+        out.append({"id": str(record.id), "created_at": created.isoformat(), **payload})
+    repo.add_all(records)
+    return out
+
+
+def _validate_one(data: Any) -> Product:
+    try:
+        return validate_product(data)
+    except InputError as exc:
+        raise invalid_description(exc.issues) from None
+
+
+_WRITE = problem_responses(400, 401, 413, 422, 500)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=StoredReport,
+    summary="Evaluate a product description and store the report",
+    description=(
+        "The body is a product description (JSON; YAML with `Content-Type: application/yaml`). "
+        "Answers the report, with the `id` and `created_at` under which it is stored, and a "
+        "`Location` header naming it. Errors are `application/problem+json` whose `errors[].path` "
+        "is a JSON path into the submitted document. Nothing of a failed request is stored."
+    ),
+    responses={
+        201: {
+            "headers": {"Location": {"description": "The stored evaluation.", "schema": {"type": "string"}}}
+        },
+        **_WRITE,
+    },
+    openapi_extra={"requestBody": {"$ref": "#/components/requestBodies/ProductDescription"}},
+    dependencies=[Depends(require_api_key)],
+)
+async def create_evaluation(
+    request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep
+) -> JSONResponse:
+    body = await read_body(request)
+    data = await run_in_threadpool(parse_body, body, request.headers.get("content-type"))
+    product = await run_in_threadpool(_validate_one, data)
+    (stored,) = await run_in_threadpool(_evaluate_and_store, evaluator, repo, [(data, product)], params, None)
+    return JSONResponse(stored, status_code=201, headers={"Location": f"/v1/evaluations/{stored['id']}"})
+
+
+def _batch_items(data: Any, max_items: int) -> tuple[list[Any], str]:
+    """The descriptions of a batch body and the path prefix of each ('[i]' or 'items[i]')."""
+    if isinstance(data, list):
+        items, prefix = data, ""
+    elif isinstance(data, dict) and "items" in data:
+        extra = sorted(k for k in data if k != "items")
+        if extra:
+            raise invalid_description(
+                [InputIssue(k, "extra field", "only `items`", repr(k)[:80]) for k in extra], many=True
+            )
+        items, prefix = data["items"], "items"
+        if not isinstance(items, list):
+            raise invalid_description(
+                [InputIssue("items", "not a list", "a list of product descriptions", type(items).__name__)],
+                many=True,
+            )
+    else:
+        raise invalid_description(
+            [
+                InputIssue(
+                    "",
+                    "a batch is a list of product descriptions, or an object with `items`",
+                    '[{…}, …] or {"items": [{…}, …]}',
+                    type(data).__name__,
+                )
+            ],
+            many=True,
+        )
+    if not items:
+        raise invalid_description(
+            [InputIssue(prefix, "an empty batch", "at least one product description", "[]")], many=True
+        )
+    if len(items) > max_items:
+        raise invalid_description(
+            [
+                InputIssue(
+                    prefix,
+                    f"a batch holds at most {max_items} descriptions (REGULINT_MAX_BATCH_ITEMS)",
+                    f"at most {max_items} items",
+                    f"{len(items)} items",
+                )
+            ],
+            many=True,
+        )
+    return items, prefix
+
+
+def _validate_batch(data: Any, max_items: int) -> list[tuple[dict[str, Any], Product]]:
+    items, prefix = _batch_items(data, max_items)
+    issues: list[InputIssue] = []
+    out: list[tuple[dict[str, Any], Product]] = []
+    for i, item in enumerate(items):
+        try:
+            out.append((item, validate_product(item, f"{prefix}[{i}]")))
+        except InputError as exc:
+            issues += exc.issues
+    if issues:
+        raise invalid_description(issues, many=True)
+    return out
+
+
+@router.post(
+    "/batch",
+    status_code=201,
+    response_model=BatchResult,
+    summary="Evaluate many product descriptions and store every report",
+    description=(
+        'The body is a list of product descriptions, or `{"items": [...]}`. Every description is '
+        "validated first: if any is invalid the answer is 422 naming each bad field "
+        "(`[2].data_practices[0].purpose`, or `items[2]…`) and nothing is stored. Otherwise every "
+        "report is stored, in one transaction, under one `batch_id`."
+    ),
+    responses=_WRITE,
+    openapi_extra={"requestBody": {"$ref": "#/components/requestBodies/ProductDescriptionBatch"}},
+    dependencies=[Depends(require_api_key)],
+)
+async def create_evaluation_batch(
+    request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep, settings: SettingsDep
+) -> JSONResponse:
+    body = await read_body(request)
+    data = await run_in_threadpool(parse_body, body, request.headers.get("content-type"))
+    items = await run_in_threadpool(_validate_batch, data, settings.max_batch_items)
+    batch_id = uuid.uuid4()
+    stored = await run_in_threadpool(_evaluate_and_store, evaluator, repo, items, params, batch_id)
+    return JSONResponse({"batch_id": str(batch_id), "count": len(stored), "items": stored}, status_code=201)
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def _summary(row: EvaluationRow) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "created_at": row.created_at.isoformat(),
+        "product_id": row.product_id,
+        "as_of": row.as_of.isoformat(),
+        "markets": row.markets,
+        "requested_markets": row.requested_markets,
+        "batch_id": str(row.batch_id) if row.batch_id else None,
+        "violations": row.violations,
+        "by_severity": row.by_severity,
+        "worst_severity": row.worst_severity,
+        "engine_version": row.engine_version,
+        "ruleset_digest": row.ruleset_digest,
+    }
+
+
+def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ProblemError(
+            422,
+            f"{name} is out of range",
+            slug="invalid-parameter",
+            title="Invalid parameter",
+            errors=[
+                InputIssue(
+                    f"query.{name}", "out of range", "a date-time between years 1 and 9999", str(value)
+                )
+            ],
+        ) from None
+
+
+@router.get(
+    "",
+    response_model=EvaluationPage,
+    summary="List stored evaluations, newest first",
+    description=(
+        "Paged with `limit` and either `offset` or `cursor` (the `next_cursor` of the previous "
+        "page; stable while new evaluations arrive). Filters combine with AND. Date-times without "
+        "a zone are read as UTC."
+    ),
+    responses=problem_responses(422, 500),
+)
+def list_evaluations(
+    repo: RepositoryDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
+    offset: Annotated[
+        int, Query(ge=0, le=1_000_000_000, description="Skip this many (ignored with `cursor`).")
+    ] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="`next_cursor` of the previous page.")
+    ] = None,
+    product_id: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="Only this product.")
+    ] = None,
+    jurisdiction: Annotated[
+        str | None,
+        Query(
+            max_length=16,
+            pattern=NO_NUL,
+            description="Only evaluations covering this market (EU, CN, US-CA, …).",
+        ),
+    ] = None,
+    severity: Annotated[
+        Severity | None, Query(description="Only evaluations with a violation this grave or graver.")
+    ] = None,
+    created_from: Annotated[dt.datetime | None, Query(description="Stored at or after this time.")] = None,
+    created_to: Annotated[dt.datetime | None, Query(description="Stored before this time.")] = None,
+    as_of_from: Annotated[dt.date | None, Query(description="Evaluated as of this date or later.")] = None,
+    as_of_to: Annotated[dt.date | None, Query(description="Evaluated as of this date or earlier.")] = None,
+    batch_id: Annotated[uuid.UUID | None, Query(description="Only the evaluations of this batch.")] = None,
+) -> JSONResponse:
+    position = None
+    if cursor is not None:
+        try:
+            position = Cursor.decode(cursor)
+            _utc(position.created_at, "cursor")
+        except (ValueError, ProblemError):
+            raise ProblemError(
+                422,
+                "cursor is not one this service returned",
+                slug="invalid-parameter",
+                title="Invalid parameter",
+                errors=[
+                    InputIssue(
+                        "query.cursor", "unknown cursor", "the next_cursor of a page", repr(cursor)[:80]
+                    )
+                ],
+            ) from None
+    flt = HistoryFilter(
+        product_id=product_id,
+        jurisdiction=jurisdiction.strip().upper() if jurisdiction else None,
+        severity=severity.value if severity else None,
+        created_from=_utc(created_from, "created_from"),
+        created_to=_utc(created_to, "created_to"),
+        as_of_from=as_of_from,
+        as_of_to=as_of_to,
+        batch_id=batch_id,
+    )
+    page = repo.page(flt, limit=limit, offset=offset, cursor=position)
+    return JSONResponse({
+        "items": [_summary(r) for r in page.rows],
+        "total": page.total,
+        "limit": limit,
+        "offset": page.offset,
+        "next_cursor": page.next_cursor,
+    })  # fmt: skip
+
+
+@router.get(
+    "/{evaluation_id}",
+    response_model=EvaluationRecord,
+    summary="One stored evaluation: the document, the report, the ruleset digests and the as-of date",
+    responses=problem_responses(404, 500),
+)
+def get_evaluation(evaluation_id: str, repo: RepositoryDep) -> JSONResponse:
+    try:
+        key = uuid.UUID(evaluation_id)
+    except ValueError:
+        key = None
+    row = repo.get(key) if key is not None else None
+    if row is None:
+        raise ProblemError(404, f"no evaluation with id {evaluation_id!r}", slug="evaluation-not-found")
+    return JSONResponse({
+        **_summary(row),
+        "rulesets": row.report["engine"]["rulesets"],
+        "input": row.input,
+        "report": row.report,
+    })  # fmt: skip

@@ -1,0 +1,155 @@
+"""Response models of the HTTP API (the report itself is ``engine.report.Report``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from engine.report import Report, RulesetRef
+
+
+class StoredReport(Report):
+    """The report, plus the id and time under which it is stored in the history."""
+
+    id: uuid.UUID = Field(description="The evaluation's id: GET /v1/evaluations/{id} returns it again.")
+    created_at: dt.datetime = Field(description="When the evaluation was stored (UTC).")
+
+
+class BatchResult(BaseModel):
+    batch_id: uuid.UUID = Field(description="Shared by every evaluation of the batch (filter history by it).")
+    count: int
+    items: list[StoredReport] = Field(description="One report per description, in the order given.")
+
+
+class EvaluationSummary(BaseModel):
+    """One history entry, without the document and the report."""
+
+    id: uuid.UUID
+    created_at: dt.datetime
+    product_id: str
+    as_of: dt.date
+    markets: list[str] = Field(description="The markets evaluated.")
+    requested_markets: list[str] | None = Field(description="The `market` query parameters, if any.")
+    batch_id: uuid.UUID | None
+    violations: int
+    by_severity: dict[str, int]
+    worst_severity: Literal["critical", "high", "medium", "low"] | None
+    engine_version: str
+    ruleset_digest: str = Field(description="sha256 over every instrument's digest, in order.")
+
+
+class EvaluationRecord(EvaluationSummary):
+    """A stored evaluation in full: enough to reproduce and audit the decision."""
+
+    rulesets: list[RulesetRef] = Field(description="Each instrument's digest at evaluation time.")
+    input: dict[str, Any] = Field(description="The product description exactly as submitted.")
+    report: Report
+
+
+class EvaluationPage(BaseModel):
+    items: list[EvaluationSummary]
+    total: int = Field(description="How many stored evaluations match the filters.")
+    limit: int
+    offset: int
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page (stable while new evaluations arrive); "
+        "null on the last page."
+    )
+
+
+class JurisdictionOut(BaseModel):
+    code: str
+    name: str
+    currency: str
+    members: list[str] = Field(description="Places folded into this market (EU member states).")
+    instruments: list[str] = Field(description="Ids of the instruments regulint encodes for it.")
+
+
+class JurisdictionList(BaseModel):
+    items: list[JurisdictionOut]
+
+
+class PenaltyTierOut(BaseModel):
+    citation: str
+    max: str
+    sme_max: str | None
+    min: str | None
+    counts: str
+    confirmed: bool
+
+
+class InstrumentOut(BaseModel):
+    id: str
+    title: str
+    short: str
+    jurisdiction: str
+    in_force: dt.date
+    source: str
+    digest: str
+    aggregation: str
+    aggregation_citation: str | None
+    rules: int = Field(description="How many rules encode it.")
+    penalty_tiers: dict[str, PenaltyTierOut]
+
+
+class InstrumentList(BaseModel):
+    items: list[InstrumentOut]
+
+
+class RulePenalty(BaseModel):
+    tier: str
+    citation: str
+    max: str
+    sme_max: str | None
+    min: str | None
+    counts: str
+    confirmed: bool
+
+
+class RuleOut(BaseModel):
+    id: str
+    title: str
+    instrument: str
+    instrument_title: str
+    jurisdiction: str
+    citation: str
+    source: str
+    requirement: str | None
+    severity: Literal["critical", "high", "medium", "low"]
+    subject: str
+    effective_from: dt.date
+    effective_until: dt.date | None
+    penalty: RulePenalty
+    remediation: str
+    confirmed: bool
+    note: str | None
+    file: str = Field(description="The ruleset file, relative to the repository.")
+    line: int
+
+
+class RuleList(BaseModel):
+    items: list[RuleOut]
+    total: int
+
+
+class RuleExamples(BaseModel):
+    violating: list[dict[str, Any]]
+    compliant: list[dict[str, Any]]
+
+
+class RuleDetail(RuleOut):
+    condition: str = Field(description="The rule's condition, in words.")
+    examples: RuleExamples
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    engine_version: str
+    backend: str
+    rulesets: int
+    rules: int
+    ruleset_digest: str
+    database: str = Field(description="The history's backend (sqlite, postgresql).")
