@@ -1,0 +1,122 @@
+"""Penalty arithmetic on real statutory figures, end to end through evaluation."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from engine.evaluate import Evaluator
+from engine.inputs import product_from_data
+from engine.lint import example_date
+from engine.penalties import PenaltyContext, compute, describe, parse_formula
+from engine.ruleset import Rule, RuleSet
+
+LATE = dt.date(2026, 12, 31)
+
+
+def _violation(evaluator: Evaluator, rule: Rule, **org_patch):
+    example = copy.deepcopy(rule.violating[0].product)
+    example.setdefault("organization", {}).update(org_patch.pop("organization", {}))
+    for key, value in org_patch.items():
+        example.setdefault(key, {}).update(value)
+    day = max(example_date(rule, evaluator.ruleset, rule.violating[0]), dt.date(2026, 11, 30))
+    report = evaluator.evaluate(product_from_data(example), day)
+    found = [v for v in report.violations if v.rule_id == rule.id]
+    assert found, f"{rule.id} does not fire on its example with the patch"
+    return found[0], report
+
+
+def _rule_with_tier(ruleset: RuleSet, instrument: str, predicate) -> Rule:
+    inst = ruleset.instrument(instrument)
+    for rule in inst.rules:
+        tier = inst.penalty_tiers[rule.penalty]
+        if predicate(tier) and rule.effective.until is None:
+            return rule
+    raise AssertionError(f"no rule of {instrument} with such a tier")
+
+
+def test_gdpr_upper_tier_for_eur_2bn_turnover_is_eur_80m(ruleset: RuleSet, durable: Evaluator) -> None:
+    rule = _rule_with_tier(ruleset, "eu-gdpr", lambda t: "83(5)" in t.citation)
+    v, report = _violation(durable, rule, organization={"annual_revenue": {"amount": 2_000_000_000, "currency": "EUR"}})
+    assert v.penalty.currency == "EUR"
+    assert v.penalty.max == Decimal("80000000")
+    assert "4% of turnover EUR 2,000,000,000" in v.penalty.explanation
+    exposure = next(e for e in report.summary.exposure if e.instrument == "eu-gdpr")
+    assert exposure.aggregation == "gravest" and exposure.max == max(
+        x.penalty.max for x in report.violations if x.instrument == "eu-gdpr")
+
+
+def test_gdpr_upper_tier_floor_is_eur_20m_for_small_turnover(ruleset: RuleSet, durable: Evaluator) -> None:
+    rule = _rule_with_tier(ruleset, "eu-gdpr", lambda t: "83(5)" in t.citation)
+    v, _ = _violation(durable, rule, organization={"annual_revenue": {"amount": 1_000_000, "currency": "EUR"}})
+    assert v.penalty.max == Decimal("20000000")
+
+
+def test_pipl_serious_tier_for_cny_100bn_reaches_cny_5bn(ruleset: RuleSet, durable: Evaluator) -> None:
+    def serious(tier) -> bool:
+        return "66" in tier.citation and "5% of turnover" in describe(tier.max)
+
+    rule = _rule_with_tier(ruleset, "cn-pipl", serious)
+    v, _ = _violation(durable, rule, organization={"annual_revenue": {"amount": 100_000_000_000, "currency": "CNY"}})
+    assert v.penalty.currency == "CNY"
+    assert v.penalty.max == Decimal("5000000000")
+
+
+def test_ccpa_per_violation_times_affected_consumers(ruleset: RuleSet, durable: Evaluator) -> None:
+    inst = ruleset.instrument("us-ca-ccpa")
+    rule = _rule_with_tier(ruleset, "us-ca-ccpa", lambda t: t.counts == "affected_consumers")
+    tier = inst.penalty_tiers[rule.penalty]
+    unit = compute(tier.max, PenaltyContext(currency="USD", revenue=None, count=1, as_of=LATE))[0]
+    assert unit in (Decimal("2663"), Decimal("7988"))  # 2025 CPI-adjusted amounts
+    v, _ = _violation(durable, rule, audience={"users_by_market": {"US-CA": 12_000}})
+    assert v.penalty.max == unit * 12_000
+    assert "12,000" in v.penalty.explanation
+
+
+def test_ai_act_sme_gets_the_lesser_of(ruleset: RuleSet, durable: Evaluator) -> None:
+    inst = ruleset.instrument("eu-aia")
+    rule = _rule_with_tier(ruleset, "eu-aia", lambda t: "99(3)" in t.citation and t.sme_max is not None)
+    revenue = {"annual_revenue": {"amount": 80_000_000, "currency": "EUR"}}
+    big, _ = _violation(durable, rule, organization={**revenue, "sme": False})
+    small, _ = _violation(durable, rule, organization={**revenue, "sme": True})
+    assert big.penalty.max == Decimal("35000000")  # greater of EUR 35M and 7% (5.6M)
+    assert small.penalty.max == Decimal("5600000")  # Art. 99(6): the lesser
+    assert inst.penalty_tiers[rule.penalty].sme_max is not None
+
+
+@pytest.mark.parametrize(
+    ("formula", "revenue", "count", "expected"),
+    [
+        ({"amount": 1000, "currency": "EUR"}, None, 1, "1000"),
+        ({"turnover_pct": 4}, Decimal("1000"), 1, "40"),
+        ({"greater_of": [{"amount": 10, "currency": "EUR"}, {"turnover_pct": 2}]}, Decimal("100"), 1, "10"),
+        ({"lesser_of": [{"amount": 10, "currency": "EUR"}, {"turnover_pct": 2}]}, Decimal("100"), 1, "2"),
+        ({"per_violation": {"amount": 2663, "currency": "EUR"}}, None, 3, "7989"),
+        ({"per_day": {"amount": 5000, "currency": "EUR"}, "days": 30}, None, 1, "150000"),
+        ({"greater_of": [{"amount": 10, "currency": "EUR"}, {"turnover_pct": 2}]}, None, 1, "10"),
+    ],
+)
+def test_formulas(formula: dict, revenue: Decimal | None, count: int, expected: str) -> None:
+    value, text = compute(parse_formula(formula), PenaltyContext("EUR", revenue, count))
+    assert value == Decimal(expected)
+    assert text
+
+
+def test_unknown_turnover_is_said(durable: Evaluator, ruleset: RuleSet) -> None:
+    rule = _rule_with_tier(ruleset, "eu-gdpr", lambda t: "83(5)" in t.citation)
+    example = copy.deepcopy(rule.violating[0].product)
+    example.get("organization", {}).pop("annual_revenue", None)
+    report = durable.evaluate(product_from_data(example), max(example_date(rule, ruleset, rule.violating[0]), LATE))
+    v = next(v for v in report.violations if v.rule_id == rule.id)
+    assert "turnover unknown" in v.penalty.explanation
+
+
+@pytest.mark.parametrize("bad", [{"amount": -1, "currency": "EUR"}, {"turnover_pct": 101}, {"amount": 1},
+                                 {"greater_of": [{"amount": 1, "currency": "EUR"}]}, {"per_day": {}, "days": 0},
+                                 {"amount": 1, "currency": "euro"}])
+def test_bad_formulas_are_refused(bad: dict) -> None:
+    with pytest.raises(ValueError):
+        parse_formula(bad)
