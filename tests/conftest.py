@@ -31,3 +31,9 @@ def reference(ruleset: RuleSet) -> Evaluator:
 
 def seed(name: str) -> dict:
     return json.loads((ROOT / "seeds" / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def load_seed():
+    """A seed product description by file name, as a dict."""
+    return seed
