@@ -75,7 +75,8 @@ def render_table(items: Sequence[Checked], color: bool = True, width: int | None
             console.print("[bold]Insufficient information[/] (give these facts to decide):")
             for i in rep.insufficient_information:
                 what = i.rule_id or f"applicability of {i.instrument}"
-                console.print(f"  {what}: {', '.join(i.missing) or i.reason}")
+                where = f" at {i.subject.path or i.subject.id}" if i.subject else ""
+                console.print(f"  {what}{where}: needs {', '.join(i.missing) or i.reason}")
         if rep.not_applicable:
             console.print(
                 "[dim]Not applicable: " + "; ".join(f"{n.instrument}" for n in rep.not_applicable) + "[/]"
