@@ -22,7 +22,7 @@ from api import problems
 from api.catalog import Catalog
 from api.db import Repository
 from api.limits import BodyLimitMiddleware
-from api.problems import Problem
+from api.problems import PROBLEM_MEDIA_TYPE, Problem
 from api.routes import catalog, dashboard, evaluations, health
 from api.routes import seeds as seed_routes
 from api.settings import Settings
@@ -85,7 +85,20 @@ def build_openapi(app: FastAPI, settings: Settings, seeds: dict[str, Any]) -> di
         ],
     )
     components = schema.setdefault("components", {})
-    components.setdefault("schemas", {}).update(_component_schemas())
+    schemas = components.setdefault("schemas", {})
+    schemas.update(_component_schemas())
+    # FastAPI documents its own 422 format; this service answers every 422 as a problem document
+    problem_422 = {
+        "description": "Invalid request",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.get("responses", {})
+            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                responses["422"] = problem_422
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
     examples = {name: {"summary": f"seeds/{name}.json", "value": value} for name, value in seeds.items()}
     single: dict[str, Any] = {"schema": {"$ref": "#/components/schemas/ProductDescription"}}
     if examples:

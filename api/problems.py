@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from engine.inputs import InputIssue
 
@@ -133,7 +134,6 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         title = _DEFAULTS.get(status, ("error", "Error"))[1]
         out[status] = {
             "description": title,
-            "model": Problem,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
     return out
@@ -160,12 +160,25 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"nothing at {request.url.path}"
-    elif exc.status_code == 405 and detail == "Method Not Allowed":
-        allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
-        detail = f"{request.method} is not allowed here" + (f"; allowed: {allowed}" if allowed else "")
-    return problem_response(
-        exc.status_code, instance=request.url.path, detail=detail, headers=dict(exc.headers or {})
-    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request) or headers.get("Allow") or headers.get("allow")
+        headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+        if allowed:
+            headers["Allow"] = allowed
+        if detail == "Method Not Allowed":
+            detail = f"{request.method} is not allowed here" + (f"; allowed: {allowed}" if allowed else "")
+    return problem_response(exc.status_code, instance=request.url.path, detail=detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods = set()
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    return ", ".join(sorted(methods)) or None
 
 
 def _loc_path(loc: tuple[Any, ...] | list[Any]) -> str:
