@@ -332,6 +332,14 @@ def serve(
 
 
 @app.command()
+def facts() -> None:
+    """Print the fact paths rules may test (Markdown; docs/facts.md is this output)."""
+    from engine.catalog import facts_markdown
+
+    typer.echo(facts_markdown().rstrip("\n"))
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the product description."""
     from engine.product import product_json_schema

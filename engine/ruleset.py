@@ -217,6 +217,26 @@ def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
         node[last] = value
 
 
+def unset_path(doc: dict[str, Any], path: str) -> None:
+    """Remove ``data_practices[0].retention_days``-style paths (absent ones are fine)."""
+    parts: list[str | int] = [
+        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
+    ]
+    node: Any = doc
+    for part in parts[:-1]:
+        if isinstance(part, int) and isinstance(node, list) and part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return  # the parent is absent, so the path is already unset
+    last = parts[-1]
+    if isinstance(node, dict):
+        node.pop(last, None)  # type: ignore[arg-type]
+    elif isinstance(last, int) and last < len(node):
+        del node[last]
+
+
 def expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
     """An example is a product, or ``{base: NAME, set: {path: value}, unset: [path], as_of: DATE}``."""
     if not isinstance(raw, dict):
@@ -237,12 +257,10 @@ def expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
         except (KeyError, IndexError, TypeError):
             raise ValueError(f"cannot set {path!r} in base {raw['base']!r}") from None
     for path in raw.get("unset") or []:
-        parent, _, leaf = path.rpartition(".")
-        node: Any = product
-        for part in filter(None, parent.split(".")):
-            node = node.get(part, {})
-        if isinstance(node, dict):
-            node.pop(leaf, None)
+        try:
+            unset_path(product, path)
+        except (KeyError, IndexError, TypeError):
+            raise ValueError(f"cannot unset {path!r} in base {raw['base']!r}") from None
     return Example(product=product, as_of=raw.get("as_of"))
 
 
@@ -283,8 +301,11 @@ def _check_condition(cond: Condition, subject: str, loc: list[str | int]) -> Non
         for item in items:
             if item is None:
                 if not spec.nullable:
-                    raise ConditionError(loc, f"{atom.fact} is never null; null is only a value of "
-                                              "retention_days-style facts (see docs/facts.md)")
+                    raise ConditionError(
+                        loc,
+                        f"{atom.fact} is never null; null is only a value of "
+                        "retention_days-style facts (see docs/facts.md)",
+                    )
                 continue
             if spec.type == "bool" and not isinstance(item, bool):
                 raise ConditionError(loc, f"{atom.fact} is true or false, got {item!r}")

@@ -188,3 +188,8 @@ def test_rules_listing_and_show() -> None:
 def test_lint_passes_on_shipped_rulesets() -> None:
     proc = run("lint")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_generated_docs_are_current() -> None:
+    assert (ROOT / "docs" / "facts.md").read_text() == run("facts").stdout
+    assert (ROOT / "docs" / "catalog.md").read_text() == run("rules", "--format", "markdown").stdout
