@@ -9,6 +9,9 @@ import pytest
 
 from engine.evaluate import Evaluator
 from engine.ruleset import RuleSet, load_rulesets
+from engine.testing import register_profiles
+
+register_profiles()  # hypothesis profiles ci (default) and thorough; see tests/properties
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.json"))

@@ -12,13 +12,20 @@ def _ids(items) -> set[str]:
     return {i.rule_id for i in items}
 
 
-def test_synthetic_media_duties_are_upcoming_before_2026_08_02_and_violations_after(durable: Evaluator, load_seed) -> None:
+def test_synthetic_media_duties_are_upcoming_before_2026_08_02_and_violations_after(
+    durable: Evaluator, load_seed
+) -> None:
     product = product_from_data(load_seed("faceswap-zao-style.json"))
     before = durable.evaluate(product, dt.date(2026, 7, 1))
     after = durable.evaluate(product, dt.date(2026, 8, 3))
 
     def art50(ids: set[str]) -> set[str]:
-        return {i for i in ids if i.startswith("eu-aia-") and durable.ruleset.rules_by_id[i].citation.startswith("AI Act Art. 50")}
+        return {
+            i
+            for i in ids
+            if i.startswith("eu-aia-")
+            and durable.ruleset.rules_by_id[i].citation.startswith("AI Act Art. 50")
+        }
 
     def aita(ids: set[str]) -> set[str]:
         return {i for i in ids if i.startswith("us-ca-aita-")}
@@ -37,7 +44,10 @@ def test_synthetic_media_duties_are_upcoming_before_2026_08_02_and_violations_af
 
 
 def test_nothing_is_in_force_before_the_earliest_rule(durable: Evaluator, load_seed) -> None:
-    earliest = min(max(r.effective.from_, durable.ruleset.instrument(r.instrument_id).in_force) for r in durable.ruleset.rules)
+    earliest = min(
+        max(r.effective.from_, durable.ruleset.instrument(r.instrument_id).in_force)
+        for r in durable.ruleset.rules
+    )
     for name in ("faceswap-zao-style.json", "adtech-sdk.json", "companion-chatbot.json"):
         report = durable.evaluate(product_from_data(load_seed(name)), earliest - dt.timedelta(days=1))
         assert report.violations == []

@@ -16,7 +16,9 @@ REGULINT = [sys.executable, "-m", "api.cli"]
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*REGULINT, *args], capture_output=True, text=True, input=stdin, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [*REGULINT, *args], capture_output=True, text=True, input=stdin, cwd=ROOT, timeout=120
+    )
 
 
 def test_check_all_seeds_as_json_has_every_contract_field() -> None:
@@ -26,14 +28,33 @@ def test_check_all_seeds_as_json_has_every_contract_field() -> None:
     assert isinstance(reports, list) and len(reports) == len(SEEDS)
     assert [r["product_id"] for r in reports] == [json.loads(p.read_text())["id"] for p in SEEDS]
     for report in reports:
-        assert set(report) >= {"product_id", "as_of", "engine", "summary", "violations", "not_applicable",
-                               "insufficient_information", "upcoming"}
+        assert set(report) >= {
+            "product_id",
+            "as_of",
+            "engine",
+            "summary",
+            "violations",
+            "not_applicable",
+            "insufficient_information",
+            "upcoming",
+        }
         assert report["engine"]["backend"] == "durable_rules"
         assert all(r["digest"].startswith("sha256:") for r in report["engine"]["rulesets"])
         assert set(report["summary"]) >= {"violations", "by_severity", "by_jurisdiction", "exposure"}
         for v in report["violations"]:
-            assert set(v) >= {"rule_id", "instrument", "jurisdiction", "citation", "title", "severity", "subject",
-                              "evidence", "remediation", "penalty", "source"}
+            assert set(v) >= {
+                "rule_id",
+                "instrument",
+                "jurisdiction",
+                "citation",
+                "title",
+                "severity",
+                "subject",
+                "evidence",
+                "remediation",
+                "penalty",
+                "source",
+            }
             assert v["evidence"], v["rule_id"]
             for e in v["evidence"]:
                 assert e["fact"] and e["op"]
@@ -53,7 +74,13 @@ def test_evidence_points_into_the_submitted_document() -> None:
             assert doc["data_practices"][index]["id"] == v["subject"]["id"]
         for e in v["evidence"]:
             assert e["fact"].split(".")[0].split("[")[0] in doc or e["fact"].split(".")[0].split("[")[0] in {
-                "organization", "audience", "governance", "synthetic_media", "data_practices", "markets"}
+                "organization",
+                "audience",
+                "governance",
+                "synthetic_media",
+                "data_practices",
+                "markets",
+            }
 
 
 def test_exit_codes_follow_fail_on() -> None:
@@ -87,8 +114,11 @@ def test_sarif_is_valid_2_1_0_with_locations() -> None:
         loc = result["locations"][0]
         assert loc["physicalLocation"]["artifactLocation"]["uri"] == seed
         assert loc["physicalLocation"]["region"]["startLine"] >= 1
-    practice_lines = {r["locations"][0]["physicalLocation"]["region"]["startLine"]
-                      for r in run0["results"] if r["locations"][0]["logicalLocations"][0]["kind"] == "practice"}
+    practice_lines = {
+        r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for r in run0["results"]
+        if r["locations"][0]["logicalLocations"][0]["kind"] == "practice"
+    }
     text = Path(seed).read_text().splitlines()
     for line in practice_lines:  # the practice's own lines in the file
         assert "{" in text[line - 1] or '"id"' in text[line - 1]
@@ -111,17 +141,25 @@ def test_junit_has_a_case_per_rule_and_failures_for_violations() -> None:
     ("text", "fragments"),
     [
         ("{not json", ["line 1 column 2", "malformed JSON"]),
-        ('{"id": "x", "markets": ["EU"], "data_practices": [{"id": "a", "data_categories": ["user.biometrics"]}]}',
-         ["data_practices[0].data_categories[0]", "user.biometrics", "did you mean 'user.biometric'"]),
-        ('{"id": "x", "markets": ["EU"], "data_practices": [{"id": "a", "retention_days": "forever"}]}',
-         ["data_practices[0].retention_days", "a whole number", "'forever'"]),
-        ('{"id": "x", "markets": ["EU"], "data_practices": [{"id": "a", "consent": {"explicit": "yes"}}]}',
-         ["data_practices[0].consent.explicit", "true or false"]),
+        (
+            '{"id": "x", "markets": ["EU"], "data_practices": [{"id": "a", "data_categories": ["user.biometrics"]}]}',
+            ["data_practices[0].data_categories[0]", "user.biometrics", "did you mean 'user.biometric'"],
+        ),
+        (
+            '{"id": "x", "markets": ["EU"], "data_practices": [{"id": "a", "retention_days": "forever"}]}',
+            ["data_practices[0].retention_days", "a whole number", "'forever'"],
+        ),
+        (
+            '{"id": "x", "markets": ["EU"], "data_practices": [{"id": "a", "consent": {"explicit": "yes"}}]}',
+            ["data_practices[0].consent.explicit", "true or false"],
+        ),
         ('{"id": "x", "markets": ["ZZ"], "synthetic_media": {}}', ["markets[0]", "unknown place code 'ZZ'"]),
         ('{"markets": ["EU"], "synthetic_media": {}}', ["id", "required"]),
         ('{"id": "x", "markets": ["EU"]}', ["at least one of data_practices or synthetic_media"]),
-        ('{"id": "x", "markets": ["EU"], "synthetic_media": {"modalities": ["smell"]}}',
-         ["synthetic_media.modalities[0]", "'smell'"]),
+        (
+            '{"id": "x", "markets": ["EU"], "synthetic_media": {"modalities": ["smell"]}}',
+            ["synthetic_media.modalities[0]", "'smell'"],
+        ),
     ],
 )
 def test_bad_input_exits_2_naming_the_path(text: str, fragments: list[str], tmp_path: Path) -> None:

@@ -39,7 +39,9 @@ def _random_atom(rng: random.Random) -> Atom:
         op = rng.choice(["contains", "contains_any", "contains_none"])
         value = rng.choice(values) if op == "contains" else tuple(rng.sample(values, rng.randint(1, 3)))
         return Atom(path, op, value, negated=op == "contains" and rng.random() < 0.3)
-    ops = ["eq", "ne", "in", "not_in"] + (["lt", "lte", "gt", "gte"] if spec.type in ("int", "number") else [])
+    ops = ["eq", "ne", "in", "not_in"] + (
+        ["lt", "lte", "gt", "gte"] if spec.type in ("int", "number") else []
+    )
     ops += ["exists", "missing"] if spec.may_be_missing else []
     op = rng.choice(ops)
     plain = [v for v in values if v is not None]
@@ -157,6 +159,8 @@ def test_concurrent_callers_get_the_answers_of_serial_calls() -> None:
 
 
 def test_tiny_and_huge_numbers_reach_durable_without_exponents() -> None:
-    engine = DurableEngine([Check("x", "product", Atom("product.organization.revenue_share_from_selling_data", "gt", 0.000001))])
+    engine = DurableEngine(
+        [Check("x", "product", Atom("product.organization.revenue_share_from_selling_data", "gt", 0.000001))]
+    )
     facts = {"product.organization.revenue_share_from_selling_data": 0.00001}
     assert engine.decide([Subject("product", "p", "", facts)])[0].true == {"x"}

@@ -54,25 +54,50 @@ def test_good_ruleset_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "line", "fragment"),
     [
-        ("when: {fact: practice.consent.explicit, eq: false}", "when: {fact: practice.consent.explicite, eq: false}",
-         22, "unknown fact path 'practice.consent.explicite'"),
+        (
+            "when: {fact: practice.consent.explicit, eq: false}",
+            "when: {fact: practice.consent.explicite, eq: false}",
+            22,
+            "unknown fact path 'practice.consent.explicite'",
+        ),
         ("eq: false}", "eq: maybe}", 22, "true or false"),
-        ("when: {fact: practice.consent.explicit, eq: false}", "when: {fact: practice.data_categories, contains: user.biometrix}",
-         22, "unknown data-category key 'user.biometrix'"),
-        ("when: {fact: practice.consent.explicit, eq: false}", "when: {fact: practice.consent.explicit, like: false}",
-         22, "unknown operator 'like'"),
+        (
+            "when: {fact: practice.consent.explicit, eq: false}",
+            "when: {fact: practice.data_categories, contains: user.biometrix}",
+            22,
+            "unknown data-category key 'user.biometrix'",
+        ),
+        (
+            "when: {fact: practice.consent.explicit, eq: false}",
+            "when: {fact: practice.consent.explicit, like: false}",
+            22,
+            "unknown operator 'like'",
+        ),
         ("penalty: only", "penalty: missing", 23, "penalty tier 'missing' is not defined"),
         ("severity: low", "severity: dire", 20, "severity"),
-        ("effective: {from: 2020-01-01}", "effective: {from: 2020-01-01, until: 2019-01-01}", 21, "before effective.from"),
+        (
+            "effective: {from: 2020-01-01}",
+            "effective: {from: 2020-01-01, until: 2019-01-01}",
+            21,
+            "before effective.from",
+        ),
         ("source: https://example.org/law#2", "source: example.org", 19, "source"),
         ("      compliant: [", "      compliant: []\n      x: [", 27, "examples"),
         ("  id: xx-test\n", "  id: xx-test\n  id2: 3\n", 3, "id2"),
         ("subject: practice", "subject: product", 22, "not available to subject 'product'"),
-        ("when: {fact: practice.consent.explicit, eq: false}", "when: {fact: practice.retention_days, contains: 3}",
-         22, "needs a list fact"),
+        (
+            "when: {fact: practice.consent.explicit, eq: false}",
+            "when: {fact: practice.retention_days, contains: 3}",
+            22,
+            "needs a list fact",
+        ),
         ("when: {fact: practice.consent.explicit, eq: false}", "when: {all: []}", 22, "non-empty list"),
-        ("when: {fact: practice.consent.explicit, eq: false}", "when: {fact: practice.consent.explicit, eq: !!python/object:os.system x}",
-         22, ""),
+        (
+            "when: {fact: practice.consent.explicit, eq: false}",
+            "when: {fact: practice.consent.explicit, eq: !!python/object:os.system x}",
+            22,
+            "",
+        ),
     ],
 )
 def test_errors_name_file_and_line(tmp_path: Path, old: str, new: str, line: int, fragment: str) -> None:
@@ -95,7 +120,7 @@ def test_malformed_yaml_names_its_line(tmp_path: Path) -> None:
 
 
 def test_duplicate_rule_ids(tmp_path: Path) -> None:
-    rule = GOOD[GOOD.index("  - id: xx-test-rule"):]
+    rule = GOOD[GOOD.index("  - id: xx-test-rule") :]
     path = _write(tmp_path, GOOD + rule)
     with pytest.raises(RulesetError, match="duplicate rule id 'xx-test-rule'"):
         load_instrument(path)

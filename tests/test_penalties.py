@@ -40,18 +40,23 @@ def _rule_with_tier(ruleset: RuleSet, instrument: str, predicate) -> Rule:
 
 def test_gdpr_upper_tier_for_eur_2bn_turnover_is_eur_80m(ruleset: RuleSet, durable: Evaluator) -> None:
     rule = _rule_with_tier(ruleset, "eu-gdpr", lambda t: "83(5)" in t.citation)
-    v, report = _violation(durable, rule, organization={"annual_revenue": {"amount": 2_000_000_000, "currency": "EUR"}})
+    v, report = _violation(
+        durable, rule, organization={"annual_revenue": {"amount": 2_000_000_000, "currency": "EUR"}}
+    )
     assert v.penalty.currency == "EUR"
     assert v.penalty.max == Decimal("80000000")
     assert "4% of turnover EUR 2,000,000,000" in v.penalty.explanation
     exposure = next(e for e in report.summary.exposure if e.instrument == "eu-gdpr")
     assert exposure.aggregation == "gravest" and exposure.max == max(
-        x.penalty.max for x in report.violations if x.instrument == "eu-gdpr")
+        x.penalty.max for x in report.violations if x.instrument == "eu-gdpr"
+    )
 
 
 def test_gdpr_upper_tier_floor_is_eur_20m_for_small_turnover(ruleset: RuleSet, durable: Evaluator) -> None:
     rule = _rule_with_tier(ruleset, "eu-gdpr", lambda t: "83(5)" in t.citation)
-    v, _ = _violation(durable, rule, organization={"annual_revenue": {"amount": 1_000_000, "currency": "EUR"}})
+    v, _ = _violation(
+        durable, rule, organization={"annual_revenue": {"amount": 1_000_000, "currency": "EUR"}}
+    )
     assert v.penalty.max == Decimal("20000000")
 
 
@@ -60,7 +65,9 @@ def test_pipl_serious_tier_for_cny_100bn_reaches_cny_5bn(ruleset: RuleSet, durab
         return "66" in tier.citation and "5% of turnover" in describe(tier.max)
 
     rule = _rule_with_tier(ruleset, "cn-pipl", serious)
-    v, _ = _violation(durable, rule, organization={"annual_revenue": {"amount": 100_000_000_000, "currency": "CNY"}})
+    v, _ = _violation(
+        durable, rule, organization={"annual_revenue": {"amount": 100_000_000_000, "currency": "CNY"}}
+    )
     assert v.penalty.currency == "CNY"
     assert v.penalty.max == Decimal("5000000000")
 
@@ -109,14 +116,24 @@ def test_unknown_turnover_is_said(durable: Evaluator, ruleset: RuleSet) -> None:
     rule = _rule_with_tier(ruleset, "eu-gdpr", lambda t: "83(5)" in t.citation)
     example = copy.deepcopy(rule.violating[0].product)
     example.get("organization", {}).pop("annual_revenue", None)
-    report = durable.evaluate(product_from_data(example), max(example_date(rule, ruleset, rule.violating[0]), LATE))
+    report = durable.evaluate(
+        product_from_data(example), max(example_date(rule, ruleset, rule.violating[0]), LATE)
+    )
     v = next(v for v in report.violations if v.rule_id == rule.id)
     assert "turnover unknown" in v.penalty.explanation
 
 
-@pytest.mark.parametrize("bad", [{"amount": -1, "currency": "EUR"}, {"turnover_pct": 101}, {"amount": 1},
-                                 {"greater_of": [{"amount": 1, "currency": "EUR"}]}, {"per_day": {}, "days": 0},
-                                 {"amount": 1, "currency": "euro"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"amount": -1, "currency": "EUR"},
+        {"turnover_pct": 101},
+        {"amount": 1},
+        {"greater_of": [{"amount": 1, "currency": "EUR"}]},
+        {"per_day": {}, "days": 0},
+        {"amount": 1, "currency": "euro"},
+    ],
+)
 def test_bad_formulas_are_refused(bad: dict) -> None:
     with pytest.raises(ValueError):
         parse_formula(bad)

@@ -21,7 +21,9 @@ _CASES = [
 def _verdict(evaluator: Evaluator, rule_id: str, kind: str, n: int) -> tuple[bool, bool, bool]:
     rule = evaluator.ruleset.rules_by_id[rule_id]
     example = (rule.violating if kind == "violating" else rule.compliant)[n]
-    report = evaluator.evaluate(product_from_data(example.product), example_date(rule, evaluator.ruleset, example))
+    report = evaluator.evaluate(
+        product_from_data(example.product), example_date(rule, evaluator.ruleset, example)
+    )
     fired = any(v.rule_id == rule_id for v in report.violations)
     undecided = any(i.rule_id == rule_id for i in report.insufficient_information)
     in_scope = not any(x.instrument == rule.instrument_id for x in report.not_applicable)
