@@ -197,7 +197,7 @@ def _scope_reason(inst: Instrument, product: Product) -> str:
     return (
         f"{inst.short} applies when "
         + _describe(inst.scope)
-        + f"; this product does not (markets: {', '.join(product.markets)})"
+        + f"; this product does not (markets: {', '.join(sorted(product.markets))})"
     )
 
 

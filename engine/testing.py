@@ -101,6 +101,8 @@ __all__ = [
     "repair",
     "problems_in",
     "seed_path",
+    "register_profiles",
+    "budget",
 ]
 
 #: Where the fact paths of each model's fields start (``None``: the fields are no facts).
@@ -1180,6 +1182,49 @@ def compliant_products(
     day = as_of or dt.date.today()
     _jurisdiction_of(market)
     return _compliant(market.upper(), day, other_markets, in_scope, max_steps)
+
+
+#: Examples per property in the ``thorough`` profile.
+THOROUGH_EXAMPLES = 10_000
+
+
+def register_profiles() -> str:
+    """Register regulint's hypothesis profiles and load the selected one; returns its name.
+
+    - ``ci`` (default): each property runs the examples its ``@budget(n)`` asks for;
+      no deadline (evaluations on a busy CI machine vary in time).
+    - ``thorough``: at least ``THOROUGH_EXAMPLES`` (10,000) examples per property.
+
+    Select with ``pytest --hypothesis-profile=thorough`` or ``REGULINT_HYPOTHESIS_PROFILE``.
+    """
+    import os
+
+    from hypothesis import HealthCheck, settings
+
+    quiet = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    settings.register_profile(
+        "ci", max_examples=50, deadline=None, suppress_health_check=quiet, print_blob=True
+    )
+    settings.register_profile(
+        "thorough",
+        max_examples=THOROUGH_EXAMPLES,
+        deadline=None,
+        suppress_health_check=quiet,
+        print_blob=True,
+    )
+    name = os.environ.get("REGULINT_HYPOTHESIS_PROFILE", "ci")
+    settings.load_profile(name)
+    return name
+
+
+def budget(ci_examples: int) -> Any:
+    """A ``@settings`` decorator: ``ci_examples`` examples under the ``ci`` profile, at least
+    ``THOROUGH_EXAMPLES`` under ``thorough`` (read when the test module is imported)."""
+    from hypothesis import settings
+
+    if settings.get_current_profile_name() == "thorough":
+        return settings(max_examples=max(THOROUGH_EXAMPLES, ci_examples))
+    return settings(max_examples=ci_examples)
 
 
 def _main(argv: list[str]) -> int:
