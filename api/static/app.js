@@ -738,9 +738,16 @@
     return out;
   }
 
+  /** "practice “face-upload”", "the synthetic media", "the product as a whole". */
+  function subjectLabel(subject) {
+    if (!subject || subject.kind === "product") return "the product as a whole";
+    const kind = subject.kind.replace(/_/g, " ");
+    return subject.id && subject.id !== subject.kind ? `${kind} “${subject.id}”` : `the ${kind}`;
+  }
+
   function subjectView(subject) {
     if (!subject) return h("span", { class: "muted", text: "the product" });
-    const label = subject.kind === "product" ? "the product as a whole" : `${subject.kind.replace("_", " ")} “${subject.id}”`;
+    const label = subjectLabel(subject);
     const canPoint = subject.path && state.reportText !== null && state.reportText === editor().value;
     return h(
       "span",
@@ -1022,6 +1029,7 @@
     const every = Math.ceil((hi - lo + 1) / 7);
     const ticks = [];
     for (let e = hi; e >= lo; e -= every) ticks.unshift(10 ** e);
+    if (ticks[0] !== 10 ** lo) ticks.unshift(10 ** lo);
     return { log: true, x, ticks };
   }
 
@@ -1033,10 +1041,13 @@
 
   /** A horizontal min–max range chart of exposure rows on one axis. */
   function rangeChart({ id, title, rows, currency, width }) {
-    const label = Math.min(210, Math.round(width * 0.36));
-    const right = 24;
+    // Narrow screens stack each row's label above its bar; wide ones put labels in a column.
+    const stacked = width < 520;
+    const label = stacked ? 0 : Math.min(250, Math.round(width * 0.3));
+    const right = stacked ? 12 : 24;
     const top = 8;
-    const rowH = 46;
+    const rowH = stacked ? 62 : 46;
+    const barY = stacked ? 38 : 12;
     const axisH = 28;
     const plotW = width - label - right;
     const height = top + rows.length * rowH + axisH;
@@ -1066,13 +1077,13 @@
       const g = s("g", { class: "row", "data-instrument": r.instrument });
       g.append(
         s("title", {}, `${r.label}: ${moneyRange(r.min, r.max, cur)}${r.explanation ? ` — ${r.explanation}` : ""}`),
-        s("text", { x: 0, y: y + 18, "font-size": 13, "font-weight": 600 }, fit(r.label, label - 10, 7.6)),
-        s("text", { x: 0, y: y + 35, "font-size": 11, fill: "#5a6475" }, moneyRange(r.min, r.max, cur))
+        s("text", { x: 0, y: y + 18, "font-size": 13, "font-weight": 600 }, fit(r.label, (stacked ? width : label) - 10, 7.6)),
+        s("text", { x: 0, y: y + 33, "font-size": 11, fill: "#5a6475" }, moneyRange(r.min, r.max, cur))
       );
       const x0 = x(r.min);
       const x1 = x(r.max);
-      g.append(s("rect", { class: "bar-range", x: x0, y: y + 12, width: Math.max(3, x1 - x0), height: 18, rx: 3 }));
-      g.append(s("rect", { class: "bar-min", x: x0 - 1, y: y + 8, width: 3, height: 26 }));
+      g.append(s("rect", { class: "bar-range", x: x0, y: y + barY, width: Math.max(3, x1 - x0), height: 18, rx: 3 }));
+      g.append(s("rect", { class: "bar-min", x: Math.max(0, x0 - 1), y: y + barY - 4, width: 3, height: 26 }));
       svg.append(g);
     });
     return svg;
@@ -1113,16 +1124,16 @@
     const bottom = 28;
     const left = 30;
     const plotH = height - top - bottom;
-    const vmax = Math.max(1, ...entries.map(([, n]) => n));
+    const top_ = Math.max(1, ...entries.map(([, n]) => n));
+    const tickStep = Math.max(1, Math.ceil(niceMax(top_ / 4)));
+    const vmax = Math.ceil(top_ / tickStep) * tickStep;
     const step = (width - left - 8) / entries.length;
     const barW = Math.min(64, step * 0.6);
     const svg = s("svg", { class: `chart ${id}`, viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-labelledby": `${id}-title ${id}-desc` });
     svg.append(s("title", { id: `${id}-title` }, title), s("desc", { id: `${id}-desc` }, entries.map(([k, n]) => `${k}: ${n}`).join("; ")));
     const axis = s("g", { class: "axis" });
     axis.append(s("line", { x1: left, x2: width - 8, y1: top + plotH, y2: top + plotH }));
-    const ticks = Math.min(vmax, 4);
-    for (let t = 0; t <= ticks; t++) {
-      const v = Math.round((vmax * t) / ticks);
+    for (let v = 0; v <= vmax; v += tickStep) {
       const y = top + plotH - (v / vmax) * plotH;
       axis.append(s("text", { x: left - 6, y: y + 4, "text-anchor": "end", "font-size": 11 }, String(v)));
     }
@@ -1226,8 +1237,10 @@
     const params = historyParams();
     if (more === true && state.historyCursor) params.cursor = state.historyCursor;
     list.setAttribute("aria-busy", "true");
+    const seq = (state.historySeq = (state.historySeq || 0) + 1);
     try {
       const data = await get(`${API}/evaluations${query(params)}`);
+      if (seq !== state.historySeq) return; // a later request supersedes this one
       const items = asList(data, "evaluations").map((x) => normEvaluation(x));
       state.history = more === true ? state.history.concat(items) : items;
       state.historyTotal = data && typeof data.total === "number" ? data.total : state.history.length;
@@ -1237,7 +1250,7 @@
     } catch (err) {
       clear(list).append(h("p", { class: "status error", text: `Could not load the history: ${err.message}` }));
     } finally {
-      list.removeAttribute("aria-busy");
+      if (seq === state.historySeq) list.removeAttribute("aria-busy");
     }
   }
 
@@ -1317,6 +1330,17 @@
 
   const violationKey = (v) => `${v.rule_id}|${v.subject ? `${v.subject.kind}:${v.subject.id}` : ""}`;
 
+  /** When two reports differ in date or markets, say so: a difference may come from that. */
+  function scopeNote(a, b) {
+    const notes = [];
+    if (String(a.as_of) !== String(b.as_of)) notes.push(`different as-of dates (${a.as_of}, ${b.as_of})`);
+    const ma = (a.markets || []).join(", ");
+    const mb = (b.markets || []).join(", ");
+    if (ma !== mb) notes.push(`different markets (${ma || "—"}; ${mb || "—"})`);
+    if (!notes.length) return null;
+    return h("p", { class: "status scope-note" }, `These evaluations cover ${notes.join(" and ")}: some differences come from that, not from changes to the description.`);
+  }
+
   async function compareSelected() {
     const box = $("#compare-result");
     const ids = [...state.selectedForCompare];
@@ -1334,12 +1358,13 @@
       const fixed = [...before].filter(([k]) => !after.has(k)).map(([, v]) => v);
       const added = [...after].filter(([k]) => !before.has(k)).map(([, v]) => v);
       const same = [...after].filter(([k]) => before.has(k)).map(([, v]) => v);
-      const item = (v) => h("li", { dataset: { rule: v.rule_id } }, badge(v.severity), " ", v.title, " ", h("span", { class: "muted" }, `— ${v.citation}; ${v.subject ? `${v.subject.kind} ${v.subject.id}` : ""}`));
+      const item = (v) => h("li", { dataset: { rule: v.rule_id } }, badge(v.severity), " ", v.title, " ", h("span", { class: "muted" }, `— ${v.citation}; ${subjectLabel(v.subject)}`));
       const column = (cls, title, kind, items) =>
         h("section", { class: `panel diff-${cls}`, "aria-label": title }, h("h3", {}, h("span", { class: `badge ${kind}`, text: items.length }), title), items.length ? h("ul", {}, items.map(item)) : h("p", { class: "muted", text: "None." }));
       clear(box).append(
         h("h2", {}, "Comparison for ", h("code", { text: newer.report.product_id })),
         h("p", { class: "meta" }, "From evaluation ", h("a", { href: `#evaluation/${encodeURIComponent(older.id)}`, text: String(older.id) }), ` (${dateTime(older.created_at)}, as of ${older.report.as_of}, ${older.report.violations.length} violations) to evaluation `, h("a", { href: `#evaluation/${encodeURIComponent(newer.id)}`, text: String(newer.id) }), ` (${dateTime(newer.created_at)}, as of ${newer.report.as_of}, ${newer.report.violations.length} violations).`),
+        scopeNote(older.report, newer.report),
         h("div", { class: "diff" }, column("fixed", "Fixed", "ok", fixed), column("new", "New", "high", added), column("unchanged", "Unchanged", "neutral", same))
       );
       box.hidden = false;
@@ -1356,15 +1381,17 @@
     const params = Object.fromEntries(new FormData($("#rules-filters")).entries());
     const list = $("#rules-list");
     list.setAttribute("aria-busy", "true");
+    const seq = (state.rulesSeq = (state.rulesSeq || 0) + 1);
     try {
       const data = await get(`${API}/rules${query(params)}`);
+      if (seq !== state.rulesSeq) return; // a later search supersedes this one
       state.rules = asList(data, "rules");
       state.rulesLoaded = true;
       renderRules();
     } catch (err) {
       clear(list).append(h("p", { class: "status error", text: `Could not load the rules: ${err.message}` }));
     } finally {
-      list.removeAttribute("aria-busy");
+      if (seq === state.rulesSeq) list.removeAttribute("aria-busy");
     }
   }
 
@@ -1539,6 +1566,11 @@
       searchRules();
     });
 
+    // The skip link moves focus without touching the hash (the hash names the view).
+    $(".skip-link").addEventListener("click", (ev) => {
+      ev.preventDefault();
+      $("main").focus();
+    });
     window.addEventListener("hashchange", route);
     window.addEventListener(
       "resize",
