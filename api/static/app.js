@@ -1414,7 +1414,7 @@
               "button",
               { type: "button", class: "rule-item", "aria-pressed": r.id === state.ruleId ? "true" : "false", dataset: { rule: r.id }, onclick: () => showRule(r.id, true) },
               h("span", { class: "t" }, badge(r.severity), " ", r.title),
-              h("span", { class: "s", text: `${r.citation} · ${r.jurisdiction} · ${r.instrument} · ${r.id}` })
+              h("span", { class: "s", text: `${r.citation} · ${r.jurisdiction} · ${r.instrument} · in force ${r.effective_from}${r.effective_until ? ` – ${r.effective_until}` : ""} · ${r.id}` })
             )
           )
         )
