@@ -278,7 +278,7 @@ def _assemble(
                         subject=_subject_ref(subject), missing=_missing(rule.when, subject),
                         reason=f"{rule.citation}: the rule turns on facts the description does not give",
                     ))  # fmt: skip
-        if scope_unknown:
+        if scope_unknown and as_of >= inst.in_force:  # nothing is undecided before the law applies
             insufficient.append(Insufficient(
                 rule_id=None, instrument=inst.id, jurisdiction=inst.jurisdiction,
                 missing=_missing(inst.scope, subjects[0]),
