@@ -1,0 +1,181 @@
+"""Penalties: ranges are sane, grow with revenue, per-violation totals are linear in the count,
+and an instrument's exposure follows its aggregation rule."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+from prophelpers import days, durable, model
+
+from engine.penalties import (
+    Amount,
+    GreaterOf,
+    LesserOf,
+    PenaltyContext,
+    PerDay,
+    PerViolation,
+    TurnoverPct,
+    compute,
+    evaluate_formula,
+)
+from engine.testing import budget, products
+
+DAY = dt.date(2026, 9, 1)
+_revenues = st.decimals(0, 10**12, places=2, allow_nan=False, allow_infinity=False)
+
+
+def _tiers():
+    ruleset = durable().ruleset
+    return [(inst, name, tier) for inst in ruleset.instruments for name, tier in inst.penalty_tiers.items()]
+
+
+def _formulas():
+    leaf = st.one_of(
+        st.builds(
+            Amount,
+            st.decimals(0, 10**9, places=2, allow_nan=False, allow_infinity=False),
+            st.sampled_from(["EUR", "USD", "CNY"]),
+        ),
+        st.builds(TurnoverPct, st.decimals(0, 100, places=2, allow_nan=False, allow_infinity=False)),
+    )
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.builds(GreaterOf, st.lists(inner, min_size=2, max_size=3).map(tuple)),
+            st.builds(LesserOf, st.lists(inner, min_size=2, max_size=3).map(tuple)),
+            st.builds(PerViolation, inner),
+            st.builds(PerDay, inner, st.one_of(st.none(), st.integers(1, 365))),
+        ),
+        max_leaves=5,
+    )
+
+
+def _counts(f) -> bool:
+    """Whether a formula multiplies by the count somewhere (nested per_violation is not linear)."""
+    if isinstance(f, PerViolation):
+        return True
+    if isinstance(f, GreaterOf | LesserOf):
+        return any(_counts(i) for i in f.items)
+    if isinstance(f, PerDay):
+        return _counts(f.item)
+    return False
+
+
+def _ctx(revenue, count=1, currency="EUR"):
+    return PenaltyContext(currency=currency, revenue=revenue, count=count, as_of=DAY)
+
+
+@budget(60)
+@given(doc=products(), day=days())
+def test_penalty_ranges_and_exposure_follow_the_aggregation_rule(doc, day) -> None:
+    report = durable().evaluate(model(doc), day)
+    ruleset = durable().ruleset
+    for v in report.violations:
+        assert 0 <= v.penalty.min <= v.penalty.max
+    for e in report.summary.exposure:
+        mine = [v for v in report.violations if v.instrument == e.instrument]
+        assert mine and 0 <= e.min <= e.max and 0 <= e.usd.min <= e.usd.max
+        maxima = [v.penalty.max for v in mine]
+        assert max(maxima) <= e.max <= sum(maxima)
+        if ruleset.instrument(e.instrument).aggregation == "gravest":
+            assert e.max == max(maxima) and e.min == max(v.penalty.min for v in mine)
+        else:
+            assert e.max == sum(maxima) and e.min == sum(v.penalty.min for v in mine)
+    assert {e.instrument for e in report.summary.exposure} == {v.instrument for v in report.violations}
+
+
+@budget(50)
+@given(
+    doc=products(),
+    r1=_revenues,
+    r2=_revenues,
+    currency=st.sampled_from(["EUR", "USD", "CNY"]),
+    day=days(),
+)
+def test_penalties_never_decrease_with_revenue(doc, r1, r2, currency, day) -> None:
+    low, high = sorted((r1, r2))
+    a, b = copy.deepcopy(doc), copy.deepcopy(doc)
+    a.setdefault("organization", {})["annual_revenue"] = {"amount": str(low), "currency": currency}
+    b.setdefault("organization", {})["annual_revenue"] = {"amount": str(high), "currency": currency}
+    ra, rb = durable().evaluate(model(a), day), durable().evaluate(model(b), day)
+    pa = {(v.rule_id, v.subject.path): v.penalty for v in ra.violations}
+    pb = {(v.rule_id, v.subject.path): v.penalty for v in rb.violations}
+    for key in pa.keys() & pb.keys():
+        assert pa[key].max <= pb[key].max and pa[key].min <= pb[key].min, key
+    for inst in durable().ruleset.instruments:
+        va = {k for k in pa if durable().ruleset.rules_by_id[k[0]].instrument_id == inst.id}
+        vb = {k for k in pb if durable().ruleset.rules_by_id[k[0]].instrument_id == inst.id}
+        if va and va == vb:
+            ea = next(e for e in ra.summary.exposure if e.instrument == inst.id)
+            eb = next(e for e in rb.summary.exposure if e.instrument == inst.id)
+            assert ea.max <= eb.max
+
+
+@budget(40)
+@given(doc=products(markets=["US-CA"]), n=st.integers(0, 10**7), day=days())
+def test_per_violation_totals_are_linear_in_the_affected_consumers(doc, n, day) -> None:
+    """Tiers that count affected consumers (CCPA §1798.155, .199.90) multiply per consumer."""
+    ruleset = durable().ruleset
+    one, many = copy.deepcopy(doc), copy.deepcopy(doc)
+    for d, users in ((one, 1), (many, n)):
+        aud = d.setdefault("audience", {})
+        aud["users_by_market"] = {**(aud.get("users_by_market") or {}), "US-CA": users}
+    r1, rn = durable().evaluate(model(one), day), durable().evaluate(model(many), day)
+    p1 = {(v.rule_id, v.subject.path): v for v in r1.violations}
+    for v in rn.violations:
+        inst = ruleset.instrument(v.instrument)
+        tier = inst.penalty_tiers[v.penalty.tier]
+        if tier.counts == "affected_consumers" and (v.rule_id, v.subject.path) in p1:
+            base = p1[(v.rule_id, v.subject.path)].penalty
+            if isinstance(tier.max, PerViolation):
+                assert v.penalty.max == base.max * n
+            if isinstance(tier.min, PerViolation) and isinstance(tier.max, PerViolation):
+                assert v.penalty.min == min(base.min * n, base.max * n)
+
+
+@budget(40)
+@given(revenue=st.one_of(st.none(), _revenues), a=st.integers(0, 10**6), b=st.integers(0, 10**6))
+def test_shipped_per_violation_formulas_are_linear_and_sme_caps_never_exceed_the_general_cap(
+    revenue, a, b
+) -> None:
+    for inst, name, tier in _tiers():
+        currency = tier.currency or "EUR"
+        for f in (tier.max, tier.min):
+            if isinstance(f, PerViolation):
+                fa = compute(f, _ctx(revenue, a, currency))[0] if revenue is not None else None
+                if fa is not None:
+                    fb = compute(f, _ctx(revenue, b, currency))[0]
+                    fab = compute(f, _ctx(revenue, a + b, currency))[0]
+                    assert fab == fa + fb, (inst.id, name)
+        if tier.sme_max is not None:
+            general = evaluate_formula(tier.max, _ctx(revenue, 1, currency))[0]
+            sme = evaluate_formula(tier.sme_max, _ctx(revenue, 1, currency))[0]
+            assert sme <= general, (inst.id, name)
+        if tier.min is not None:
+            low = evaluate_formula(tier.min, _ctx(revenue, 1, currency))[0]
+            high = evaluate_formula(tier.max, _ctx(revenue, 1, currency))[0]
+            assert 0 <= low and 0 <= high
+
+
+@budget(100)
+@given(f=_formulas(), r1=_revenues, r2=_revenues, a=st.integers(0, 1000), b=st.integers(0, 1000))
+def test_formula_algebra(f, r1, r2, a, b) -> None:
+    """Every formula is non-negative and non-decreasing in revenue and in the count; greater_of
+    is at least, lesser_of at most, each of its parts; per_violation is linear in the count."""
+    low, high = sorted((r1, r2))
+    v_low = compute(f, _ctx(low, a))[0]
+    v_high = compute(f, _ctx(high, a))[0]
+    assert 0 <= v_low <= v_high
+    assert compute(f, _ctx(low, min(a, b)))[0] <= compute(f, _ctx(low, max(a, b)))[0]
+    if isinstance(f, GreaterOf | LesserOf):
+        parts = [compute(i, _ctx(low, a))[0] for i in f.items]
+        assert v_low == (max(parts) if isinstance(f, GreaterOf) else min(parts))
+    if isinstance(f, PerViolation) and not _counts(f.item):
+        unit = compute(f.item, _ctx(low, 1))[0]
+        total = compute(f, _ctx(low, a + b))[0]
+        assert total == unit * (a + b) == compute(f, _ctx(low, a))[0] + compute(f, _ctx(low, b))[0]
+    assert compute(f, _ctx(Decimal(0), 1))[0] >= 0
