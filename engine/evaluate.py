@@ -87,6 +87,7 @@ class Evaluator:
             self.decider = ReferenceEngine(checks)
         else:
             raise ValueError(f"unknown backend {backend!r}")
+        self._explained: dict[int, tuple[conditions.Condition, _Explained]] = {}
         self._info = EngineInfo(
             version=engine_version(),
             backend="durable_rules" if backend == "durable" else backend,
@@ -118,20 +119,67 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _evidence(rule: Rule, subject: Subject) -> list[Evidence]:
+class _Explained:
+    """A condition prepared once for explaining: its NNF, and per atom the op and expected value."""
+
+    __slots__ = ("nnf", "atoms", "facts")
+
+    def __init__(self, cond: conditions.Condition):
+        self.nnf = conditions.to_nnf(cond)
+        self.atoms = {
+            id(a): (
+                f"not {a.op}" if a.negated else a.op,
+                _jsonable(a.value) if a.op not in ("exists", "missing") else None,
+            )
+            for a in conditions.atoms(self.nnf)
+        }
+        self.facts = tuple(dict.fromkeys(a.fact for a in conditions.atoms(cond)))
+
+
+def _explained(ev: Evaluator, cond: conditions.Condition) -> _Explained:
+    """The prepared form of one of ``ev``'s conditions (made once per process)."""
+    found = ev._explained.get(id(cond))
+    if found is None or found[0] is not cond:
+        found = ev._explained[id(cond)] = (cond, _Explained(cond))
+    return found[1]
+
+
+def _holding(cond: conditions.Condition, facts: dict[str, Any]) -> list[conditions.Atom] | None:
+    """:func:`engine.conditions.evidence` on a condition already in negation normal form."""
+    if isinstance(cond, conditions.Atom):
+        return [cond] if conditions.atom_holds(cond, facts) else None
+    if isinstance(cond, conditions.All):
+        out: list[conditions.Atom] = []
+        for item in cond.items:
+            got = _holding(item, facts)
+            if got is None:
+                return None
+            out += got
+        return out
+    found: list[conditions.Atom] = []
+    for item in cond.items:  # AnyOf: every branch that holds
+        got = _holding(item, facts)
+        if got is not None:
+            found += got
+    return found or None
+
+
+def _evidence(ev: Evaluator, rule: Rule, subject: Subject) -> list[Evidence]:
+    plan = _explained(ev, rule.when)
+    facts = subject.facts
     out = []
-    for atom in conditions.evidence(rule.when, subject.facts):
-        op = f"not {atom.op}" if atom.negated else atom.op
+    for atom in _holding(plan.nnf, facts) or ():
+        op, expected = plan.atoms[id(atom)]
         out.append(Evidence(
             fact=subject.doc_path(atom.fact), rule_fact=atom.fact, op=op,
-            expected=_jsonable(atom.value) if atom.op not in ("exists", "missing") else None,
-            actual=_jsonable(subject.facts.get(atom.fact)),
+            expected=expected, actual=_jsonable(facts.get(atom.fact)),
         ))  # fmt: skip
     return out
 
 
-def _missing(cond: conditions.Condition, subject: Subject) -> list[str]:
-    return sorted({subject.doc_path(a.fact) for a in conditions.atoms(cond) if a.fact not in subject.facts})
+def _missing(ev: Evaluator, cond: conditions.Condition, subject: Subject) -> list[str]:
+    facts = subject.facts
+    return sorted({subject.doc_path(f) for f in _explained(ev, cond).facts if f not in facts})
 
 
 def _penalty(inst: Instrument, rule: Rule, product: Product, as_of: dt.date) -> Penalty:
@@ -224,6 +272,21 @@ def _assemble(
     insufficient: list[Insufficient] = []
     upcoming: list[Upcoming] = []
     by_kind: dict[str, list[tuple[Subject, Decision]]] = {}
+    penalties: dict[tuple[str, str], Penalty] = {}  # per (instrument, tier): one product, one as_of
+    refs: dict[int, SubjectRef] = {}
+
+    def ref(subject: Subject) -> SubjectRef:
+        found = refs.get(id(subject))
+        if found is None:
+            found = refs[id(subject)] = _subject_ref(subject)
+        return found
+
+    def penalty(inst: Instrument, rule: Rule) -> Penalty:
+        found = penalties.get((inst.id, rule.penalty))
+        if found is None:
+            found = penalties[(inst.id, rule.penalty)] = _penalty(inst, rule, product, as_of)
+        return found
+
     for subject, decision in zip(subjects, decisions, strict=True):
         by_kind.setdefault(subject.kind, []).append((subject, decision))
 
@@ -257,14 +320,14 @@ def _assemble(
                         upcoming.append(Upcoming(
                             rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
                             citation=rule.citation, title=rule.title, severity=rule.severity,
-                            effective_from=starts, subject=_subject_ref(subject), remediation=rule.remediation,
+                            effective_from=starts, subject=ref(subject), remediation=rule.remediation,
                         ))  # fmt: skip
                     elif rule.effective.in_force(as_of):
                         inst_violations.append(Violation(
                             rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
                             citation=rule.citation, title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
-                            subject=_subject_ref(subject), evidence=_evidence(rule, subject),
-                            remediation=rule.remediation, penalty=_penalty(inst, rule, product, as_of),
+                            subject=ref(subject), evidence=_evidence(ev, rule, subject),
+                            remediation=rule.remediation, penalty=penalty(inst, rule),
                             source=rule.source, confirmed=rule.confirmed, note=rule.note,
                         ))  # fmt: skip
                 elif (
@@ -275,13 +338,13 @@ def _assemble(
                 ):
                     insufficient.append(Insufficient(
                         rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
-                        subject=_subject_ref(subject), missing=_missing(rule.when, subject),
+                        subject=ref(subject), missing=_missing(ev, rule.when, subject),
                         reason=f"{rule.citation}: the rule turns on facts the description does not give",
                     ))  # fmt: skip
         if scope_unknown and as_of >= inst.in_force:  # nothing is undecided before the law applies
             insufficient.append(Insufficient(
                 rule_id=None, instrument=inst.id, jurisdiction=inst.jurisdiction,
-                missing=_missing(inst.scope, subjects[0]),
+                missing=_missing(ev, inst.scope, subjects[0]),
                 reason=f"whether {inst.short} applies depends on facts the description does not give: "
                 + _describe(inst.scope),
                 would_violate=sorted(set(would)),

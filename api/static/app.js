@@ -720,6 +720,9 @@
       if (evaluation.product) setEditorText(JSON.stringify(evaluation.product, null, 2));
       if (evaluation.product) state.reportText = editor().value;
       if (state.report.as_of) $("#as-of").value = state.report.as_of;
+      // tick the markets this evaluation covered (it may have been narrowed with `market`)
+      const covered = new Set((state.report.markets || []).map(marketOf).filter(Boolean));
+      if (covered.size) for (const box of document.querySelectorAll('#market-options input[name="market"]')) box.checked = covered.has(box.value);
       renderReport();
       status(`Opened evaluation ${id} of ${state.report.product_id}.`);
       $("#report").focus();

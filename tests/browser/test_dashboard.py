@@ -176,6 +176,12 @@ def test_history_reopens_and_compares(page: Page, server, screenshots: Path) -> 
     expect(page.locator("#report-title")).to_contain_text("history-check")
     expect(page.locator("#report li.violation")).to_have_count(older["summary"]["violations"])
     expect(page.locator("#report .meta")).to_contain_text(older["id"])
+    # and the narrower one ticks only the market it covered
+    page.goto(f"/#evaluation/{newer['id']}")
+    expect(page.locator("#report li.violation")).to_have_count(newer["summary"]["violations"])
+    checked = page.locator('#market-options input[name="market"]:checked')
+    expect(checked).to_have_count(1)
+    expect(checked).to_have_value(markets[0])
     # the stored document is back in the editor
     assert json.loads(page.locator("#product-json").input_value()) == doc
 
@@ -215,6 +221,18 @@ def test_bad_description_shows_the_field_error_at_its_path(
     page.click("#evaluate-button")
     expect(errors.locator(".path-button")).to_have_text(re.compile(r"^line 4 column \d+$"))
     expect(errors).to_contain_text("malformed JSON")
+
+
+def test_upload_a_file(page: Page, tmp_path: Path) -> None:
+    doc = seed_data(seed_name())
+    doc["id"] = "uploaded-product"
+    path = tmp_path / "uploaded.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    page.goto("/#evaluate")
+    page.set_input_files("#file-input", str(path))
+    expect(page.locator("#product-json")).to_have_value(re.compile('"id": "uploaded-product"'))
+    page.click("#evaluate-button")
+    expect(page.locator("#report-title")).to_contain_text("uploaded-product")
 
 
 def test_rules_search_and_detail(page: Page, server, screenshots: Path) -> None:
