@@ -138,4 +138,6 @@ def lint(path: str | Path | None = None) -> list[Finding]:
     except (RulesetError, YamlError) as exc:
         return [Finding(exc.file, exc.line, "error", "invalid", exc.message)]
     evaluator = Evaluator(ruleset)
-    return check_dates(ruleset) + check_examples(ruleset, evaluator)
+    from engine import static_checks  # imported here: static_checks imports Finding from this module
+
+    return check_dates(ruleset) + check_examples(ruleset, evaluator) + static_checks.run(ruleset)

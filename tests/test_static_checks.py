@@ -1,0 +1,255 @@
+"""``regulint lint`` static checks (engine/static_checks.py), each on a small ruleset."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from engine import static_checks
+from engine.lint import lint
+from engine.ruleset import load_rulesets
+
+HEAD = """\
+instrument:
+  id: xx-test
+  title: Test instrument
+  short: TEST
+  jurisdiction: EU
+  in_force: 2020-01-01
+  source: https://example.org/law
+  scope: {fact: product.markets, contains: EU}
+penalty_tiers:
+  only:
+    citation: Art. 1
+    max: {amount: 100, currency: EUR}
+aggregation: sum
+rules:
+"""
+
+EXAMPLES = """\
+    examples:
+      violating: [{id: a, markets: [EU], data_practices: [{id: p}]}]
+      compliant: [{id: a, markets: [EU], data_practices: [{id: p, consent: {explicit: true}}]}]
+"""
+
+
+def rule(
+    rid: str, when: str, citation: str = "Art. 2", subject: str = "practice", start: str = "2020-01-01"
+) -> str:
+    body = f"""\
+  - id: {rid}
+    title: A rule
+    citation: {citation}
+    source: https://example.org/law#2
+    severity: low
+    effective: {{from: {start}}}
+    subject: {subject}
+    when:
+{textwrap.indent(textwrap.dedent(when).strip(), "      ")}
+    penalty: only
+    remediation: Fix it.
+"""
+    return body + EXAMPLES
+
+
+def findings(tmp_path: Path, *rules: str, head: str = HEAD) -> list:
+    path = tmp_path / "test.yaml"
+    path.write_text(head + "".join(rules))
+    return static_checks.run(load_rulesets(path))
+
+
+def codes(found: list) -> list[tuple[str, str, int]]:
+    return [(f.code, f.level, f.line) for f in found]
+
+
+@pytest.mark.parametrize(
+    "when, conflict",
+    [
+        (
+            """
+            all:
+              - {fact: practice.consent.explicit, eq: true}
+              - {fact: practice.consent.explicit, eq: false}
+            """,
+            ["practice.consent.explicit eq True", "practice.consent.explicit eq False"],
+        ),
+        (
+            """
+            all:
+              - {fact: product.organization.employees, gt: 10}
+              - {fact: product.organization.employees, lt: 5}
+            """,
+            ["employees gt 10", "employees lt 5"],
+        ),
+        (
+            """
+            all:
+              - {fact: practice.legal_basis, in: [consent, contract]}
+              - {fact: practice.legal_basis, in: [none, legitimate_interests]}
+            """,
+            ["in ('consent', 'contract')", "in ('none', 'legitimate_interests')"],
+        ),
+        (
+            """
+            all:
+              - {fact: practice.data_categories, contains: user.biometric}
+              - {fact: practice.data_categories, contains_none: [user.biometric]}
+            """,
+            ["contains 'user.biometric'", "contains_none ('user.biometric',)"],
+        ),
+        (
+            """
+            all:
+              - {fact: practice.data_categories, contains: user.biometric.face}
+              - {fact: practice.data_categories, contains_none: [user.biometric]}
+            """,
+            ["user.biometric.face", "contains_none ('user.biometric',)"],
+        ),
+        (
+            """
+            all:
+              - {fact: practice.retention_days, eq: null}
+              - {fact: practice.retention_days, gt: 5}
+            """,
+            ["eq None", "gt 5"],
+        ),
+        (
+            """
+            all:
+              - {fact: product.audience.min_age, missing: true}
+              - {fact: product.audience.min_age, ne: 5}
+            """,
+            ["min_age missing", "min_age ne 5"],
+        ),
+        (
+            """
+            all:
+              - {fact: practice.retention_days, lt: 0}
+            """,
+            ["retention_days lt 0"],
+        ),
+    ],
+)
+def test_conditions_that_can_never_hold_are_errors_naming_the_conflict(
+    tmp_path: Path, when: str, conflict: list[str]
+) -> None:
+    found = findings(tmp_path, rule("xx-test-never", when))
+    assert [(f.code, f.level) for f in found] == [("condition-unsatisfiable", "error")]
+    assert found[0].line == HEAD.count("\n") + 8  # the `when:` line
+    for part in conflict:
+        assert part in found[0].message, found[0].message
+    assert "line " in found[0].message  # each conflicting atom with its line
+
+
+def test_satisfiable_conditions_are_not_flagged(tmp_path: Path) -> None:
+    when = """
+    all:
+      - {fact: practice.retention_days, eq: null}
+      - not: {fact: practice.retention_days, gt: 0}
+      - {fact: practice.data_categories, contains: user.biometric.face}
+      - {fact: practice.data_categories, contains_none: [user.health_and_medical]}
+      - {fact: product.organization.employees, gte: 250}
+    """
+    assert findings(tmp_path, rule("xx-test-fine", when)) == []
+
+
+def test_a_condition_outside_the_instruments_scope_is_an_error(tmp_path: Path) -> None:
+    when = "{fact: product.markets, contains_none: [EU]}"
+    found = findings(tmp_path, rule("xx-test-outside", when))
+    assert [(f.code, f.level) for f in found] == [("condition-out-of-scope", "error")]
+    assert "scope" in found[0].message
+
+
+def test_a_dead_branch_is_a_warning_on_its_line(tmp_path: Path) -> None:
+    when = """
+    all:
+      - {fact: practice.consent.explicit, eq: true}
+      - any:
+          - {fact: practice.consent.explicit, eq: false}
+          - {fact: practice.sold, eq: true}
+    """
+    found = findings(tmp_path, rule("xx-test-dead", when))
+    assert codes(found) == [("condition-dead-branch", "warning", HEAD.count("\n") + 12)]
+    assert "practice.consent.explicit eq True" in found[0].message
+
+
+def test_a_rule_subsumed_by_another_with_the_same_citation_is_a_warning(tmp_path: Path) -> None:
+    narrow = """
+    all:
+      - {fact: practice.consent.explicit, eq: false}
+      - {fact: practice.data_categories, contains: user.biometric.face}
+    """
+    broad = """
+    all:
+      - {fact: practice.consent.explicit, eq: false}
+      - {fact: practice.data_categories, contains_any: [user.biometric, user.health_and_medical]}
+    """
+    found = findings(tmp_path, rule("xx-test-narrow", narrow), rule("xx-test-broad", broad))
+    assert [(f.code, f.level) for f in found] == [("rule-subsumed", "warning")]
+    assert found[0].line == HEAD.count("\n") + 1  # the narrow rule's id line
+    assert "xx-test-narrow is subsumed by rule xx-test-broad" in found[0].message
+
+
+def test_subsumption_needs_the_same_citation_and_the_broader_rule_in_force(tmp_path: Path) -> None:
+    when = "{fact: practice.consent.explicit, eq: false}"
+    assert findings(tmp_path, rule("xx-test-a", when), rule("xx-test-b", when, citation="Art. 3")) == []
+    # b starts later: a covers b (reported), b does not cover a (a applies in 2020 alone)
+    found = findings(tmp_path, rule("xx-test-a", when), rule("xx-test-b", when, start="2021-01-01"))
+    assert [f.message.split()[1] for f in found] == ["xx-test-b"]
+    assert "is subsumed by rule xx-test-a" in found[0].message
+
+
+def test_equivalent_rules_are_reported_once_on_the_later(tmp_path: Path) -> None:
+    when = "{fact: practice.consent.explicit, eq: false}"
+    same = "{fact: practice.consent.explicit, ne: true}"
+    found = findings(tmp_path, rule("xx-test-first", when), rule("xx-test-second", same))
+    assert [(f.code, f.message.split()[1]) for f in found] == [("rule-subsumed", "xx-test-second")]
+    assert "equivalent" in found[0].message
+
+
+def test_unused_penalty_tier_is_a_warning_on_its_line(tmp_path: Path) -> None:
+    head = HEAD.replace(
+        "aggregation: sum",
+        "  spare:\n    citation: Art. 9\n    max: {amount: 5, currency: EUR}\naggregation: sum",
+    )
+    found = findings(tmp_path, rule("xx-test-r", "{fact: practice.consent.explicit, eq: false}"), head=head)
+    assert codes(found) == [("penalty-tier-unused", "warning", 13)]
+
+
+def test_a_rule_testing_another_markets_presence_is_a_warning(tmp_path: Path) -> None:
+    when = """
+    all:
+      - {fact: practice.consent.explicit, eq: false}
+      - {fact: product.markets, contains: CN}
+    """
+    found = findings(tmp_path, rule("xx-test-isolation", when))
+    assert [(f.code, f.level) for f in found] == [("market-reference", "warning")]
+
+
+def test_lint_runs_the_static_checks(tmp_path: Path) -> None:
+    path = tmp_path / "test.yaml"
+    path.write_text(
+        HEAD
+        + rule(
+            "xx-test-never",
+            """
+            all:
+              - {fact: practice.consent.explicit, eq: true}
+              - {fact: practice.consent.explicit, eq: false}
+            """,
+        )
+    )
+    found = lint(path)
+    assert any(f.code == "condition-unsatisfiable" and f.file == str(path) for f in found)
+    assert any(
+        str(f).startswith(f"{path}:{HEAD.count(chr(10)) + 8}: error: [condition-unsatisfiable]")
+        for f in found
+    )
+
+
+def test_the_shipped_rulesets_have_no_static_errors() -> None:
+    found = static_checks.run(load_rulesets())
+    errors = [str(f) for f in found if f.level == "error"]
+    assert errors == []
