@@ -41,6 +41,13 @@ EXPECTED = {
     "replika.json": {"eu-gdpr-lawful-basis", "eu-gdpr-notice-direct-collection"},
     # CAC decision on Didi (2022): excessive collection, sensitive PI without separate consent, unclear notice.
     "didi.json": {"cn-pipl-minimisation", "cn-pipl-sensitive-separate-consent", "cn-pipl-notice"},
+    # Garante v. OpenAI (2024): training without a lawful basis, no notice, no age verification
+    # for children's consent.
+    "openai-it.json": {"eu-gdpr-lawful-basis", "eu-gdpr-notice-direct-collection", "eu-gdpr-child-consent"},
+    # Dutch AP v. Uber (2024): drivers' data transferred to the US with no transfer tool.
+    "uber-transfer.json": {"eu-gdpr-transfer-safeguard"},
+    # CNIL v. Google / Facebook (2021-2022): refusing cookies harder than accepting them.
+    "cookies.json": {"eu-gdpr-consent-freely-given"},
 }
 
 
