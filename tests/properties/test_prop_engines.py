@@ -92,3 +92,23 @@ def test_restricting_markets_in_any_order_gives_the_same_report(doc, rnd) -> Non
     a = durable().evaluate(model(doc), day, markets)
     b = durable().evaluate(model(doc), day, other)
     assert a.model_dump_json() == b.model_dump_json()
+
+
+@budget(60)
+@given(doc=products(), day=days())
+def test_engines_decide_every_check_alike_on_every_subject(doc, day) -> None:
+    """Below the report: for every subject (product, practice, transfer, synthetic media) the
+    two engines find the same checks true and the same unknown — scopes included, and rules of
+    instruments that do not apply, which the report never shows."""
+    from engine.facts import build_subjects
+
+    subjects = build_subjects(model(doc), day)
+    a = durable().decider.decide(subjects)
+    b = reference().decider.decide(subjects)
+    for subject, x, y in zip(subjects, a, b, strict=True):
+        assert (subject.kind, subject.id, sorted(x.true), sorted(x.unknown)) == (
+            subject.kind,
+            subject.id,
+            sorted(y.true),
+            sorted(y.unknown),
+        )
