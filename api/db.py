@@ -212,8 +212,8 @@ class Cursor:
             created = dt.datetime.fromisoformat(stamp)
             if created.tzinfo is None:
                 raise ValueError
-            return cls(created, uuid.UUID(ident))
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+            return cls(created.astimezone(dt.UTC), uuid.UUID(ident))
+        except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
             raise ValueError("not a cursor returned by this service") from None
 
 

@@ -171,14 +171,34 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, instance=request.url.path, detail=detail, headers=headers)
 
 
+_HTTP_METHODS = ("get", "head", "post", "put", "patch", "delete", "options", "trace")
+
+
 def _allowed_methods(request: Request) -> str | None:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods = set()
+    """The methods served at this path: those the OpenAPI schema documents for the most specific
+    matching path (a literal segment beats a parameter: /v1/evaluations/batch is not an id),
+    else every method some undocumented route serves there."""
+    path = request.scope.get("path", "")
+    best: tuple[int, list[str]] | None = None
+    for template, item in request.app.openapi().get("paths", {}).items():
+        parts, given = template.strip("/").split("/"), path.strip("/").split("/")
+        if len(parts) != len(given):
+            continue
+        if all(
+            p == g or (p.startswith("{") and p.endswith("}") and g) for p, g in zip(parts, given, strict=True)
+        ):
+            literal = sum(1 for p in parts if not p.startswith("{"))
+            methods = sorted(m.upper() for m in item if m in _HTTP_METHODS)
+            if best is None or literal > best[0]:
+                best = (literal, methods)
+    if best is not None:
+        return ", ".join(best[1]) or None
+    found = set()
     for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
         scope = {**request.scope, "method": method}
         if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
-            methods.add(method)
-    return ", ".join(sorted(methods)) or None
+            found.add(method)
+    return ", ".join(sorted(found)) or None
 
 
 def _loc_path(loc: tuple[Any, ...] | list[Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 
 from api.db import Cursor, EvaluationRow, HistoryFilter, NewEvaluation, Repository
 from api.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key
@@ -29,6 +31,25 @@ log = logging.getLogger("regulint.api")
 router = APIRouter(prefix="/v1/evaluations", tags=["evaluations"])
 
 NO_NUL = r"^[^\x00]*$"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ].*)?")
+
+
+def _iso_date_text(value: object) -> object:
+    """Only YYYY-MM-DD (pydantic alone would read '0' as a Unix timestamp)."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+def _iso_datetime_text(value: object) -> object:
+    if isinstance(value, str) and not _ISO_DATETIME.fullmatch(value):
+        raise ValueError("expected an ISO 8601 date or date-time (2026-11-30 or 2026-11-30T12:00:00Z)")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime_text)]
 
 
 class Severity(StrEnum):
@@ -46,7 +67,7 @@ class EvaluationParams:
 
 def evaluation_params(
     as_of: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(description="Evaluate the law in force on this date (YYYY-MM-DD); default today (UTC)."),
     ] = None,
     market: Annotated[
@@ -267,23 +288,17 @@ def _summary(row: EvaluationRow) -> dict[str, Any]:
     }
 
 
-def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Aware UTC; a zone offset that pushes the time past year 1 or 9999 is clamped to that bound."""
     if value is None:
         return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
     try:
-        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
-    except (OverflowError, ValueError):
-        raise ProblemError(
-            422,
-            f"{name} is out of range",
-            slug="invalid-parameter",
-            title="Invalid parameter",
-            errors=[
-                InputIssue(
-                    f"query.{name}", "out of range", "a date-time between years 1 and 9999", str(value)
-                )
-            ],
-        ) from None
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        bound = dt.datetime.max if value.year > 1 else dt.datetime.min
+        return bound.replace(tzinfo=dt.UTC)
 
 
 @router.get(
@@ -320,18 +335,17 @@ def list_evaluations(
     severity: Annotated[
         Severity | None, Query(description="Only evaluations with a violation this grave or graver.")
     ] = None,
-    created_from: Annotated[dt.datetime | None, Query(description="Stored at or after this time.")] = None,
-    created_to: Annotated[dt.datetime | None, Query(description="Stored before this time.")] = None,
-    as_of_from: Annotated[dt.date | None, Query(description="Evaluated as of this date or later.")] = None,
-    as_of_to: Annotated[dt.date | None, Query(description="Evaluated as of this date or earlier.")] = None,
+    created_from: Annotated[IsoDateTime | None, Query(description="Stored at or after this time.")] = None,
+    created_to: Annotated[IsoDateTime | None, Query(description="Stored before this time.")] = None,
+    as_of_from: Annotated[IsoDate | None, Query(description="Evaluated as of this date or later.")] = None,
+    as_of_to: Annotated[IsoDate | None, Query(description="Evaluated as of this date or earlier.")] = None,
     batch_id: Annotated[uuid.UUID | None, Query(description="Only the evaluations of this batch.")] = None,
 ) -> JSONResponse:
     position = None
-    if cursor is not None:
+    if cursor:
         try:
             position = Cursor.decode(cursor)
-            _utc(position.created_at, "cursor")
-        except (ValueError, ProblemError):
+        except ValueError:
             raise ProblemError(
                 422,
                 "cursor is not one this service returned",
@@ -347,8 +361,8 @@ def list_evaluations(
         product_id=product_id,
         jurisdiction=jurisdiction.strip().upper() if jurisdiction else None,
         severity=severity.value if severity else None,
-        created_from=_utc(created_from, "created_from"),
-        created_to=_utc(created_to, "created_to"),
+        created_from=_utc(created_from),
+        created_to=_utc(created_to),
         as_of_from=as_of_from,
         as_of_to=as_of_to,
         batch_id=batch_id,

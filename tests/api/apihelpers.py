@@ -8,14 +8,16 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from api.db import Repository
-from engine.ruleset import load_rulesets
+from engine.evaluate import default_evaluator
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-09-01"
@@ -80,7 +82,7 @@ def example_products(n: int) -> list[dict[str, Any]]:
     if _EXAMPLES is None:
         seen: set[str] = set()
         _EXAMPLES = []
-        for rule in load_rulesets().rules:
+        for rule in default_evaluator().ruleset.rules:  # compiled once per test process
             for ex in (*rule.violating, *rule.compliant):
                 key = json.dumps(ex.product, sort_keys=True, default=str)
                 if key not in seen:
@@ -154,3 +156,37 @@ class LiveServer:
                 self.proc.kill()
                 self.proc.wait(5)
         self.log.close()
+
+
+def concurrent_equals_sequential(base_url: str, database_url: str, n: int = 64) -> None:
+    """n evaluations one by one, then the same n at once: identical reports, one row per request."""
+    products = example_products(n)
+    before = count_rows(database_url)
+    with httpx.Client(base_url=base_url, timeout=60) as c:
+        sequential = []
+        for p in products:
+            r = c.post("/v1/evaluations", json=p, params={"as_of": AS_OF})
+            assert r.status_code == 201, r.text
+            sequential.append(r.json())
+
+    barrier = threading.Barrier(n)
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    with httpx.Client(base_url=base_url, timeout=120, limits=limits) as shared:  # thread-safe, n connections
+
+        def post(p: dict[str, Any]) -> dict[str, Any]:
+            barrier.wait()  # all n requests leave together
+            r = shared.post("/v1/evaluations", json=p, params={"as_of": AS_OF})
+            assert r.status_code == 201, r.text
+            return r.json()
+
+        with ThreadPoolExecutor(n) as pool:
+            concurrent = list(pool.map(post, products))
+
+    assert [strip_ids(x) for x in concurrent] == [strip_ids(x) for x in sequential]
+    ids = {x["id"] for x in sequential + concurrent}
+    assert len(ids) == 2 * n
+    assert count_rows(database_url) == before + 2 * n
+    with httpx.Client(base_url=base_url, timeout=60) as c:
+        for x in concurrent[:: max(1, n // 8)]:
+            stored = c.get(f"/v1/evaluations/{x['id']}").json()
+            assert stored["report"] == strip_ids(x)

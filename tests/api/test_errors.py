@@ -109,8 +109,9 @@ def test_unstorable_text_is_422(client: TestClient) -> None:
 
 
 def test_bad_query_parameters_are_422(client: TestClient) -> None:
-    body = problem(client.post("/v1/evaluations", params={"as_of": "31/12/2026"}, json=PRODUCT), 422)
-    assert paths(body) == ["query.as_of"]
+    for as_of in ("31/12/2026", "0", "2026-02-30", "2026-1-1"):
+        body = problem(client.post("/v1/evaluations", params={"as_of": as_of}, json=PRODUCT), 422)
+        assert paths(body) == ["query.as_of"]
     body = problem(
         client.post("/v1/evaluations", params=[("market", "EU"), ("market", "Atlantis")], json=PRODUCT), 422
     )

@@ -154,6 +154,8 @@ def test_history_filters_and_pages(client: TestClient) -> None:
     assert listed(created_from=created.isoformat()) == ["quiet", "cn-only"]
     assert listed(created_to=created.isoformat()) == ["eu-only"]
     assert listed(created_from=(created + dt.timedelta(days=1)).date().isoformat()) == []
+    assert len(listed(created_to="9999-12-31T23:59:59-05:00")) == 3  # past the last instant: clamped
+    assert listed(created_from="0001-01-01T00:00:00+05:00", product_id="quiet") == ["quiet"]
     # offset paging
     page = client.get("/v1/evaluations", params={"limit": 2}).json()
     assert page["total"] == 3 and len(page["items"]) == 2 and page["next_cursor"]
@@ -178,7 +180,8 @@ def test_history_rejects_bad_parameters(client: TestClient) -> None:
         ({"created_from": "soon"}, "query.created_from"),
         ({"cursor": "bm90IGEgY3Vyc29y"}, "query.cursor"),
         ({"batch_id": "nope"}, "query.batch_id"),
-        ({"created_to": "9999-12-31T23:59:59-05:00"}, "query.created_to"),
+        ({"created_to": "1700000000"}, "query.created_to"),
+        ({"as_of_from": "0"}, "query.as_of_from"),
     ):
         r = client.get("/v1/evaluations", params=params)
         assert r.status_code == 422, (params, r.text)
