@@ -311,7 +311,7 @@ class Encoder:
             for item in list(items):
                 if not isinstance(item, str):
                     continue
-                if kind is not None:
+                if kind in ("data_category", "data_use"):  # facts carry every ancestor key
                     parts = item.split(".")
                     for i in range(1, len(parts)):
                         parent = ".".join(parts[:i])

@@ -746,16 +746,15 @@ def _falsify(
         return True
     if fact.startswith("product.organization.annual_revenue_"):
         cur = fact.rsplit("_", 1)[1].upper()
-        value = expected if isinstance(expected, int | float) else 0
-        target = {"lt": value, "lte": value + 1, "gt": value, "gte": max(value - 1, 0)}.get(op, value)
-        if op in ("lt", "lte") and negated or op in ("gt", "gte") and not negated:
-            target = (
-                {"lt": value - 1, "lte": value, "gt": value, "gte": value - 1}[op]
-                if op in ("gt", "gte", "lt", "lte")
-                else 0
-            )
+        value = expected if isinstance(expected, int | float) and not isinstance(expected, bool) else 0
+        # a revenue that makes the atom false: (op, negated) -> target
+        target = {
+            ("lt", False): value, ("lte", False): value + 1, ("gt", False): value, ("gte", False): value - 1,
+            ("lt", True): value - 1, ("lte", True): value, ("gt", True): value + 1, ("gte", True): value,
+            ("eq", False): value + 1, ("ne", False): value,
+        }.get((op, negated), value)  # fmt: skip
         doc.setdefault("organization", {})["annual_revenue"] = {
-            "amount": max(int(target), 0),
+            "amount": max(target if isinstance(target, int) else round(float(target), 2), 0),
             "currency": cur,
         }
         return True
@@ -1221,9 +1220,14 @@ def register_profiles() -> str:
 
 def budget(ci_examples: int) -> Any:
     """A ``@settings`` decorator: ``ci_examples`` examples under the ``ci`` profile, at least
-    ``THOROUGH_EXAMPLES`` under ``thorough`` (read when the test module is imported)."""
+    ``THOROUGH_EXAMPLES`` under ``thorough``, or ``REGULINT_HYPOTHESIS_EXAMPLES`` when that is
+    set (read when the test module is imported)."""
+    import os
+
     from hypothesis import settings
 
+    if os.environ.get("REGULINT_HYPOTHESIS_EXAMPLES"):  # an explicit count, for exploring
+        return settings(max_examples=int(os.environ["REGULINT_HYPOTHESIS_EXAMPLES"]))
     if settings.get_current_profile_name() == "thorough":
         return settings(max_examples=max(THOROUGH_EXAMPLES, ci_examples))
     return settings(max_examples=ci_examples)
