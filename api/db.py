@@ -16,9 +16,11 @@ import base64
 import binascii
 import datetime as dt
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +33,13 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     Uuid,
     create_engine,
     event,
     exists,
     func,
+    inspect,
     or_,
     select,
     text,
@@ -45,10 +49,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from engine.report import Report
+
 log = logging.getLogger("regulint.api.db")
 
 SEVERITIES = ("critical", "high", "medium", "low")
 _NO_VIOLATION_RANK = len(SEVERITIES)  # worst_rank of a compliant evaluation
+
+
+class SchemaMismatch(RuntimeError):
+    """The database holds tables of an incompatible shape."""
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -95,8 +105,11 @@ class EvaluationRow(Base):
     worst_rank: Mapped[int] = mapped_column(
         Integer, nullable=False, index=True, comment="0 critical … 3 low, 4 no violation"
     )
-    input: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
-    report: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    rulesets: Mapped[list[dict[str, str]]] = mapped_column(
+        JSON, nullable=False, comment="[{id, digest}] of every instrument at evaluation time"
+    )
+    input_json: Mapped[str] = mapped_column(Text, nullable=False, comment="the submitted description (JSON)")
+    report_json: Mapped[str] = mapped_column(Text, nullable=False, comment="the report (JSON), as answered")
 
     jurisdictions: Mapped[list[JurisdictionRow]] = relationship(
         back_populates="evaluation", cascade="all, delete-orphan", lazy="raise"
@@ -131,36 +144,42 @@ class JurisdictionRow(Base):
 
 @dataclass(frozen=True)
 class NewEvaluation:
-    """What the routes hand to :meth:`Repository.add_all`: one finished evaluation."""
+    """What the routes hand to :meth:`Repository.add_all`: one finished evaluation.
+
+    The document and the report are kept as the JSON text answered to the client, so what is
+    stored is byte for byte what was returned.
+    """
 
     id: uuid.UUID
     created_at: dt.datetime
-    input: dict[str, Any]
-    report: dict[str, Any]  # the report as JSON data (``Report.model_dump(mode="json")``)
+    input_json: str
+    report: Report
+    report_json: str
     requested_markets: list[str] | None
     batch_id: uuid.UUID | None = None
 
     def row(self) -> EvaluationRow:
         r = self.report
-        by_severity = r["summary"]["by_severity"]
-        counts = {s: int(by_severity.get(s, 0)) for s in SEVERITIES}
+        counts = {s: int(r.summary.by_severity.get(s, 0)) for s in SEVERITIES}
         worst = next((i for i, s in enumerate(SEVERITIES) if counts[s]), _NO_VIOLATION_RANK)
-        by_jurisdiction: dict[str, int] = r["summary"]["by_jurisdiction"]
-        covered = set(r["markets"]) | {j for j, n in by_jurisdiction.items() if n}
+        by_jurisdiction = r.summary.by_jurisdiction
+        covered = set(r.markets) | {j for j, n in by_jurisdiction.items() if n}
+        rulesets = [{"id": ref.id, "digest": ref.digest} for ref in r.engine.rulesets]
         row = EvaluationRow(
             id=self.id,
             created_at=self.created_at,
-            product_id=r["product_id"],
-            as_of=dt.date.fromisoformat(r["as_of"]),
-            markets=list(r["markets"]),
+            product_id=r.product_id,
+            as_of=r.as_of,
+            markets=list(r.markets),
             requested_markets=self.requested_markets,
             batch_id=self.batch_id,
-            engine_version=r["engine"]["version"],
-            ruleset_digest=ruleset_digest(r["engine"]["rulesets"]),
-            violations=int(r["summary"]["violations"]),
+            engine_version=r.engine.version,
+            ruleset_digest=ruleset_digest(rulesets),
+            rulesets=rulesets,
+            violations=r.summary.violations,
             worst_rank=worst,
-            input=self.input,
-            report=r,
+            input_json=self.input_json,
+            report_json=self.report_json,
             **counts,
         )
         row.jurisdictions = [
@@ -264,6 +283,12 @@ class Repository:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time and its busy handler backs off by sleeping (up to 100 ms
+        # a try): threads of one process queue on this lock instead; processes still use the
+        # busy timeout. PostgreSQL needs no such lock.
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @classmethod
     def from_url(cls, url: str) -> Repository:
@@ -281,12 +306,27 @@ class Repository:
                     if conn.dialect.name == "postgresql":
                         conn.execute(text("SELECT pg_advisory_xact_lock(7243114591)"))
                     Base.metadata.create_all(conn)
+                    self._check_columns(conn)
                 return
             except DBAPIError:
                 if attempt == attempts:
                     raise
                 log.warning("creating the schema failed (attempt %d); retrying", attempt, exc_info=True)
                 time.sleep(0.2 * attempt)
+
+    @staticmethod
+    def _check_columns(conn: Any) -> None:
+        """Refuse to start on a history whose tables lack columns this version writes."""
+        inspector = inspect(conn)
+        for table in Base.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            missing = sorted(set(table.columns.keys()) - present)
+            if missing:
+                raise SchemaMismatch(
+                    f"the history table {table.name!r} lacks column(s) {', '.join(missing)}: it was "
+                    "created by another version of regulint; migrate it or point REGULINT_DATABASE_URL "
+                    "at a new database"
+                )
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
@@ -297,8 +337,9 @@ class Repository:
 
     def add_all(self, evaluations: Sequence[NewEvaluation]) -> None:
         """Store evaluations in one transaction: all of them or none."""
-        with self._sessions.begin() as session:
-            session.add_all([e.row() for e in evaluations])
+        rows = [e.row() for e in evaluations]
+        with self._write_lock, self._sessions.begin() as session:
+            session.add_all(rows)
 
     def get(self, evaluation_id: uuid.UUID) -> EvaluationRow | None:
         with self._sessions() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import uuid
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
 from api.db import Cursor, EvaluationRow, HistoryFilter, NewEvaluation, Repository
@@ -103,18 +104,26 @@ def evaluation_params(
 ParamsDep = Annotated[EvaluationParams, Depends(evaluation_params)]
 
 
+def _json_text(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def _evaluate_and_store(
     evaluator: Evaluator,
     repo: Repository,
-    items: list[tuple[dict[str, Any], Product]],
+    items: list[tuple[Any, Product]],
     params: EvaluationParams,
     batch_id: uuid.UUID | None,
-) -> list[dict[str, Any]]:
-    """Evaluate every product, then store all of them in one transaction (none if anything fails)."""
+) -> list[tuple[uuid.UUID, str]]:
+    """Evaluate every product, then store all in one transaction (none if anything fails).
+
+    Returns each evaluation's id and its answer: the report's JSON with ``id`` and
+    ``created_at`` in front, serialised once (the stored report is the same text).
+    """
     created = dt.datetime.now(dt.UTC)
     as_of = params.as_of or created.date()
     records: list[NewEvaluation] = []
-    out: list[dict[str, Any]] = []
+    out: list[tuple[uuid.UUID, str]] = []
     for data, product in items:
         try:
             report = evaluator.evaluate(product, as_of, params.markets)
@@ -126,19 +135,45 @@ def _evaluate_and_store(
                 slug="engine-error",
                 title="Engine error",
             ) from None
-        payload = report.model_dump(mode="json")
+        report_json = report.model_dump_json()
         record = NewEvaluation(
             id=uuid.uuid4(),
             created_at=created,
-            input=data,
-            report=payload,
+            input_json=_json_text(data),
+            report=report,
+            report_json=report_json,
             requested_markets=params.markets,
             batch_id=batch_id,
         )
         records.append(record)
-        out.append({"id": str(record.id), "created_at": created.isoformat(), **payload})
+        head = _json_text({"id": str(record.id), "created_at": created.isoformat()})
+        out.append((record.id, head[:-1] + "," + report_json[1:]))
     repo.add_all(records)
     return out
+
+
+def _single(
+    body: bytes, content_type: str | None, evaluator: Evaluator, repo: Repository, params: EvaluationParams
+) -> tuple[uuid.UUID, str]:
+    """One request's whole work, in one worker thread: parse, validate, evaluate, store."""
+    data = parse_body(body, content_type)
+    product = _validate_one(data)
+    (stored,) = _evaluate_and_store(evaluator, repo, [(data, product)], params, None)
+    return stored
+
+
+def _batch(
+    body: bytes,
+    content_type: str | None,
+    evaluator: Evaluator,
+    repo: Repository,
+    params: EvaluationParams,
+    max_items: int,
+) -> tuple[uuid.UUID, list[tuple[uuid.UUID, str]]]:
+    data = parse_body(body, content_type)
+    items = _validate_batch(data, max_items)
+    batch_id = uuid.uuid4()
+    return batch_id, _evaluate_and_store(evaluator, repo, items, params, batch_id)
 
 
 def _validate_one(data: Any) -> Product:
@@ -173,12 +208,17 @@ _WRITE = problem_responses(400, 401, 413, 422, 500)
 )
 async def create_evaluation(
     request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep
-) -> JSONResponse:
+) -> Response:
     body = await read_body(request)
-    data = await run_in_threadpool(parse_body, body, request.headers.get("content-type"))
-    product = await run_in_threadpool(_validate_one, data)
-    (stored,) = await run_in_threadpool(_evaluate_and_store, evaluator, repo, [(data, product)], params, None)
-    return JSONResponse(stored, status_code=201, headers={"Location": f"/v1/evaluations/{stored['id']}"})
+    ident, answer = await run_in_threadpool(
+        _single, body, request.headers.get("content-type"), evaluator, repo, params
+    )
+    return Response(
+        answer.encode(),
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": f"/v1/evaluations/{ident}"},
+    )
 
 
 def _batch_items(data: Any, max_items: int) -> tuple[list[Any], str]:
@@ -259,13 +299,14 @@ def _validate_batch(data: Any, max_items: int) -> list[tuple[dict[str, Any], Pro
 )
 async def create_evaluation_batch(
     request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep, settings: SettingsDep
-) -> JSONResponse:
+) -> Response:
     body = await read_body(request)
-    data = await run_in_threadpool(parse_body, body, request.headers.get("content-type"))
-    items = await run_in_threadpool(_validate_batch, data, settings.max_batch_items)
-    batch_id = uuid.uuid4()
-    stored = await run_in_threadpool(_evaluate_and_store, evaluator, repo, items, params, batch_id)
-    return JSONResponse({"batch_id": str(batch_id), "count": len(stored), "items": stored}, status_code=201)
+    batch_id, stored = await run_in_threadpool(
+        _batch, body, request.headers.get("content-type"), evaluator, repo, params, settings.max_batch_items
+    )
+    head = _json_text({"batch_id": str(batch_id), "count": len(stored)})
+    answer = head[:-1] + ',"items":[' + ",".join(text for _, text in stored) + "]}"
+    return Response(answer.encode(), status_code=201, media_type="application/json")
 
 
 # --- history --------------------------------------------------------------------------------
@@ -383,7 +424,7 @@ def list_evaluations(
     summary="One stored evaluation: the document, the report, the ruleset digests and the as-of date",
     responses=problem_responses(404, 500),
 )
-def get_evaluation(evaluation_id: str, repo: RepositoryDep) -> JSONResponse:
+def get_evaluation(evaluation_id: str, repo: RepositoryDep) -> Response:
     try:
         key = uuid.UUID(evaluation_id)
     except ValueError:
@@ -391,9 +432,6 @@ def get_evaluation(evaluation_id: str, repo: RepositoryDep) -> JSONResponse:
     row = repo.get(key) if key is not None else None
     if row is None:
         raise ProblemError(404, f"no evaluation with id {evaluation_id!r}", slug="evaluation-not-found")
-    return JSONResponse({
-        **_summary(row),
-        "rulesets": row.report["engine"]["rulesets"],
-        "input": row.input,
-        "report": row.report,
-    })  # fmt: skip
+    head = _json_text({**_summary(row), "rulesets": row.rulesets})
+    answer = head[:-1] + ',"input":' + row.input_json + ',"report":' + row.report_json + "}"
+    return Response(answer.encode(), media_type="application/json")

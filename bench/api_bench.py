@@ -1,0 +1,250 @@
+"""HTTP API throughput and latency: `regulint serve` evaluating a seed, next to a bare endpoint.
+
+Both servers are started as subprocesses on free ports with the same uvicorn settings (workers,
+log level), and measured in the same run by the same load generator: ``clients`` threads, each
+with its own keep-alive connection from a shared ``httpx.Client``, posting back to back for
+``seconds`` (after a short warm-up). The regulint side does the full path of a request — read
+and parse the body, validate the description, evaluate it with durable_rules, store input and
+report in the history (SQLite file by default, or ``database_url``), answer the report.
+
+The load generator runs on the same machine, so its CPU use is part of what is measured, for
+both servers alike.
+
+    python -m bench.api_bench [--seconds 5] [--workers 1] [--clients 1 16 64] [--seed NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEED = "faceswap-zao-style"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Server:
+    """A server subprocess; ``ready`` waits for ``probe`` to answer."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], port: int, probe: tuple[str, str]):
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.probe = probe
+        self.log = tempfile.TemporaryFile("w+")
+        self.proc = subprocess.Popen(
+            argv, cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def ready(self, timeout: float = 120) -> None:
+        method, path = self.probe
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log.read()}")
+            try:
+                r = httpx.request(method, self.base + path, content=b"{}", timeout=2)
+                if r.status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server on port {self.port} did not become ready")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+
+
+def start_regulint(workers: int, database_url: str) -> _Server:
+    port = _free_port()
+    argv = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    env = {"REGULINT_DATABASE_URL": database_url, "REGULINT_API_KEYS": ""}  # no keys: open POSTs
+    server = _Server(argv, env, port, ("GET", "/healthz"))
+    server.ready()
+    return server
+
+
+def start_bare(workers: int) -> _Server:
+    port = _free_port()
+    argv = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
+    server = _Server(argv, {}, port, ("POST", "/bare"))
+    server.ready()
+    return server
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    idx = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
+    return sorted_values[idx]
+
+
+def load(url: str, body: bytes, clients: int, seconds: float, warmup: float = 1.0) -> dict[str, Any]:
+    """``clients`` threads posting ``body`` to ``url`` back to back; latencies of the measured window."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Content-Type": "application/json"}
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    start_gate = threading.Barrier(clients + 1)
+    state = {"measure_from": 0.0, "stop_at": 0.0}
+
+    with httpx.Client(timeout=60, limits=limits) as client:
+
+        def worker(i: int) -> None:
+            mine = latencies[i]
+            start_gate.wait()
+            while True:
+                t0 = time.perf_counter()
+                if t0 >= state["stop_at"]:
+                    return
+                try:
+                    r = client.post(url, content=body, headers=headers)
+                    ok = r.status_code < 400
+                except httpx.HTTPError:
+                    ok = False
+                t1 = time.perf_counter()
+                # a request counts when it completes inside the window (with 64 clients a request
+                # can take longer than a short window, so filtering on its start would undercount)
+                if state["measure_from"] <= t1 <= state["stop_at"]:
+                    if ok:
+                        mine.append(t1 - t0)
+                    else:
+                        errors[i] += 1
+
+        threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
+        for t in threads:
+            t.start()
+        now = time.perf_counter()
+        state["measure_from"] = now + warmup
+        state["stop_at"] = now + warmup + seconds
+        start_gate.wait()
+        for t in threads:
+            t.join(seconds + warmup + 120)
+
+    all_lat = sorted(x for per in latencies for x in per)
+    return {
+        "clients": clients,
+        "requests": len(all_lat),
+        "errors": sum(errors),
+        "seconds": seconds,
+        "throughput_rps": len(all_lat) / seconds,
+        "p50_ms": _percentile(all_lat, 0.50) * 1000,
+        "p99_ms": _percentile(all_lat, 0.99) * 1000,
+        "mean_ms": (statistics.fmean(all_lat) * 1000) if all_lat else float("nan"),
+    }
+
+
+def run(
+    clients: Sequence[int] = (1, 16, 64),
+    seconds: float = 5.0,
+    *,
+    workers: int = 1,
+    seed: str = DEFAULT_SEED,
+    database_url: str | None = None,
+) -> dict[str, Any]:
+    """Measure regulint and the bare endpoint at each client count; return the figures as a dict.
+
+    ``{"config": {...}, "regulint": [per-level dicts], "bare": [per-level dicts]}``; each level has
+    ``clients``, ``requests``, ``errors``, ``throughput_rps``, ``p50_ms``, ``p99_ms``, ``mean_ms``.
+    """
+    seed_path = ROOT / "seeds" / f"{seed}.json"
+    body = seed_path.read_bytes()
+    json.loads(body)  # fail early on a broken seed
+    tmp = tempfile.TemporaryDirectory(prefix="regulint-bench-")
+    db_url = database_url or f"sqlite:///{Path(tmp.name) / 'history.db'}"
+    results: dict[str, Any] = {
+        "config": {
+            "seed": seed,
+            "workers": workers,
+            "seconds": seconds,
+            "database": db_url.split(":", 1)[0],
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+        },
+        "regulint": [],
+        "bare": [],
+    }
+    try:
+        regulint = start_regulint(workers, db_url)
+        try:
+            probe = httpx.post(regulint.base + "/v1/evaluations", content=body, timeout=30)
+            if probe.status_code != 201:
+                raise RuntimeError(f"the seed does not evaluate: {probe.status_code} {probe.text[:300]}")
+            for n in clients:
+                results["regulint"].append(load(regulint.base + "/v1/evaluations", body, n, seconds))
+        finally:
+            regulint.stop()
+        bare = start_bare(workers)
+        try:
+            for n in clients:
+                results["bare"].append(load(bare.base + "/bare", body, n, seconds))
+        finally:
+            bare.stop()
+    finally:
+        tmp.cleanup()
+    return results
+
+
+def table(results: dict[str, Any]) -> str:
+    cfg = results["config"]
+    lines = [
+        f"HTTP API bench: seed {cfg['seed']}, {cfg['workers']} worker(s), {cfg['seconds']} s per level, "
+        f"history on {cfg['database']}, {cfg['cpus']} CPUs (load generator on the same machine)",
+        f"{'clients':>7}  {'regulint req/s':>14}  {'p50 ms':>8}  {'p99 ms':>8}  {'errors':>6}  |"
+        f"  {'bare req/s':>10}  {'p50 ms':>8}  {'p99 ms':>8}",
+    ]
+    for r, b in zip(results["regulint"], results["bare"], strict=True):
+        lines.append(
+            f"{r['clients']:>7}  {r['throughput_rps']:>14.1f}  {r['p50_ms']:>8.1f}  {r['p99_ms']:>8.1f}  "
+            f"{r['errors']:>6}  |  {b['throughput_rps']:>10.1f}  {b['p50_ms']:>8.1f}  {b['p99_ms']:>8.1f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument("--seed", default=DEFAULT_SEED)
+    parser.add_argument(
+        "--database-url", default=None, help="history database (default: a temporary SQLite file)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON too")
+    args = parser.parse_args(argv)
+    results = run(
+        args.clients, args.seconds, workers=args.workers, seed=args.seed, database_url=args.database_url
+    )
+    print(table(results))
+    if args.json:
+        print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
