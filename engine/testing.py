@@ -32,22 +32,35 @@ Two families:
   repaired first and a warning says so (refresh the seed file with ``python -m engine.testing
   seed MARKET``).
 
-A property test of your own::
+A property test of your own (say your company's policy: every EU transfer outside the EEA to
+a country without adequacy is either safeguarded or reported)::
 
+    import copy
     import datetime as dt
     from hypothesis import given
     from engine.testing import compliant_products, products
     from engine.evaluate import evaluate
     from engine.product import Product
 
-    @given(products(markets=["EU"], synthetic_media=False, transfers=True))
-    def test_transfers_out_of_the_eu_are_reported_or_safeguarded(doc):
-        report = evaluate(Product.model_validate(doc), dt.date(2026, 1, 1))
-        assert report.product_id == doc["id"]
+    DAY = dt.date(2026, 9, 1)
 
-    @given(compliant_products("EU", as_of=dt.date(2026, 1, 1)))
-    def test_turning_off_encryption_never_helps(doc):
-        ...
+    @given(products(markets=["EU"], synthetic_media=False, transfers=True))
+    def test_unsafeguarded_transfers_to_india_are_reported(doc):
+        for practice in doc["data_practices"]:
+            for transfer in practice.get("transfers", []):
+                transfer.update(to="IN", mechanism="none")
+        report = evaluate(Product.model_validate(doc), DAY, markets=["EU"])
+        assert any(v.subject.kind == "transfer" for v in report.violations)
+
+    @given(compliant_products("EU", as_of=DAY))
+    def test_switching_off_encryption_is_never_compliant(doc):
+        worse = copy.deepcopy(doc)
+        for practice in worse.get("data_practices", []):
+            practice["encrypted_at_rest"] = False
+        report = evaluate(Product.model_validate(worse), DAY, markets=["EU"])
+        personal = [p for p in worse.get("data_practices", []) if any(
+            c.startswith("user") for c in p.get("data_categories", []))]
+        assert report.violations or not personal  # GDPR Art. 32
 
 Run ``pytest --hypothesis-profile=thorough`` for the long profile of regulint's own suite.
 """
