@@ -83,6 +83,8 @@ def evaluation_params(
     markets: list[str] = []
     issues: list[InputIssue] = []
     for i, code in enumerate(market or []):
+        if not code.strip():  # `market=` from a form left empty: no restriction
+            continue
         try:
             markets.append(normalise_place(code))
         except ValueError as exc:

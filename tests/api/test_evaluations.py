@@ -39,6 +39,8 @@ def test_as_of_defaults_to_today_and_market_restricts(client: TestClient) -> Non
     assert set(two["markets"]) == {"CN", "EU"}
     record = client.get(f"/v1/evaluations/{two['id']}").json()
     assert record["requested_markets"] == ["CN", "EU"]
+    unrestricted = client.post("/v1/evaluations?market=", json=PRODUCT).json()  # an empty form field
+    assert set(unrestricted["markets"]) >= {"CN", "EU", "US-CA"}
 
 
 def test_get_evaluation_holds_enough_to_reproduce_it(client: TestClient, evaluator: Evaluator) -> None:
