@@ -1,0 +1,268 @@
+"""Engine throughput: the shipped durable_rules path next to compiled closures and regorus.
+
+Three deciders answer the same question — which checks are true, and which unknown, for
+each subject of a product — and each is measured at two levels:
+
+- ``full``: :meth:`engine.evaluate.Evaluator.evaluate`, product model in, ``Report`` out (the
+  shipped path: facts, decisions, evidence, penalties, report). The closure and Rego rows
+  swap only the decider; facts and report assembly are the same code.
+- ``decide``: the decider alone, on facts built beforehand.
+
+Method (shared/research/durable-rules-bench.md, appendix): a differential check first —
+closures and durable against the reference evaluator, Rego's definite sets against durable's,
+whole reports of durable against closures — and no timing if any differ; then ``rounds``
+rounds with the engine order rotated, per-call ``perf_counter`` latencies, evaluations per
+second from each loop's wall time, ratios taken within a round, medians over rounds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.closures import ClosureEngine
+from bench.products import generated, load_seeds
+from bench.rego import RegoEngine
+from engine.evaluate import Evaluator, checks_of
+from engine.facts import build_subjects
+from engine.product import Product
+from engine.reference import ReferenceEngine
+from engine.ruleset import load_rulesets
+
+AS_OF = dt.date(2026, 11, 30)
+ENGINES = ("durable", "closures", "rego")
+
+
+class DifferentialFailure(RuntimeError):
+    """The engines disagree: nothing is timed."""
+
+
+def _swap(ruleset: Any, decider: Any) -> Evaluator:
+    """An Evaluator whose decisions come from ``decider`` (facts and report code unchanged)."""
+    ev = Evaluator(ruleset, "reference")
+    ev.decider = decider
+    return ev
+
+
+def _pct(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def _time_loop(fn: Callable[[Any], Any], items: list[Any]) -> tuple[float, list[float]]:
+    pc = time.perf_counter
+    lat = [0.0] * len(items)
+    gc.collect()
+    t0 = pc()
+    for i, item in enumerate(items):
+        s = pc()
+        fn(item)
+        lat[i] = pc() - s
+    return pc() - t0, lat
+
+
+def _report_key(report: Any) -> str:
+    data = report.model_dump(mode="json")
+    data.pop("engine", None)
+    import json
+
+    return json.dumps(data, sort_keys=True)
+
+
+def differential(
+    ruleset: Any, products: list[Product], subjects: list[list[Any]], engines: dict[str, Any]
+) -> dict[str, Any]:
+    """Every engine against the reference (and Rego against durable); raise on any difference."""
+    checks = checks_of(ruleset)
+    ref = ReferenceEngine(checks)
+    rego_keys = {c.key for c in engines["rego_decider"].checks}
+    out: dict[str, Any] = {
+        "products": len(products),
+        "subjects": sum(len(s) for s in subjects),
+        "durable_vs_reference": 0,
+        "closures_vs_reference": 0,
+        "rego_definite_vs_durable": 0,
+        "rego_vs_reference": 0,
+        "reports_durable_vs_closures": 0,
+        "violations": 0,
+        "true_checks": 0,
+        "unknown_checks": 0,
+    }
+    first: list[str] = []
+    for n, subs in enumerate(subjects):
+        r = ref.decide(subs)
+        d = engines["durable_decider"].decide(subs)
+        c = engines["closures_decider"].decide(subs)
+        g = engines["rego_decider"].decide(subs)
+        for s, a, b, x, y in zip(subs, r, d, c, g, strict=True):
+            out["true_checks"] += len(a.true)
+            out["unknown_checks"] += len(a.unknown)
+            if (a.true, a.unknown) != (b.true, b.unknown):
+                out["durable_vs_reference"] += 1
+                first.append(
+                    f"durable product {n} {s.kind} {s.id}: {sorted(a.true ^ b.true)} {sorted(a.unknown ^ b.unknown)}"
+                )
+            if (a.true, a.unknown) != (x.true, x.unknown):
+                out["closures_vs_reference"] += 1
+                first.append(f"closures product {n} {s.kind} {s.id}: {sorted(a.true ^ x.true)}")
+            if (b.true & rego_keys) != y.true:
+                out["rego_definite_vs_durable"] += 1
+                first.append(f"rego product {n} {s.kind} {s.id}: {sorted((b.true & rego_keys) ^ y.true)}")
+            if (a.true & rego_keys, a.unknown & rego_keys) != (y.true, y.unknown):
+                out["rego_vs_reference"] += 1
+    for p in products:
+        a = engines["durable"](p)
+        b = engines["closures"](p)
+        out["violations"] += len(a.violations)
+        if _report_key(a) != _report_key(b):
+            out["reports_durable_vs_closures"] += 1
+            first.append(f"report of {p.id} differs between durable and closures")
+    bad = {k: v for k, v in out.items() if k.endswith(("_reference", "_durable", "_closures")) and v}
+    if bad:
+        raise DifferentialFailure(f"differential check FAILED - not timing: {bad}; first: {first[:5]}")
+    return out
+
+
+def measure(
+    engines: dict[str, Callable[[Any], Any]], items: list[Any], rounds: int, base: str = "durable"
+) -> dict[str, Any]:
+    """Rounds with rotated order; per engine: medians of evals/s, p50, p99, and ratios to ``base``."""
+    names = list(engines)
+    walls: dict[str, list[float]] = {n: [] for n in names}
+    p50: dict[str, list[float]] = {n: [] for n in names}
+    p99: dict[str, list[float]] = {n: [] for n in names}
+    ratios: dict[str, list[float]] = {n: [] for n in names}
+    for rnd in range(rounds):
+        order = names[rnd % len(names) :] + names[: rnd % len(names)]
+        wall_round: dict[str, float] = {}
+        for name in order:
+            wall, lat = _time_loop(engines[name], items)
+            lat.sort()
+            wall_round[name] = wall
+            walls[name].append(wall)
+            p50[name].append(_pct(lat, 0.50))
+            p99[name].append(_pct(lat, 0.99))
+        for name in names:
+            # base ÷ other in evaluations per second = other's time ÷ base's time
+            ratios[name].append(wall_round[name] / wall_round[base])
+    med = statistics.median
+    return {
+        name: {
+            "evals_per_s": len(items) / med(walls[name]),
+            "p50_ms": 1e3 * med(p50[name]),
+            "p99_ms": 1e3 * med(p99[name]),
+            f"{base}_ratio": med(ratios[name]),  # durable's throughput ÷ this engine's
+            "ratio_spread": [min(ratios[name]), max(ratios[name])],
+        }
+        for name in names
+    }
+
+
+def seed_costs(
+    evaluate: Callable[[Any], Any], seeds: list[tuple[str, Product]], repeats: int
+) -> dict[str, float]:
+    """Median cost in ms of one evaluation of each seed (``repeats`` calls each, after a warm-up)."""
+    out = {}
+    for name, product in seeds:
+        evaluate(product)
+        lat = []
+        for _ in range(repeats):
+            s = time.perf_counter()
+            evaluate(product)
+            lat.append(time.perf_counter() - s)
+        out[name.removesuffix(".json")] = 1e3 * statistics.median(lat)
+    return out
+
+
+def run(
+    n_generated: int = 500, rounds: int = 5, seed: int = 0, source: str = "auto", seed_repeats: int = 200,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:  # fmt: skip
+    t0 = time.perf_counter()
+    ruleset = load_rulesets()
+    checks = checks_of(ruleset)
+    durable = Evaluator(ruleset)
+    closures_decider = ClosureEngine(checks)
+    rego_decider = RegoEngine(checks)
+    if rego_decider.skipped:
+        # leave the untranslatable checks out of BOTH sides of the Rego comparison
+        from engine.durable import DurableEngine
+
+        kept = [c for c in checks if c.key not in rego_decider.skipped]
+        durable_for_rego = _swap(ruleset, DurableEngine(kept))
+    else:
+        durable_for_rego = durable
+    closures = _swap(ruleset, closures_decider)
+    rego = _swap(ruleset, rego_decider)
+    log(
+        f"engine: {len(ruleset.instruments)} instruments, {len(ruleset.rules)} rules, {len(checks)} checks; generating products…"
+    )
+
+    seeds = [(name, Product.model_validate(d)) for name, d in load_seeds()]
+    gen_source, gen = generated(n_generated, ruleset, seed=seed, source=source)
+    gen_products = [Product.model_validate(d) for d in gen]
+    workloads = {"seeds": [p for _, p in seeds], "generated": gen_products}
+    workloads["all"] = workloads["seeds"] + workloads["generated"]
+    subjects = {k: [build_subjects(p, AS_OF) for p in v] for k, v in workloads.items()}
+
+    engines_full = {
+        "durable": lambda p: durable.evaluate(p, AS_OF),
+        "closures": lambda p: closures.evaluate(p, AS_OF),
+        "rego": lambda p: rego.evaluate(p, AS_OF),
+    }
+    diff = differential(
+        ruleset, workloads["all"], subjects["all"],
+        {"durable_decider": durable.decider, "closures_decider": closures_decider, "rego_decider": rego_decider,
+         "durable": engines_full["durable"], "closures": engines_full["closures"]},
+    )  # fmt: skip
+    log(
+        f"engine: differential check passed on {diff['products']} products ({diff['subjects']} subjects); timing…"
+    )
+
+    engines_decide = {
+        "durable": durable.decider.decide,
+        "closures": closures_decider.decide,
+        "rego": rego_decider.decide,
+    }
+    results: dict[str, Any] = {"workloads": {}}
+    for wname in ("seeds", "generated", "all"):
+        items = workloads[wname]
+        if not items:
+            continue
+        # seeds are few: repeat them so each timed loop is long enough to mean something
+        reps = max(1, 200 // len(items)) if wname == "seeds" else 1
+        full = measure(engines_full, items * reps, rounds)
+        decide = measure(engines_decide, subjects[wname] * reps, rounds)
+        results["workloads"][wname] = {"products": len(items), "full": full, "decide": decide}
+        log(
+            f"engine: {wname}: durable {full['durable']['evals_per_s']:.0f}/s "
+            f"(closures {full['closures']['evals_per_s']:.0f}/s, rego {full['rego']['evals_per_s']:.0f}/s)"
+        )
+    if durable_for_rego is not durable:
+        rego_pair = measure(
+            {"durable": lambda p: durable_for_rego.evaluate(p, AS_OF), "rego": engines_full["rego"]},
+            workloads["all"], rounds,
+        )  # fmt: skip
+        results["rego_subset_full"] = rego_pair
+    results["seed_eval_median_ms"] = seed_costs(lambda p: durable.evaluate(p, AS_OF), seeds, seed_repeats)
+    results["differential"] = diff
+    results["setup"] = {
+        "instruments": len(ruleset.instruments),
+        "rules": len(ruleset.rules),
+        "checks": len(checks),
+        "durable": durable.decider.stats(),
+        "rego_checks": len(rego_decider.checks),
+        "rego_excluded_checks": len(rego_decider.skipped),
+        "rego_excluded": rego_decider.skipped,
+        "generated_source": gen_source,
+        "seeds": [n for n, _ in seeds],
+        "as_of": AS_OF.isoformat(),
+        "rounds": rounds,
+        "seconds": time.perf_counter() - t0,
+    }
+    return results

@@ -1,0 +1,147 @@
+"""Whole-process figures, each measured in fresh subprocesses: cold start, batch, memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+_COLD = """
+import json, time
+t0 = time.perf_counter()
+from engine.evaluate import Evaluator
+from engine.ruleset import load_rulesets
+t1 = time.perf_counter()
+ruleset = load_rulesets()
+t2 = time.perf_counter()
+ev = Evaluator(ruleset)
+t3 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "load_validate_s": t2 - t1, "compile_s": t3 - t2,
+                  "rules": len(ruleset.rules), "durable": ev.decider.stats()}))
+"""
+
+_CLI_IMPORT = """
+import json, time
+t0 = time.perf_counter()
+import api.cli
+print(json.dumps({"s": time.perf_counter() - t0}))
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    return env
+
+
+def _timed(argv: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, cwd=ROOT, env=_env(), capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in ok:
+        raise RuntimeError(f"{' '.join(argv[:4])}… exited {proc.returncode}: {proc.stderr[-2000:]}")
+    return wall, proc.stdout
+
+
+def cold_start(reps: int = 5, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Process start to a compiled evaluator (load, validate, compile every ruleset), and CLI start."""
+    med = statistics.median
+    walls, phases = [], []
+    for _ in range(reps):
+        wall, out = _timed([PY, "-c", _COLD])
+        walls.append(wall)
+        phases.append(json.loads(out.strip().splitlines()[-1]))
+    help_s = [_timed([PY, "-m", "api.cli", "--help"])[0] for _ in range(reps)]
+    imp = [json.loads(_timed([PY, "-c", _CLI_IMPORT])[1].strip().splitlines()[-1])["s"] for _ in range(reps)]
+    seed = sorted((ROOT / "seeds").glob("*.json"))
+    check_one = (
+        [
+            _timed([PY, "-m", "api.cli", "check", str(seed[0]), "-f", "json"], ok=(0, 1))[0]
+            for _ in range(reps)
+        ]
+        if seed
+        else []
+    )
+    out = {
+        "cold_start_s": med(walls),  # interpreter start + imports + load/validate + compile, whole process
+        "import_s": med(p["import_s"] for p in phases),
+        "load_validate_s": med(p["load_validate_s"] for p in phases),
+        "compile_s": med(p["compile_s"] for p in phases),
+        "cli_help_s": med(help_s),
+        "cli_import_s": med(imp),
+        "cli_check_one_seed_s": med(check_one) if check_one else None,
+        "reps": reps,
+        "rules": phases[-1]["rules"],
+        "durable": phases[-1]["durable"],
+    }
+    log(f"cold start: {out['cold_start_s']:.2f} s (CLI --help {out['cli_help_s']:.2f} s)")
+    return out
+
+
+def batch(n_files: int = 10_000, reps: int = 3, jobs: tuple[int, ...] = (1, 2), log: Callable[[str], None] = print) -> dict[str, Any]:  # fmt: skip
+    """`regulint check` over ``n_files`` generated descriptions with --jobs 1 and 2 (order alternated)."""
+    from bench.products import Generator
+    from engine.ruleset import load_rulesets
+
+    gen = Generator(load_rulesets(), seed=3)
+    with tempfile.TemporaryDirectory(prefix="regulint-batch-") as tmp:
+        files = []
+        for i in range(n_files):
+            path = Path(tmp) / f"p{i:05d}.json"
+            path.write_text(json.dumps(gen.product(), ensure_ascii=False), encoding="utf-8")
+            files.append(str(path))
+        log(f"batch: {n_files} descriptions written; checking…")
+        times: dict[int, list[float]] = {j: [] for j in jobs}
+        ratios: list[float] = []
+        for rep in range(reps):
+            order = list(jobs) if rep % 2 == 0 else list(reversed(jobs))
+            this: dict[int, float] = {}
+            for j in order:
+                argv = [
+                    PY,
+                    "-m",
+                    "api.cli",
+                    "check",
+                    *files,
+                    "--jobs",
+                    str(j),
+                    "-f",
+                    "json",
+                    "-o",
+                    os.devnull,
+                ]
+                this[j] = _timed(argv, ok=(0, 1))[0]
+                times[j].append(this[j])
+            ratios.append(this[jobs[0]] / this[jobs[-1]])
+    med = statistics.median
+    out = {
+        "files": n_files,
+        "reps": reps,
+        "seconds": {str(j): med(times[j]) for j in jobs},
+        "files_per_s": {str(j): n_files / med(times[j]) for j in jobs},
+        f"speedup_{jobs[-1]}": med(ratios),
+        "speedup_spread": [min(ratios), max(ratios)],
+        "cpus": os.cpu_count(),
+    }
+    log(f"batch: --jobs 1 {out['files_per_s']['1']:.0f} files/s, speed-up x{out[f'speedup_{jobs[-1]}']:.2f}")
+    return out
+
+
+def memory(evals: int = 100_000, every: int = 10_000, log: Callable[[str], None] = print) -> dict[str, Any]:
+    _, out = _timed([PY, "-m", "bench.memory", "--evals", str(evals), "--every", str(every)])
+    result = json.loads(out.strip().splitlines()[-1])
+    log(
+        f"memory: RSS {result['samples'][0]['rss_mb']} -> {result['samples'][-1]['rss_mb']} MB over {evals} evaluations"
+    )
+    return result
