@@ -23,7 +23,7 @@ from engine.facts import NAMESPACES, SUBJECT_KINDS, fact_specs, list_item_kind
 from engine.jurisdictions import jurisdictions
 from engine.penalties import Formula, parse_formula
 from engine.resources import rulesets_dir
-from engine.yamlio import YamlError, line_of, load_with_lines, plain
+from engine.yamlio import LazyLines, YamlError, load_fast
 
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
@@ -338,8 +338,15 @@ def _check_condition(cond: Condition, subject: str, loc: list[str | int]) -> Non
                     raise ConditionError(loc, str(exc)) from None
 
 
-def _error_line(root: Any, loc: tuple[Any, ...] | list[Any]) -> int:
-    return line_of(root, list(loc))
+_RULE_ID_LINE = re.compile(r"^\s*-\s*id:\s*[\"']?([a-z0-9][a-z0-9-]*)", re.MULTILINE)
+
+
+def _rule_lines(text: str) -> dict[str, int]:
+    """Line of each ``- id: <rule>`` item (first occurrence), without a slow YAML parse."""
+    out: dict[str, int] = {}
+    for match in _RULE_ID_LINE.finditer(text):
+        out.setdefault(match.group(1), text.count("\n", 0, match.start()) + 1)
+    return out
 
 
 def load_instrument(path: Path | str) -> Instrument:
@@ -347,13 +354,20 @@ def load_instrument(path: Path | str) -> Instrument:
     path = Path(path)
     name = str(path)
     text = path.read_text(encoding="utf-8")
-    root = load_with_lines(name, text)
-    if not isinstance(root, dict):
+    data = load_fast(name, text)
+    lines = LazyLines(name, text)
+    rule_lines = _rule_lines(text)
+
+    def _error_line(_root: Any, loc: tuple[Any, ...] | list[Any]) -> int:
+        return lines.line(list(loc))
+
+    root = None
+    if not isinstance(data, dict):
         raise RulesetError(
             name, 1, "a ruleset is a mapping with instrument, penalty_tiers, aggregation, rules"
         )
     try:
-        model = RulesetFileModel.model_validate(plain(root))
+        model = RulesetFileModel.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
@@ -378,7 +392,7 @@ def load_instrument(path: Path | str) -> Instrument:
     seen: set[str] = set()
     for i, rm in enumerate(model.rules):
         rloc: list[str | int] = ["rules", i]
-        line = _error_line(root, rloc + ["id"])
+        line = rule_lines.get(rm.id) or _error_line(root, rloc + ["id"])
         if rm.id in seen:
             raise RulesetError(name, line, f"duplicate rule id {rm.id!r}")
         seen.add(rm.id)

@@ -58,3 +58,74 @@ def plain(node: Any) -> Any:
     if isinstance(node, list):
         return [plain(v) for v in node]
     return node
+
+
+# --- fast path -------------------------------------------------------------------------------
+# ruamel's round-trip loader keeps line numbers but is ~20x slower than libyaml. Rulesets are
+# read with libyaml (PyYAML's C loader) under YAML 1.2 core-schema resolution, and re-read with
+# ruamel only when an error needs its line.
+
+import re as _re  # noqa: E402
+
+import yaml as _pyyaml  # noqa: E402
+
+_BaseLoader = getattr(_pyyaml, "CSafeLoader", _pyyaml.SafeLoader)
+
+
+class _Yaml12Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """libyaml with YAML 1.2 core-schema scalars: only true/false are booleans (NO stays
+    Norway), no sexagesimal numbers; dates stay dates."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (
+        "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in _pyyaml.SafeLoader.yaml_implicit_resolvers.items()
+}  # fmt: skip
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", _re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", _re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    _re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+.0123456789"),
+)
+
+
+def load_fast(path: Path | str, text: str) -> Any:
+    """Plain data from YAML text, quickly; syntax errors are reported as by :func:`load_with_lines`."""
+    try:
+        return _pyyaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a safe loader
+    except _pyyaml.YAMLError as exc:
+        load_with_lines(path, text)  # raises YamlError with ruamel's line and message, if it fails too
+        mark = getattr(exc, "problem_mark", None)  # e.g. a tag the safe loader refuses to construct
+        problem = getattr(exc, "problem", None) or "cannot be read"
+        raise YamlError(str(path), mark.line + 1 if mark else 1, f"invalid YAML: {problem}") from None
+
+
+class LazyLines:
+    """Line numbers of a YAML document, parsed (slowly) only when first asked for."""
+
+    def __init__(self, path: Path | str, text: str):
+        self.path, self.text = str(path), text
+        self._root: Any = None
+
+    def line(self, loc: Sequence[str | int]) -> int:
+        if self._root is None:
+            self._root = load_with_lines(self.path, self.text)
+        return line_of(self._root, loc)
+
+
+def _construct_int_1_2(loader: Any, node: Any) -> int:
+    text = loader.construct_scalar(node)
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    return int(text, 16) if text.startswith("0x") else int(text)  # "010" is ten in YAML 1.2
+
+
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int_1_2)

@@ -124,3 +124,23 @@ def test_duplicate_rule_ids(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD + rule)
     with pytest.raises(RulesetError, match="duplicate rule id 'xx-test-rule'"):
         load_instrument(path)
+
+
+def test_fast_loader_reads_every_shipped_file_as_ruamel_does() -> None:
+    from engine.resources import rulesets_dir
+    from engine.yamlio import load_fast, load_with_lines, plain
+
+    files = sorted(rulesets_dir().rglob("*.yaml"))
+    assert files
+    for path in files:
+        text = path.read_text()
+        assert load_fast(path, text) == plain(load_with_lines(path, text)), path
+
+
+def test_yaml_1_2_scalars(tmp_path: Path) -> None:
+    from engine.yamlio import load_fast
+
+    data = load_fast("x.yaml", "a: [NO, yes, on, true, 1:20, 0.5, 2020-01-01, 010]")
+    import datetime as dt
+
+    assert data["a"] == ["NO", "yes", "on", True, "1:20", 0.5, dt.date(2020, 1, 1), 10]
