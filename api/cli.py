@@ -207,9 +207,10 @@ def _check_markets(markets: list[str] | None) -> None:
 
 
 def _with_progress(it, total: int):  # noqa: ANN001, ANN202
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True, console=None) as bar:
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("checking", total=total)
         for item in it:
             bar.advance(task)
