@@ -83,13 +83,18 @@ def _init_worker(rulesets: str | None) -> None:
     from engine.evaluate import Evaluator, default_evaluator
     from engine.ruleset import load_rulesets
 
-    _worker_state["evaluator"] = Evaluator(load_rulesets(rulesets)) if rulesets else default_evaluator()
+    loaded = _worker_state.get("ruleset")  # the parent's, inherited when the pool forks: no second load
+    if loaded is not None:
+        _worker_state["evaluator"] = Evaluator(loaded)  # type: ignore[arg-type]
+    else:
+        _worker_state["evaluator"] = Evaluator(load_rulesets(rulesets)) if rulesets else default_evaluator()
 
 
 def _check_one(
     args: tuple[str, str | None, list[str] | None],
-) -> tuple[str, str | None, str | None, list[str]]:
-    """Evaluate one file in a worker: (source, report JSON, text, errors)."""
+) -> tuple[str, str | None, str | None, list[str], int]:
+    """Evaluate one file in a worker: (source, report JSON (indented, as rendered), text, errors,
+    index in SEVERITIES of the gravest violation, or len(SEVERITIES) when there is none)."""
     from engine.durable import EngineError
     from engine.inputs import InputError, parse_text, product_from_data
 
@@ -98,15 +103,22 @@ def _check_one(
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return source, None, None, [f"{source}: cannot read: {exc.__class__.__name__}: {exc}"]
+        return (
+            source,
+            None,
+            None,
+            [f"{source}: cannot read: {exc.__class__.__name__}: {exc}"],
+            len(SEVERITIES),
+        )
     try:
         product = product_from_data(parse_text(text, source), source)
         report = evaluator.evaluate(product, dt.date.fromisoformat(as_of) if as_of else None, markets)  # type: ignore[attr-defined]
     except InputError as exc:
-        return source, None, text, [f"{source}: {issue}" for issue in exc.issues]
+        return source, None, text, [f"{source}: {issue}" for issue in exc.issues], len(SEVERITIES)
     except EngineError as exc:
-        return source, None, text, [f"{source}: engine error: {exc}", "__engine__"]
-    return source, report.model_dump_json(), text, []
+        return source, None, text, [f"{source}: engine error: {exc}", "__engine__"], len(SEVERITIES)
+    gravest = min((SEVERITIES.index(v.severity) for v in report.violations), default=len(SEVERITIES))
+    return source, report.model_dump_json(indent=2), text, [], gravest
 
 
 @app.command()
@@ -138,7 +150,7 @@ def check(
     ] = None,
 ) -> None:
     """Check product descriptions against every ruleset of their markets."""
-    from engine.render import Checked, render_json, render_junit, render_sarif, render_table
+    from engine.render import Checked, render_junit, render_sarif, render_table
     from engine.report import Report
 
     day = _parse_date(as_of)
@@ -147,8 +159,9 @@ def check(
         raise typer.BadParameter("standard input ('-') can be read once", param_hint="FILE")
     ruleset = _load_ruleset(rulesets)
     tasks = [(f, day.isoformat() if day else None, market) for f in files]
-    results: list[tuple[str, str | None, str | None, list[str]]] = []
+    results: list[tuple[str, str | None, str | None, list[str], int]] = []
     progress = sys.stderr.isatty() and len(files) > 1
+    _worker_state["ruleset"] = ruleset
     if jobs > 1 and len(files) > 1 and "-" not in files:
         with ProcessPoolExecutor(
             jobs, initializer=_init_worker, initargs=(str(rulesets) if rulesets else None,)
@@ -161,8 +174,11 @@ def check(
         results = list(_with_progress(it, len(tasks)) if progress else it)
 
     checked: list[Checked] = []
+    texts: list[str] = []  # --format json: the workers' text is the output; no parse in this process
+    gravest = len(SEVERITIES)
     bad_input = engine_failed = False
-    for source, report_json, text, errors in results:
+    for source, report_json, text, errors, worst in results:
+        gravest = min(gravest, worst)
         if errors:
             engine_failed |= "__engine__" in errors
             bad_input |= "__engine__" not in errors
@@ -170,13 +186,16 @@ def check(
                 if e != "__engine__":
                     _err(e)
             continue
-        checked.append(Checked(source, Report.model_validate_json(report_json), text))  # type: ignore[arg-type]
+        if fmt is CheckFormat.json:
+            texts.append(report_json)  # type: ignore[arg-type]
+        else:
+            checked.append(Checked(source, Report.model_validate_json(report_json), text))  # type: ignore[arg-type]
 
     from engine.evaluate import engine_version
 
-    if checked or fmt in (CheckFormat.sarif, CheckFormat.junit):
-        if fmt is CheckFormat.json:
-            text_out = render_json(checked, as_list=len(files) > 1)
+    if checked or texts or fmt in (CheckFormat.sarif, CheckFormat.junit):
+        if fmt is CheckFormat.json:  # what render_json writes, from the reports' JSON as the workers wrote it
+            text_out = texts[0] if len(texts) == 1 and len(files) == 1 else "[\n" + ",\n".join(texts) + "\n]"
         elif fmt is CheckFormat.sarif:
             text_out = render_sarif(checked, ruleset, engine_version())
         elif fmt is CheckFormat.junit:
@@ -192,7 +211,7 @@ def check(
     if engine_failed:
         raise typer.Exit(3)
     threshold = SEVERITIES.index(fail_on.value)
-    failing = any(SEVERITIES.index(v.severity) <= threshold for c in checked for v in c.report.violations)
+    failing = gravest <= threshold
     raise typer.Exit(1 if failing else 0)
 
 
