@@ -343,12 +343,10 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the HTTP API and the dashboard."""
-    import uvicorn
+    from api.server import run_server  # uvicorn.run("api.app:create_app", factory=True, …), TCP_NODELAY fixed
 
     typer.echo(f"regulint dashboard: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", err=True)
-    uvicorn.run(
-        "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
-    )
+    run_server(host, port, workers)
 
 
 @app.command()

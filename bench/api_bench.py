@@ -90,9 +90,9 @@ def start_regulint(workers: int, database_url: str) -> _Server:
 
 
 def start_bare(workers: int) -> _Server:
+    """The bare endpoint, served like `regulint serve` (api.server.run_server, same workers)."""
     port = _free_port()
-    argv = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
+    argv = [sys.executable, "-m", "bench.bare_app", "--port", str(port), "--workers", str(workers)]
     server = _Server(argv, {}, port, ("POST", "/bare"))
     server.ready()
     return server

@@ -1,5 +1,8 @@
 """The baseline of bench/api_bench.py: a bare FastAPI endpoint that reads the body and answers a
-constant JSON document, served by uvicorn exactly as `regulint serve` is."""
+constant JSON document, served by uvicorn exactly as `regulint serve` is (``api.server``).
+
+    python -m bench.bare_app --port 8001 --workers 1
+"""
 
 from __future__ import annotations
 
@@ -15,3 +18,16 @@ app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 async def bare(request: Request) -> JSONResponse:
     await request.body()
     return JSONResponse(CONSTANT, status_code=201)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from api.server import run_server
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    run_server(args.host, args.port, args.workers, app="bench.bare_app:app", factory=False)
