@@ -72,3 +72,27 @@ def test_engines_agree_on_every_seed_on_every_boundary_day(seed: Path) -> None:
     product = model(json.loads(seed.read_text(encoding="utf-8")))
     for day in boundary_days():
         assert verdicts(durable().evaluate(product, day)) == verdicts(reference().evaluate(product, day)), day
+
+
+@pytest.mark.parametrize("market", ["CN", "EU", "US-CA"])
+def test_every_pair_of_safeguard_removals_from_the_compliant_seed_stays_violating(market: str) -> None:
+    """Monotonicity, exhaustively to depth two: from the market's compliant seed, every removal
+    and every removal after it; once violating, the product stays violating."""
+    from test_prop_monotone import DAY, _violations, removals
+
+    from engine.testing import compliant_seed
+
+    seed = compliant_seed(market, DAY)
+    failures = []
+    for what, edit in removals(seed):
+        first = copy.deepcopy(seed)
+        edit(first)
+        before = _violations(first, market, DAY)
+        if not before:
+            continue
+        for what2, edit2 in removals(first):
+            second = copy.deepcopy(first)
+            edit2(second)
+            if not _violations(second, market, DAY):
+                failures.append((what, what2, sorted(before)))
+    assert failures == [], failures[:5]

@@ -8,6 +8,9 @@ duties: every violation (rule and subject) stays.
 
 Removal chains start from products that comply in M (``compliant_products``), so the first
 violation that appears is the one to keep: once violating, a chain must stay violating.
+
+Rules in :data:`NON_MONOTONE` are left out of these properties, each with its reason; a strict
+``xfail`` test keeps the counterexample, so the exception has to go when the rule is fixed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 from prophelpers import MARKETS, durable, model
@@ -51,6 +55,19 @@ SENSITIVE = ("user.biometric", "user.biometric.face", "user.biometric.voice", "u
              "user.demographic.sexual_orientation", "user.childrens", "user.location.precise",
              "user.financial", "user.financial.bank_account", "user.government_id",
              "user.government_id.national_identification_number", "user.criminal_history")  # fmt: skip
+
+
+#: Rules excluded from the monotonicity properties: rule id -> why (and what would fix it).
+NON_MONOTONE = {
+    "cn-cbdt-standard-contract-filing": (
+        "fires on an unfiled CN standard contract even where the export needs no mechanism at all "
+        "(non-CIIO, no important data, under the CBDT Provisions Art. 5 volume thresholds), so taking "
+        "the mechanism away (mechanism: none) clears the violation. The filing duty (Standard Contract "
+        "Measures Art. 7) serves the standard-contract route, which such exports are exempt from; the "
+        "rule should apply only where cn-cbdt-standard-contract-or-certification's conditions make the "
+        "contract necessary. Reported to the CN ruleset's author."
+    ),
+}
 
 
 def removals(doc: Doc) -> list[tuple[str, Callable[[Doc], None]]]:
@@ -144,7 +161,11 @@ def removals(doc: Doc) -> list[tuple[str, Callable[[Doc], None]]]:
 
 def _violations(doc: Doc, market: str, day: dt.date) -> set[tuple[str, str]]:
     report = durable().evaluate(model(doc), day)
-    return {(v.rule_id, v.subject.path) for v in report.violations if v.jurisdiction == market}
+    return {
+        (v.rule_id, v.subject.path)
+        for v in report.violations
+        if v.jurisdiction == market and v.rule_id not in NON_MONOTONE
+    }
 
 
 def _chain(draw: st.DrawFn, doc: Doc, steps: int) -> list[tuple[str, Doc]]:
@@ -207,3 +228,20 @@ def test_adding_a_sensitive_category_never_removes_a_violation(data, market) -> 
     before = _violations(doc, market, DAY)
     after = _violations(more, market, DAY)
     assert before <= after, f"adding {key} to practice {i} removed {sorted(before - after)}"
+
+
+@pytest.mark.xfail(strict=True, reason=NON_MONOTONE["cn-cbdt-standard-contract-filing"])
+def test_known_counterexample_cn_cbdt_standard_contract_filing() -> None:
+    """Compliant in CN with a filed standard contract for a small export; unfile it (violation);
+    then drop the mechanism: the product is compliant again."""
+    from engine.testing import compliant_seed
+
+    doc = copy.deepcopy(compliant_seed("CN", DAY))
+    doc["organization"]["cn_export_individuals_per_year"] = 0
+    transfer = doc["data_practices"][0]["transfers"][0]
+    transfer.update(to="SG", mechanism="cn_standard_contract", cn_standard_contract_filed=False)
+    report = durable().evaluate(model(doc), DAY)
+    assert any(v.rule_id == "cn-cbdt-standard-contract-filing" for v in report.violations)
+    transfer["mechanism"] = "none"
+    after = durable().evaluate(model(doc), DAY)
+    assert [v for v in after.violations if v.jurisdiction == "CN"], "dropping the mechanism made it compliant"
