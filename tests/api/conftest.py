@@ -93,9 +93,9 @@ def postgres_schema_url(postgres_server: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def live_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """`regulint serve` (one worker) on a SQLite file of its own."""
+    """`regulint serve --workers 2` on a SQLite file of its own (two processes, one WAL database)."""
     db = tmp_path_factory.mktemp("live") / "history.db"
-    server = LiveServer({"REGULINT_DATABASE_URL": f"sqlite:///{db}"})
+    server = LiveServer({"REGULINT_DATABASE_URL": f"sqlite:///{db}"}, workers=2)
     try:
         server.wait_ready()
         server.database_url = f"sqlite:///{db}"  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 TWENTY_MIB = 20 * 1024 * 1024
 
 
-def test_64_concurrent_evaluations_on_sqlite(live_sqlite: LiveServer) -> None:
+def test_64_concurrent_evaluations_on_sqlite_shared_by_two_workers(live_sqlite: LiveServer) -> None:
     concurrent_equals_sequential(live_sqlite.url, live_sqlite.database_url)  # type: ignore[attr-defined]
 
 
