@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -242,7 +242,6 @@ class Page:
     total: int
     next_cursor: str | None
     offset: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _prepare_sqlite_path(url: str) -> None:

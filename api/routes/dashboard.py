@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
@@ -36,7 +34,3 @@ def top_level_file(name: str, request: Request, settings: SettingsDep) -> Respon
     if name.startswith(".") or candidate.parent != root or not candidate.is_file():
         raise ProblemError(404, f"nothing at {request.url.path}")
     return FileResponse(candidate, headers={"Cache-Control": "no-cache"})
-
-
-def static_dir_exists(path: Path) -> bool:
-    return path.is_dir()

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from api.deps import EvaluatorDep, RepositoryDep
 from api.problems import ProblemError, problem_responses
 from api.schemas import Health
+from engine.evaluate import engine_version
 
 log = logging.getLogger("regulint.api")
 
@@ -32,8 +33,8 @@ def healthz(evaluator: EvaluatorDep, repo: RepositoryDep) -> JSONResponse:
     return JSONResponse(
         {
             "status": "ok",
-            "engine_version": evaluator._info.version,
-            "backend": evaluator._info.backend,
+            "engine_version": engine_version(),
+            "backend": "durable_rules" if evaluator.backend == "durable" else evaluator.backend,
             "rulesets": len(rs.instruments),
             "rules": len(rs.rules),
             "ruleset_digest": rs.digest,
