@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg["api_clients"] = (*cfg["api_clients"], 64)
     sections = [s for s in (args.only or SECTIONS) if s not in args.skip]
     t0 = time.perf_counter()
+    load: dict[str, tuple[float, ...]] = {"start": os.getloadavg()}
     res: dict[str, Any] = {}
     if "engine" in sections:
         from bench import engine_bench
@@ -271,13 +272,16 @@ def main(argv: list[str] | None = None) -> int:
     if "cold" in sections:
         res["cold"] = system_bench.cold_start(cfg["cold_reps"], log=_log)
     if "batch" in sections:
-        res["batch"] = system_bench.batch(cfg["batch_files"], cfg["batch_reps"], log=_log)
+        res["batch"] = system_bench.batch(
+            cfg["batch_files"], cfg["batch_reps"], source="bench" if q else args.generator, log=_log
+        )
     if "memory" in sections:
         every = max(1, cfg["memory_evals"] // 10)
         res["memory"] = system_bench.memory(cfg["memory_evals"], every, log=_log)
     if "api" in sections:
         res["api"] = _api(cfg["api_clients"], cfg["api_seconds"], cfg["api_reps"], args.api_workers)
 
+    load["end"] = os.getloadavg()
     summary = summarise(res)
     summary["targets_met"] = {
         key: bool(test(summary[key])) for key, _, test in TARGETS if test is not None and key in summary
@@ -290,9 +294,14 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "machine": platform.machine(),
+        "load_average": load,  # other work on the machine competes with every figure
     }
     print(table(res, summary))
-    print(f"\n(total {summary['run']['seconds']} s)")
+    la = summary["run"]["load_average"]
+    print(
+        f"\n(total {summary['run']['seconds']} s on {os.cpu_count()} CPUs; load average at start "
+        f"{la['start'][0]:.1f}, at end {la['end'][0]:.1f})"
+    )
     if args.json:
         print(json.dumps({**summary, "details": res}, default=str, separators=(",", ":")))
     return 0

@@ -313,8 +313,11 @@ class Subject:
         return self.doc_prefix
 
 
-def _flatten(model: BaseModel | None, prefix: str, out: dict[str, Any], specs: dict[str, FactSpec]) -> None:
-    data = {} if model is None else model.model_dump(mode="python")
+def _flatten(
+    model: BaseModel | None, prefix: str, out: dict[str, Any], specs: dict[str, FactSpec],
+    exclude: set[str] | None = None,
+) -> None:  # fmt: skip
+    data = {} if model is None else model.model_dump(mode="python", exclude=exclude)
 
     def walk(obj: dict[str, Any], pre: str) -> None:
         for key, value in obj.items():
@@ -344,7 +347,8 @@ def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
     """The facts of a product, one per subject instance, in document order."""
     specs = fact_specs()
     base: dict[str, Any] = {}
-    _flatten(product, "product", base, specs)
+    # the practices and the synthetic_media block are flattened on their own below
+    _flatten(product, "product", base, specs, {"data_practices", "synthetic_media"})
     base.pop("product.data_practices", None)
     base["product.markets"] = markets_of(product.markets)
     org = product.organization
