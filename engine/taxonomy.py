@@ -7,9 +7,10 @@ every ancestor of a given key so a rule on a parent matches all its children.
 from __future__ import annotations
 
 import difflib
+import json
 from functools import cache
-
-from fideslang.default_taxonomy import DEFAULT_TAXONOMY
+from importlib import metadata
+from pathlib import Path
 
 KINDS = ("data_category", "data_use", "data_subject")
 
@@ -36,11 +37,41 @@ class UnknownKey(ValueError):
         super().__init__(f"unknown {kind.replace('_', '-')} key {key!r}{hint}")
 
 
+#: fideslang's default keys, written by :func:`write_snapshot` and read instead of importing
+#: fideslang when the installed version is the one it was taken from (importing fideslang
+#: builds its pydantic models: about a third of the cold start). tests/test_taxonomy_snapshot.py
+#: holds it equal to fideslang.
+SNAPSHOT = Path(__file__).with_name("taxonomy_keys.json")
+
+
+def _from_fideslang() -> dict[str, list[str]]:
+    from fideslang.default_taxonomy import DEFAULT_TAXONOMY
+
+    return {kind: sorted(item.fides_key for item in getattr(DEFAULT_TAXONOMY, kind)) for kind in KINDS}
+
+
+@cache
+def _fideslang_keys() -> dict[str, list[str]]:
+    try:
+        snap = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        if snap.get("fideslang") == metadata.version("fideslang"):
+            return {kind: snap[kind] for kind in KINDS}
+    except (OSError, ValueError, KeyError, metadata.PackageNotFoundError):
+        pass
+    return _from_fideslang()
+
+
+def write_snapshot() -> None:
+    """Rewrite :data:`SNAPSHOT` from the installed fideslang (``python -c 'from engine.taxonomy
+    import write_snapshot; write_snapshot()'`` after upgrading fideslang)."""
+    data = {"fideslang": metadata.version("fideslang"), **_from_fideslang()}
+    SNAPSHOT.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
 @cache
 def keys(kind: str) -> frozenset[str]:
     """Every valid key of one kind."""
-    items = getattr(DEFAULT_TAXONOMY, kind)
-    return frozenset([item.fides_key for item in items] + list(REGULINT_KEYS[kind]))
+    return frozenset(_fideslang_keys()[kind] + list(REGULINT_KEYS[kind]))
 
 
 def nearest(kind: str, key: str) -> str | None:
