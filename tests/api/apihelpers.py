@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -122,9 +123,7 @@ class LiveServer:
     def __init__(self, env: dict[str, str], workers: int = 1, cwd: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(  # noqa: SIM115 - closed in stop()
-            Path(env.get("REGULINT_TEST_LOG_DIR", "/tmp")) / f"regulint-serve-{self.port}.log", "w+"
-        )
+        self.log = tempfile.TemporaryFile("w+")  # read back only when the server fails to start
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
             cwd=cwd or ROOT,
