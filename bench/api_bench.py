@@ -54,6 +54,14 @@ class _Server:
         )
 
     def ready(self, timeout: float = 120) -> None:
+        """Wait until the server answers; stop it (and re-raise) if it never does."""
+        try:
+            self._wait(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait(self, timeout: float) -> None:
         method, path = self.probe
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
