@@ -151,12 +151,29 @@ def parse_text(text: str, source: str = "<input>") -> Any:
         raise InputError(source, [InputIssue(
             f"line {exc.lineno} column {exc.colno}", f"malformed JSON: {exc.msg}", "valid JSON", _shown(text[exc.pos: exc.pos + 20])
         )]) from None  # fmt: skip
-    except ValueError as exc:
-        raise InputError(source, [InputIssue("", str(exc), "finite numbers", "NaN or Infinity")]) from None
+    except RecursionError:
+        raise InputError(
+            source,
+            [
+                InputIssue(
+                    "",
+                    "the document is nested too deeply",
+                    "a product description (a few levels deep)",
+                    "deeply nested JSON",
+                )
+            ],
+        ) from None
+    except ValueError as exc:  # NaN/Infinity, numbers out of range, integers of thousands of digits
+        raise InputError(
+            source, [InputIssue("", str(exc), "numbers of ordinary size", "an unusable number")]
+        ) from None
 
 
 def _float_or_error(text: str) -> float:
-    return float(text)
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
 
 
 def _reject_constant(name: str) -> float:

@@ -231,3 +231,20 @@ def test_lint_passes_on_shipped_rulesets() -> None:
 def test_generated_docs_are_current() -> None:
     assert (ROOT / "docs" / "facts.md").read_text() == run("facts").stdout
     assert (ROOT / "docs" / "catalog.md").read_text() == run("rules", "--format", "markdown").stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[" * 100_000, "nested too deeply"),
+        ('{"id": "x", "n": ' + "9" * 5000 + "}", "4300 digits"),
+        ('{"id": "x", "n": 1e999}', "out of range"),
+        ('{"id": "x", "n": NaN}', "NaN"),
+    ],
+)
+def test_pathological_documents_exit_2(text: str, fragment: str, tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    path.write_text(text)
+    proc = run("check", str(path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert fragment in proc.stderr
