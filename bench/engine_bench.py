@@ -54,16 +54,15 @@ def _pct(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
-def _time_loop(fn: Callable[[Any], Any], items: list[Any]) -> tuple[float, list[float]]:
-    pc = time.perf_counter
-    lat = [0.0] * len(items)
-    gc.collect()
-    t0 = pc()
-    for i, item in enumerate(items):
+def _time_chunk(fn: Callable[[Any], Any], items: list[Any], lat: list[float]) -> tuple[float, float]:
+    """Call ``fn`` on each item; append per-call latencies; return (wall, CPU) seconds."""
+    pc, cpu = time.perf_counter, time.process_time
+    c0, t0 = cpu(), pc()
+    for item in items:
         s = pc()
         fn(item)
-        lat[i] = pc() - s
-    return pc() - t0, lat
+        lat.append(pc() - s)
+    return pc() - t0, cpu() - c0
 
 
 def _report_key(report: Any) -> str:
@@ -129,27 +128,42 @@ def differential(
 
 
 def measure(
-    engines: dict[str, Callable[[Any], Any]], items: list[Any], rounds: int, base: str = "durable"
-) -> dict[str, Any]:
-    """Rounds with rotated order; per engine: medians of evals/s, p50, p99, and ratios to ``base``."""
+    engines: dict[str, Callable[[Any], Any]], items: list[Any], rounds: int, base: str = "durable",
+    chunk: int = 20,
+) -> dict[str, Any]:  # fmt: skip
+    """Rounds of every engine over ``items``; per engine: medians of evals/s, p50, p99, ratios to ``base``.
+
+    Within a round the engines take turns on chunks of ``chunk`` items, the order rotated from
+    chunk to chunk and round to round, so a change in the machine's load (other processes) falls
+    on every engine alike; an engine's round time is the sum of its chunks. The ratio is taken
+    within the round (wall time, and CPU time of this process as a cross-check).
+    """
     names = list(engines)
     walls: dict[str, list[float]] = {n: [] for n in names}
     p50: dict[str, list[float]] = {n: [] for n in names}
     p99: dict[str, list[float]] = {n: [] for n in names}
     ratios: dict[str, list[float]] = {n: [] for n in names}
+    cpu_ratios: dict[str, list[float]] = {n: [] for n in names}
+    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
     for rnd in range(rounds):
-        order = names[rnd % len(names) :] + names[: rnd % len(names)]
-        wall_round: dict[str, float] = {}
-        for name in order:
-            wall, lat = _time_loop(engines[name], items)
-            lat.sort()
-            wall_round[name] = wall
-            walls[name].append(wall)
-            p50[name].append(_pct(lat, 0.50))
-            p99[name].append(_pct(lat, 0.99))
+        wall_round = dict.fromkeys(names, 0.0)
+        cpu_round = dict.fromkeys(names, 0.0)
+        lat: dict[str, list[float]] = {n: [] for n in names}
+        gc.collect()
+        for c, part in enumerate(chunks):
+            k = (rnd + c) % len(names)
+            for name in names[k:] + names[:k]:
+                wall, cpu = _time_chunk(engines[name], part, lat[name])
+                wall_round[name] += wall
+                cpu_round[name] += cpu
         for name in names:
+            lat[name].sort()
+            walls[name].append(wall_round[name])
+            p50[name].append(_pct(lat[name], 0.50))
+            p99[name].append(_pct(lat[name], 0.99))
             # base ÷ other in evaluations per second = other's time ÷ base's time
             ratios[name].append(wall_round[name] / wall_round[base])
+            cpu_ratios[name].append(cpu_round[name] / cpu_round[base])
     med = statistics.median
     return {
         name: {
@@ -158,6 +172,7 @@ def measure(
             "p99_ms": 1e3 * med(p99[name]),
             f"{base}_ratio": med(ratios[name]),  # durable's throughput ÷ this engine's
             "ratio_spread": [min(ratios[name]), max(ratios[name])],
+            f"{base}_cpu_ratio": med(cpu_ratios[name]),
         }
         for name in names
     }

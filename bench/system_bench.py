@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -45,10 +46,16 @@ def _env() -> dict[str, str]:
     return env
 
 
+_LAST_CPU = [0.0]  # CPU seconds (user + sys) of the last _timed process and its children
+
+
 def _timed(argv: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, str]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(argv, cwd=ROOT, env=_env(), capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in ok:
         raise RuntimeError(f"{' '.join(argv[:4])}… exited {proc.returncode}: {proc.stderr[-2000:]}")
     return wall, proc.stdout
@@ -89,6 +96,30 @@ def cold_start(reps: int = 5, log: Callable[[str], None] = print) -> dict[str, A
     return out
 
 
+def _spin(n: int) -> int:
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+
+def machine_speedup(procs: int = 2, n: int = 3_000_000) -> float:
+    """How much faster ``procs`` processes finish ``procs`` pure-Python loops than one process
+    does, right now: the parallel headroom the machine has (other work competes for cores)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    t0 = time.perf_counter()
+    for _ in range(procs):
+        _spin(n)
+    serial = time.perf_counter() - t0
+    with ProcessPoolExecutor(procs) as pool:
+        list(pool.map(_spin, [1000] * procs))  # start the workers first
+        t0 = time.perf_counter()
+        list(pool.map(_spin, [n] * procs))
+        parallel = time.perf_counter() - t0
+    return serial / parallel
+
+
 def batch(
     n_files: int = 10_000, reps: int = 3, jobs: tuple[int, ...] = (1, 2), distinct: int = 1000,
     source: str = "auto", log: Callable[[str], None] = print,
@@ -112,8 +143,11 @@ def batch(
             files.append(str(path))
         log(f"batch: {n_files} descriptions written ({len(docs)} distinct, from {gen_source}); checking…")
         times: dict[int, list[float]] = {j: [] for j in jobs}
+        cpu: dict[int, list[float]] = {j: [] for j in jobs}
         ratios: list[float] = []
+        headroom: list[float] = []
         for rep in range(reps):
+            headroom.append(machine_speedup(max(jobs)))
             order = list(jobs) if rep % 2 == 0 else list(reversed(jobs))
             this: dict[int, float] = {}
             for j in order:
@@ -132,9 +166,13 @@ def batch(
                 ]
                 this[j] = _timed(argv, ok=(0, 1))[0]
                 times[j].append(this[j])
+                cpu[j].append(_LAST_CPU[0])
             ratios.append(this[jobs[0]] / this[jobs[-1]])
+    headroom.append(machine_speedup(max(jobs)))
     med = statistics.median
     out = {
+        # the same two processes on a trivially parallel loop, measured between the runs
+        "machine_speedup": med(headroom),
         "files": n_files,
         "distinct": len(docs),
         "generated_source": gen_source,
@@ -143,6 +181,9 @@ def batch(
         "seconds": {str(j): med(times[j]) for j in jobs},
         "files_per_s": {str(j): n_files / med(times[j]) for j in jobs},
         f"speedup_{jobs[-1]}": med(ratios),
+        # CPU seconds of the CLI and its workers, and CPU ÷ wall: how many cores it really got
+        "cpu_seconds": {str(j): med(cpu[j]) for j in jobs},
+        "parallelism": {str(j): med(c / w for c, w in zip(cpu[j], times[j], strict=True)) for j in jobs},
         "speedup_spread": [min(ratios), max(ratios)],
         "cpus": os.cpu_count(),
     }
