@@ -1,0 +1,25 @@
+"""Reports are built without re-validation for speed; they must still be valid reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.evaluate import Evaluator
+from engine.inputs import product_from_data
+from engine.report import Report
+
+SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=[p.stem for p in SEEDS])
+@pytest.mark.parametrize("day", [dt.date(2025, 6, 1), dt.date(2026, 11, 30), dt.date(2028, 1, 1)])
+def test_report_equals_its_validated_copy(path: Path, day: dt.date, durable: Evaluator) -> None:
+    report = durable.evaluate(product_from_data(json.loads(path.read_text())), day)
+    dumped = report.model_dump(mode="json")
+    again = Report.model_validate_json(report.model_dump_json())
+    assert again.model_dump(mode="json") == dumped
+    assert Report.model_validate(report.model_dump()) == report
