@@ -544,7 +544,8 @@ class _Plan:
 
     head: str  # '{"k":"practice","sid":"regulint","i":'
     scalars: tuple[tuple[str, str | None, str | None], ...]  # (path, ',"p3":', ',"n3":true')
-    flags: tuple[tuple[str, tuple[tuple[Any, str], ...]], ...]  # (path, ((item, ',"f2":true'), ...))
+    # (path, ((item, ',"f2":true'), ...), {item: ',"f2":true'})
+    flags: tuple[tuple[str, tuple[tuple[Any, str], ...], dict[Any, str]], ...]
 
 
 def _plan(chunk: _Chunk) -> _Plan:
@@ -557,12 +558,12 @@ def _plan(chunk: _Chunk) -> _Plan:
         )
         for path in chunk.scalar_paths or ()
     )
-    flags = tuple(
-        (path, tuple((item, f",{_json(flag)}:true") for item, flag in items))
-        for path, items in (chunk.flag_items or {}).items()
-    )
+    flags = []
+    for path, items in (chunk.flag_items or {}).items():
+        pairs = tuple((item, f",{_json(flag)}:true") for item, flag in items)
+        flags.append((path, pairs, dict(pairs)))
     head = "{" + f'"k":{_json(chunk.kind)},"sid":{_json(_SID)},"i":'
-    return _Plan(head, scalars, flags)
+    return _Plan(head, scalars, tuple(flags))
 
 
 _ABSENT = object()
@@ -596,12 +597,15 @@ def _encode_fact(plan: _Plan, facts: dict[str, Any], serial: int) -> str:
             append(str(len(value)))
         else:
             append(_json(value))  # floats, Decimals, enum members: the general writer
-    for path, items in plan.flags:
+    for path, items, by_item in plan.flags:
         present = get(path)
         if present:
-            for item, flag_key in items:
-                if item in present:
-                    append(flag_key)
+            if len(present) < len(items):  # look the list's values up (each flag once)
+                parts.extend({by_item[v] for v in present if v in by_item})
+            else:
+                for item, flag_key in items:
+                    if item in present:
+                        append(flag_key)
     append("}")
     return "".join(parts)
 
