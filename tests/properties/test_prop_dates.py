@@ -11,7 +11,7 @@ from prophelpers import days, durable, earliest_day, model
 from engine.testing import budget, products
 
 
-@budget(60)
+@budget(120)
 @given(doc=products(), back=st.integers(1, 3000))
 def test_nothing_is_in_force_before_the_earliest_effective_date(doc, back) -> None:
     """Before the earliest ``effective.from`` (or instrument ``in_force``) there is no
@@ -24,7 +24,7 @@ def test_nothing_is_in_force_before_the_earliest_effective_date(doc, back) -> No
     assert all(u.effective_from > day for u in report.upcoming)
 
 
-@budget(100)
+@budget(200)
 @given(doc=products(), day=days())
 def test_a_rule_is_never_both_violated_and_upcoming(doc, day) -> None:
     report = durable().evaluate(model(doc), day)
@@ -48,7 +48,7 @@ def test_a_rule_is_never_both_violated_and_upcoming(doc, day) -> None:
         assert u.effective_from > day
 
 
-@budget(60)
+@budget(100)
 @given(doc=products(), day=days())
 def test_an_upcoming_duty_is_a_violation_on_the_day_it_starts(doc, day) -> None:
     """``upcoming`` is a promise: evaluated on its ``effective_from``, the same rule is violated

@@ -18,7 +18,7 @@ def _restriction() -> st.SearchStrategy[list[str] | None]:
     )
 
 
-@budget(120)
+@budget(250)
 @given(doc=products(), day=days(), only=_restriction())
 def test_durable_and_reference_agree_rule_for_rule(doc, day, only) -> None:
     """Every verdict (violations, insufficient, upcoming, not applicable) is the same, and so is
@@ -30,7 +30,7 @@ def test_durable_and_reference_agree_rule_for_rule(doc, day, only) -> None:
     assert a.model_dump(mode="json", exclude={"engine"}) == b.model_dump(mode="json", exclude={"engine"})
 
 
-@budget(60)
+@budget(100)
 @given(doc=products(max_practices=2), day=days())
 def test_agree_when_optional_facts_are_unknown_or_null(doc, day) -> None:
     """The same description with every optional unknown (``null``) field spelled out as
@@ -60,7 +60,7 @@ _NULL_IS_VALUE = {
 }
 
 
-@budget(40)
+@budget(60)
 @given(doc=products(), day=days())
 def test_evaluation_is_deterministic(doc, day) -> None:
     product = model(doc)
@@ -69,7 +69,7 @@ def test_evaluation_is_deterministic(doc, day) -> None:
         assert durable().evaluate(model(doc), day).model_dump_json() == first
 
 
-@budget(100)
+@budget(200)
 @given(doc=products(), day=days(), rnd=st.randoms(use_true_random=False))
 def test_order_of_practices_markets_lists_and_keys_does_not_matter(doc, day, rnd) -> None:
     """Shuffling every list (practices, transfers, recipients, markets, categories, disclosures,
@@ -82,7 +82,7 @@ def test_order_of_practices_markets_lists_and_keys_does_not_matter(doc, day, rnd
     assert a == b
 
 
-@budget(40)
+@budget(60)
 @given(doc=products(), rnd=st.randoms(use_true_random=False))
 def test_restricting_markets_in_any_order_gives_the_same_report(doc, rnd) -> None:
     markets = list(doc["markets"])
@@ -94,7 +94,7 @@ def test_restricting_markets_in_any_order_gives_the_same_report(doc, rnd) -> Non
     assert a.model_dump_json() == b.model_dump_json()
 
 
-@budget(60)
+@budget(120)
 @given(doc=products(), day=days())
 def test_engines_decide_every_check_alike_on_every_subject(doc, day) -> None:
     """Below the report: for every subject (product, practice, transfer, synthetic media) the

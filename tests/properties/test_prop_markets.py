@@ -25,7 +25,7 @@ from prophelpers import MARKETS, days, durable, in_market, jurisdiction_places, 
 from engine.testing import _places, budget, compliant_products, products
 
 
-@budget(100)
+@budget(200)
 @given(doc=products(), market=st.sampled_from(MARKETS), extra=st.lists(_places(), max_size=4), day=days())
 def test_violations_in_a_market_do_not_depend_on_the_other_markets(doc, market, extra, day) -> None:
     mine = jurisdiction_places(market)
@@ -40,7 +40,7 @@ def test_violations_in_a_market_do_not_depend_on_the_other_markets(doc, market, 
     )
 
 
-@budget(60)
+@budget(120)
 @given(doc=products(), market=st.sampled_from(MARKETS), day=days())
 def test_restricting_to_a_market_keeps_that_market_unchanged(doc, market, day) -> None:
     """``--market M`` (``evaluate(..., markets=[M])``) reports in M what the full run reports."""
@@ -54,7 +54,7 @@ def test_restricting_to_a_market_keeps_that_market_unchanged(doc, market, day) -
             assert part["violations"] == [] and part["insufficient"] == [] and part["upcoming"] == []
 
 
-@budget(12)
+@budget(16)
 @given(
     doc=compliant_products("EU", as_of=dt.date(2026, 9, 1), other_markets=True),
     extra=st.lists(_places(), max_size=3),

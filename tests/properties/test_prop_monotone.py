@@ -198,7 +198,7 @@ def _check_chain(market: str, start: Doc, chain: list[tuple[str, Doc]]) -> None:
         before = now
 
 
-@budget(20)
+@budget(30)
 @given(data=st.data(), market=st.sampled_from(MARKETS))
 def test_taking_safeguards_away_never_makes_a_product_compliant(data, market) -> None:
     start = data.draw(compliant_products(market, as_of=DAY), label="compliant start")
@@ -206,7 +206,7 @@ def test_taking_safeguards_away_never_makes_a_product_compliant(data, market) ->
     _check_chain(market, start, chain)
 
 
-@budget(60)
+@budget(120)
 @given(data=st.data(), market=st.sampled_from(MARKETS))
 def test_taking_a_safeguard_away_from_any_product_keeps_it_violating(data, market) -> None:
     start = data.draw(products(markets=[market]), label="start")
@@ -214,7 +214,7 @@ def test_taking_a_safeguard_away_from_any_product_keeps_it_violating(data, marke
     _check_chain(market, start, chain)
 
 
-@budget(60)
+@budget(100)
 @given(data=st.data(), market=st.sampled_from(MARKETS))
 def test_adding_a_sensitive_category_never_removes_a_violation(data, market) -> None:
     doc = data.draw(st.one_of(products(markets=[market]), compliant_products(market, as_of=DAY)), label="doc")

@@ -73,7 +73,7 @@ def _ctx(revenue, count=1, currency="EUR"):
     return PenaltyContext(currency=currency, revenue=revenue, count=count, as_of=DAY)
 
 
-@budget(100)
+@budget(200)
 @given(doc=products(), day=days())
 def test_penalty_ranges_and_exposure_follow_the_aggregation_rule(doc, day) -> None:
     report = durable().evaluate(model(doc), day)
@@ -92,7 +92,7 @@ def test_penalty_ranges_and_exposure_follow_the_aggregation_rule(doc, day) -> No
     assert {e.instrument for e in report.summary.exposure} == {v.instrument for v in report.violations}
 
 
-@budget(80)
+@budget(150)
 @given(
     doc=products(),
     r1=_revenues,
@@ -119,7 +119,7 @@ def test_penalties_never_decrease_with_revenue(doc, r1, r2, currency, day) -> No
             assert ea.max <= eb.max
 
 
-@budget(60)
+@budget(100)
 @given(doc=products(markets=["US-CA"]), n=st.integers(0, 10**7), day=days())
 def test_per_violation_totals_are_linear_in_the_affected_consumers(doc, n, day) -> None:
     """Tiers that count affected consumers (CCPA §1798.155, .199.90) multiply per consumer."""
@@ -141,7 +141,7 @@ def test_per_violation_totals_are_linear_in_the_affected_consumers(doc, n, day) 
                 assert v.penalty.min == min(base.min * n, base.max * n)
 
 
-@budget(60)
+@budget(100)
 @given(revenue=st.one_of(st.none(), _revenues), a=st.integers(0, 10**6), b=st.integers(0, 10**6))
 def test_shipped_per_violation_formulas_are_linear_and_sme_caps_never_exceed_the_general_cap(
     revenue, a, b
@@ -165,7 +165,7 @@ def test_shipped_per_violation_formulas_are_linear_and_sme_caps_never_exceed_the
             assert 0 <= low and 0 <= high
 
 
-@budget(200)
+@budget(400)
 @given(f=_formulas(), r1=_revenues, r2=_revenues, a=st.integers(0, 1000), b=st.integers(0, 1000))
 def test_formula_algebra(f, r1, r2, a, b) -> None:
     """Every formula is non-negative and non-decreasing in revenue and in the count; greater_of

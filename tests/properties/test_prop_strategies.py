@@ -12,7 +12,7 @@ from prophelpers import MARKETS, durable, model
 from engine.testing import budget, compliant_products, problems_in, product_models, products
 
 
-@budget(60)
+@budget(100)
 @given(
     doc=products(
         markets=st.lists(
@@ -25,7 +25,7 @@ def test_products_are_valid_json_descriptions(doc) -> None:
     assert model(doc).id == doc["id"]
 
 
-@budget(40)
+@budget(60)
 @given(
     data=st.data(),
     media=st.sampled_from([True, False]),
@@ -46,13 +46,13 @@ def test_product_parameters_are_honoured(data, media, minors, transfers) -> None
             assert not any(c.startswith("user.childrens") or c.endswith(".minor") for c in p.data_categories)
 
 
-@budget(20)
+@budget(30)
 @given(product=product_models(max_practices=1))
 def test_product_models_are_products(product) -> None:
     assert len(product.data_practices) <= 1
 
 
-@budget(4)
+@budget(6)
 @given(data=st.data(), market=st.sampled_from(MARKETS))
 def test_compliant_products_comply(data, market) -> None:
     day = dt.date(2026, 9, 1)
