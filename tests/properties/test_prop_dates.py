@@ -24,7 +24,7 @@ def test_nothing_is_in_force_before_the_earliest_effective_date(doc, back) -> No
     assert all(u.effective_from > day for u in report.upcoming)
 
 
-@budget(200)
+@budget(150)
 @given(doc=products(), day=days())
 def test_a_rule_is_never_both_violated_and_upcoming(doc, day) -> None:
     report = durable().evaluate(model(doc), day)

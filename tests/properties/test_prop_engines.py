@@ -18,7 +18,7 @@ def _restriction() -> st.SearchStrategy[list[str] | None]:
     )
 
 
-@budget(250)
+@budget(180)
 @given(doc=products(), day=days(), only=_restriction())
 def test_durable_and_reference_agree_rule_for_rule(doc, day, only) -> None:
     """Every verdict (violations, insufficient, upcoming, not applicable) is the same, and so is
@@ -69,7 +69,7 @@ def test_evaluation_is_deterministic(doc, day) -> None:
         assert durable().evaluate(model(doc), day).model_dump_json() == first
 
 
-@budget(200)
+@budget(150)
 @given(doc=products(), day=days(), rnd=st.randoms(use_true_random=False))
 def test_order_of_practices_markets_lists_and_keys_does_not_matter(doc, day, rnd) -> None:
     """Shuffling every list (practices, transfers, recipients, markets, categories, disclosures,

@@ -25,7 +25,7 @@ from prophelpers import MARKETS, days, durable, in_market, jurisdiction_places, 
 from engine.testing import _places, budget, compliant_products, products
 
 
-@budget(200)
+@budget(150)
 @given(doc=products(), market=st.sampled_from(MARKETS), extra=st.lists(_places(), max_size=4), day=days())
 def test_violations_in_a_market_do_not_depend_on_the_other_markets(doc, market, extra, day) -> None:
     mine = jurisdiction_places(market)

@@ -214,7 +214,7 @@ def test_taking_a_safeguard_away_from_any_product_keeps_it_violating(data, marke
     _check_chain(market, start, chain)
 
 
-@budget(100)
+@budget(80)
 @given(data=st.data(), market=st.sampled_from(MARKETS))
 def test_adding_a_sensitive_category_never_removes_a_violation(data, market) -> None:
     doc = data.draw(st.one_of(products(markets=[market]), compliant_products(market, as_of=DAY)), label="doc")

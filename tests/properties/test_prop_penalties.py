@@ -73,7 +73,7 @@ def _ctx(revenue, count=1, currency="EUR"):
     return PenaltyContext(currency=currency, revenue=revenue, count=count, as_of=DAY)
 
 
-@budget(200)
+@budget(150)
 @given(doc=products(), day=days())
 def test_penalty_ranges_and_exposure_follow_the_aggregation_rule(doc, day) -> None:
     report = durable().evaluate(model(doc), day)
@@ -92,7 +92,7 @@ def test_penalty_ranges_and_exposure_follow_the_aggregation_rule(doc, day) -> No
     assert {e.instrument for e in report.summary.exposure} == {v.instrument for v in report.violations}
 
 
-@budget(150)
+@budget(100)
 @given(
     doc=products(),
     r1=_revenues,
@@ -165,7 +165,7 @@ def test_shipped_per_violation_formulas_are_linear_and_sme_caps_never_exceed_the
             assert 0 <= low and 0 <= high
 
 
-@budget(400)
+@budget(250)
 @given(f=_formulas(), r1=_revenues, r2=_revenues, a=st.integers(0, 1000), b=st.integers(0, 1000))
 def test_formula_algebra(f, r1, r2, a, b) -> None:
     """Every formula is non-negative and non-decreasing in revenue and in the count; greater_of

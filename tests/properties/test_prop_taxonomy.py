@@ -62,7 +62,7 @@ def _under(key: str, parent: str) -> bool:
     return key == parent or key.startswith(parent + ".")
 
 
-@budget(200)
+@budget(150)
 @given(data=st.data())
 def test_a_rule_on_a_parent_key_fires_for_every_child_key(data) -> None:
     cases = _cases()
