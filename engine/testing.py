@@ -1206,8 +1206,8 @@ def register_profiles() -> str:
     """Register regulint's hypothesis profiles and load the selected one; returns its name.
 
     - ``ci`` (default): each property runs the examples its ``@budget(n)`` asks for, the same
-      ones every run (derandomized, so CI never fails by chance); no deadline (evaluations on a
-      busy CI machine vary in time).
+      ones every run (``budget`` derandomizes, so CI never fails by chance); no deadline
+      (evaluations on a busy CI machine vary in time).
     - ``thorough``: at least ``THOROUGH_EXAMPLES`` (10,000) fresh random examples per property.
 
     Select with ``pytest --hypothesis-profile=thorough`` or ``REGULINT_HYPOTHESIS_PROFILE``.
@@ -1217,10 +1217,8 @@ def register_profiles() -> str:
     from hypothesis import HealthCheck, settings
 
     quiet = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-    # ci is derandomized (the same examples every run): a shared branch must not fail by chance;
-    # thorough draws fresh random examples
     settings.register_profile(
-        "ci", max_examples=50, deadline=None, suppress_health_check=quiet, print_blob=True, derandomize=True
+        "ci", max_examples=50, deadline=None, suppress_health_check=quiet, print_blob=True
     )
     settings.register_profile(
         "thorough",
@@ -1246,7 +1244,8 @@ def budget(ci_examples: int) -> Any:
         return settings(max_examples=int(os.environ["REGULINT_HYPOTHESIS_EXAMPLES"]))
     if settings.get_current_profile_name() == "thorough":
         return settings(max_examples=max(THOROUGH_EXAMPLES, ci_examples))
-    return settings(max_examples=ci_examples)
+    # under ci the same examples every run: a shared branch must not fail by chance
+    return settings(max_examples=ci_examples, derandomize=True)
 
 
 def _main(argv: list[str]) -> int:
