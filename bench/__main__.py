@@ -244,14 +244,15 @@ def main(argv: list[str] | None = None) -> int:
 
     q = args.quick
     cfg = {
-        "products": args.products or (40 if q else 500),
+        "products": args.products or (30 if q else 500),
         "rounds": args.rounds or (2 if q else 5),
-        "seed_repeats": 20 if q else 200,
+        "seed_repeats": 10 if q else 200,
+        "seed_items": 30 if q else 200,
         "cold_reps": args.cold_reps or (2 if q else 5),
-        "batch_files": args.batch_files or (200 if q else 10_000),
+        "batch_files": args.batch_files or (100 if q else 10_000),
         "batch_reps": args.batch_reps or (1 if q else 3),
-        "memory_evals": args.memory_evals or (2_000 if q else 100_000),
-        "api_seconds": args.api_seconds or (1.0 if q else 5.0),
+        "memory_evals": args.memory_evals or (1_000 if q else 100_000),
+        "api_seconds": args.api_seconds or (0.8 if q else 5.0),
         "api_reps": args.api_reps or (1 if q else 3),
         "api_clients": tuple(args.api_clients or ((1, 64) if q else (1, 16, 64))),
     }
@@ -270,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
                 cfg["rounds"],
                 source=args.generator,
                 seed_repeats=cfg["seed_repeats"],
+                seed_items=cfg["seed_items"],
                 log=_log,
             )
         except engine_bench.DifferentialFailure as exc:

@@ -196,7 +196,7 @@ def seed_costs(
 
 def run(
     n_generated: int = 500, rounds: int = 5, seed: int = 0, source: str = "auto", seed_repeats: int = 200,
-    log: Callable[[str], None] = print,
+    seed_items: int = 200, log: Callable[[str], None] = print,
 ) -> dict[str, Any]:  # fmt: skip
     t0 = time.perf_counter()
     ruleset = load_rulesets()
@@ -250,7 +250,7 @@ def run(
         if not items:
             continue
         # seeds are few: repeat them so each timed loop is long enough to mean something
-        reps = max(1, 200 // len(items)) if wname == "seeds" else 1
+        reps = max(1, seed_items // len(items)) if wname == "seeds" else 1
         full = measure(engines_full, items * reps, rounds)
         decide = measure(engines_decide, subjects[wname] * reps, rounds)
         results["workloads"][wname] = {"products": len(items), "full": full, "decide": decide}
