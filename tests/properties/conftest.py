@@ -10,3 +10,16 @@ from __future__ import annotations
 from engine.testing import register_profiles
 
 register_profiles()
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001 - pytest hook
+    """Tests marked ``thorough`` (exhaustive, minutes long) run only under the thorough profile;
+    otherwise they are deselected, not skipped."""
+    from hypothesis import settings
+
+    if settings.get_current_profile_name() == "thorough":
+        return
+    keep = [item for item in items if item.get_closest_marker("thorough") is None]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("thorough")])
+        items[:] = keep

@@ -8,19 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
 from prophelpers import boundary_days, durable, model, reference, verdicts
 from test_prop_taxonomy import _cases, _under
 
 from engine import taxonomy
 from engine.lint import example_date
 
-pytestmark = [
-    pytest.mark.thorough,
-    pytest.mark.skipif(
-        settings.get_current_profile_name() != "thorough", reason="runs under --hypothesis-profile=thorough"
-    ),
-]
+pytestmark = [pytest.mark.thorough]  # deselected unless the profile is thorough (see conftest.py)
 
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.json"))
 
