@@ -425,7 +425,9 @@ class DurableEngine:
         for rule in rules:
             needed = _properties_of(rule[0])
             if current and (len(current) >= MAX_RULES_PER_RULESET or len(props | needed) > MAX_PROPERTIES):
-                chunks.append(self._build_chunk(f"regulint{serial}_{kind}_{len(chunks)}", kind, current, names))
+                chunks.append(
+                    self._build_chunk(f"regulint{serial}_{kind}_{len(chunks)}", kind, current, names)
+                )
                 current, props = [], set()
             current.append(rule)
             props |= needed
@@ -448,7 +450,9 @@ class DurableEngine:
         # register through the Host (its registry refuses duplicate names), then keep the C handle
         self._host.register_rulesets({name: definition})
         handle = self._host.get_ruleset(name)._handle
-        scalar = sorted({p for p, n in names.value.items() if n in used} | {p for p, n in names.null.items() if n in used})
+        scalar = sorted(
+            {p for p, n in names.value.items() if n in used} | {p for p, n in names.null.items() if n in used}
+        )
         flag_items: dict[str, list[tuple[Any, str]]] = {}
         for (path, item), flag in names.flag.items():
             if flag in used:
