@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from engine.catalog import rule_summary
-from engine.conditions import to_nnf
-from engine.evaluate import _describe
+from engine.catalog import rule_summary, tier_summary
+from engine.conditions import describe, to_nnf
 from engine.jurisdictions import jurisdictions
-from engine.penalties import describe
 from engine.ruleset import RuleSet
 
 SEARCHED = ("id", "title", "citation", "requirement", "remediation", "instrument_title", "note")
@@ -54,17 +52,7 @@ class Catalog:
                 "aggregation": i.aggregation,
                 "aggregation_citation": i.aggregation_citation,
                 "rules": len(i.rules),
-                "penalty_tiers": {
-                    name: {
-                        "citation": t.citation,
-                        "max": describe(t.max),
-                        "sme_max": describe(t.sme_max) if t.sme_max is not None else None,
-                        "min": describe(t.min) if t.min is not None else None,
-                        "counts": t.counts,
-                        "confirmed": t.confirmed,
-                    }
-                    for name, t in i.penalty_tiers.items()
-                },
+                "penalty_tiers": {name: tier_summary(t) for name, t in i.penalty_tiers.items()},
             }
             for i in rs.instruments
         ]
@@ -115,7 +103,7 @@ class Catalog:
             return None
         data = rule_summary(rule, self.ruleset.instrument(rule.instrument_id))
         data["file"] = _relative(data["file"])
-        data["condition"] = _describe(to_nnf(rule.when))
+        data["condition"] = describe(to_nnf(rule.when))
         data["examples"] = {
             "violating": [e.product for e in rule.violating],
             "compliant": [e.product for e in rule.compliant],

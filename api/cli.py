@@ -289,8 +289,7 @@ def rules_show(ctx: typer.Context, rule_id: Annotated[str, typer.Argument(help="
     import difflib
 
     from engine.catalog import rule_summary
-    from engine.conditions import to_nnf
-    from engine.evaluate import _describe
+    from engine.conditions import describe, to_nnf
 
     ruleset = _load_ruleset((ctx.obj or {}).get("rulesets"))
     rule = ruleset.rules_by_id.get(rule_id)
@@ -299,7 +298,7 @@ def rules_show(ctx: typer.Context, rule_id: Annotated[str, typer.Argument(help="
         _err(f"no rule {rule_id!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
         raise typer.Exit(2)
     data = rule_summary(rule, ruleset.instrument(rule.instrument_id))
-    data["when"] = _describe(to_nnf(rule.when))
+    data["when"] = describe(to_nnf(rule.when))
     data["examples"] = {
         "violating": [e.product for e in rule.violating],
         "compliant": [e.product for e in rule.compliant],

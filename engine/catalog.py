@@ -5,7 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from engine.penalties import describe
-from engine.ruleset import Instrument, Rule, RuleSet
+from engine.ruleset import Instrument, PenaltyTier, Rule, RuleSet
+
+
+def tier_summary(tier: PenaltyTier) -> dict[str, Any]:
+    """A penalty tier as plain data: its citation and formulas in words."""
+    return {
+        "citation": tier.citation,
+        "max": describe(tier.max),
+        "sme_max": describe(tier.sme_max) if tier.sme_max is not None else None,
+        "min": describe(tier.min) if tier.min is not None else None,
+        "counts": tier.counts,
+        "confirmed": tier.confirmed,
+    }
 
 
 def rule_summary(rule: Rule, inst: Instrument) -> dict[str, Any]:
@@ -24,15 +36,7 @@ def rule_summary(rule: Rule, inst: Instrument) -> dict[str, Any]:
         "subject": rule.subject,
         "effective_from": max(rule.effective.from_, inst.in_force).isoformat(),
         "effective_until": rule.effective.until.isoformat() if rule.effective.until else None,
-        "penalty": {
-            "tier": rule.penalty,
-            "citation": tier.citation,
-            "max": describe(tier.max),
-            "sme_max": describe(tier.sme_max) if tier.sme_max is not None else None,
-            "min": describe(tier.min) if tier.min is not None else None,
-            "counts": tier.counts,
-            "confirmed": tier.confirmed,
-        },
+        "penalty": {"tier": rule.penalty, **tier_summary(tier)},
         "remediation": rule.remediation,
         "confirmed": rule.confirmed,
         "note": rule.note,

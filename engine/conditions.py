@@ -156,6 +156,18 @@ def atoms(cond: Condition) -> list[Atom]:
     return [a for c in cond.items for a in atoms(c)]
 
 
+def describe(cond: Condition) -> str:
+    """A condition in words: ``(practice.consent.explicit eq False or ...)``."""
+    if isinstance(cond, Atom):
+        return cond.describe()
+    if isinstance(cond, Not):
+        return f"not ({describe(cond.item)})"
+    joiner = " and " if isinstance(cond, All) else " or "
+    if len(cond.items) == 1:
+        return describe(cond.items[0])
+    return "(" + joiner.join(describe(c) for c in cond.items) + ")"
+
+
 def fact_paths(cond: Condition) -> set[str]:
     return {a.fact for a in atoms(cond)}
 

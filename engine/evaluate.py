@@ -244,21 +244,8 @@ def _exposure(inst: Instrument, violations: list[Violation], as_of: dt.date) -> 
 def _scope_reason(inst: Instrument, product: Product) -> str:
     return (
         f"{inst.short} applies when "
-        + _describe(inst.scope)
+        + conditions.describe(inst.scope)
         + f"; this product does not (markets: {', '.join(sorted(product.markets))})"
-    )
-
-
-def _describe(cond: conditions.Condition) -> str:
-    if isinstance(cond, conditions.Atom):
-        return cond.describe()
-    if isinstance(cond, conditions.Not):
-        return f"not ({_describe(cond.item)})"
-    joiner = " and " if isinstance(cond, conditions.All) else " or "
-    return (
-        "(" + joiner.join(_describe(c) for c in cond.items) + ")"
-        if len(cond.items) > 1
-        else _describe(cond.items[0])
     )
 
 
@@ -346,7 +333,7 @@ def _assemble(
                 rule_id=None, instrument=inst.id, jurisdiction=inst.jurisdiction,
                 missing=_missing(ev, inst.scope, subjects[0]),
                 reason=f"whether {inst.short} applies depends on facts the description does not give: "
-                + _describe(inst.scope),
+                + conditions.describe(inst.scope),
                 would_violate=sorted(set(would)),
             ))  # fmt: skip
         violations += inst_violations
