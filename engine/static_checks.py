@@ -535,7 +535,8 @@ def _within(a: Rule, b: Rule, inst: Instrument) -> bool:
     return b_from <= a_from and a_until <= b_until
 
 
-def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node) -> list[Finding]:
+def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: set[str]) -> list[Finding]:
+    """``never``: rules that can never fire (reported already; vacuously subsumed by any rule)."""
     findings: list[Finding] = []
     groups: dict[tuple[str, str], list[Rule]] = {}
     for r in inst.rules:
@@ -545,7 +546,7 @@ def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node) -> list[
             continue
         reported: set[str] = set()
         for a, b in itertools.permutations(rules, 2):
-            if a.id in reported or not _within(a, b, inst):
+            if a.id in reported or a.id in never or not _within(a, b, inst):
                 continue
             solver = _Solver(a.subject, scope, nodes[a.id], nodes[b.id])
             ok, _ = solver.check(
@@ -617,12 +618,16 @@ def run(ruleset: RuleSet) -> list[Finding]:
     for inst in ruleset.instruments:
         scope = _scope_node(inst, yaml_cache)
         nodes: dict[str, Node] = {}
+        never: set[str] = set()
         for rule in inst.rules:
             when = _rule_nodes(rule, yaml_cache)
             nodes[rule.id] = when
-            findings += _satisfiability(inst, rule, when, scope)
+            found = _satisfiability(inst, rule, when, scope)
+            if any(f.level == "error" for f in found):
+                never.add(rule.id)
+            findings += found
             findings += _market_references(inst, rule, when)
-        findings += _subsumption(inst, nodes, scope)
+        findings += _subsumption(inst, nodes, scope, never)
         findings += _unused_tiers(inst, yaml_cache)
     findings.sort(key=lambda f: (f.file, f.line, f.code))
     return findings

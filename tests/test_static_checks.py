@@ -201,6 +201,18 @@ def test_subsumption_needs_the_same_citation_and_the_broader_rule_in_force(tmp_p
     assert "is subsumed by rule xx-test-a" in found[0].message
 
 
+def test_a_rule_that_can_never_fire_is_not_also_reported_as_subsumed(tmp_path: Path) -> None:
+    never = """
+    all:
+      - {fact: product.organization.employees, gt: 10}
+      - {fact: product.organization.employees, lt: 5}
+    """
+    found = findings(
+        tmp_path, rule("xx-test-never", never), rule("xx-test-other", "{fact: practice.sold, eq: true}")
+    )
+    assert [f.code for f in found] == ["condition-unsatisfiable"]
+
+
 def test_equivalent_rules_are_reported_once_on_the_later(tmp_path: Path) -> None:
     when = "{fact: practice.consent.explicit, eq: false}"
     same = "{fact: practice.consent.explicit, ne: true}"
