@@ -144,6 +144,18 @@ class Money(_Model):
     amount: Annotated[Decimal, Field(ge=0, le=Decimal(10) ** 15, allow_inf_nan=False)]
     currency: _CURRENCY
 
+    @field_validator("currency")
+    @classmethod
+    def _has_rate(cls, value: str) -> str:
+        from engine.fx import fx_rates
+
+        known = fx_rates().currencies()
+        if value not in known:
+            raise ValueError(
+                f"no exchange rate for {value!r} in rulesets/fx.yaml; use one of {', '.join(sorted(known))}"
+            )
+        return value
+
 
 class Organization(_Model):
     name: str | None = None

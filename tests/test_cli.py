@@ -248,3 +248,14 @@ def test_pathological_documents_exit_2(text: str, fragment: str, tmp_path: Path)
     proc = run("check", str(path))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert fragment in proc.stderr
+
+
+def test_currency_without_a_rate_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(
+        '{"id": "x", "markets": ["EU"], "organization": {"annual_revenue": '
+        '{"amount": 5, "currency": "ABC"}}, "synthetic_media": {}}'
+    )
+    proc = run("check", str(path))
+    assert proc.returncode == 2 and "organization.annual_revenue.currency" in proc.stderr
+    assert "no exchange rate for 'ABC'" in proc.stderr and "Traceback" not in proc.stderr
