@@ -99,14 +99,10 @@ class InstrumentList(BaseModel):
     items: list[InstrumentOut]
 
 
-class RulePenalty(BaseModel):
+class RulePenalty(PenaltyTierOut):
+    """A rule's penalty: its tier's summary and the tier's name."""
+
     tier: str
-    citation: str
-    max: str
-    sme_max: str | None
-    min: str | None
-    counts: str
-    confirmed: bool
 
 
 class RuleOut(BaseModel):
