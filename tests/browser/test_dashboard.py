@@ -128,7 +128,8 @@ def test_evaluate_seed_shows_violations_grouped_and_charts(page: Page, server, s
     expect(view.locator("svg.chart rect.bar-range")).to_have_count(rows)
     expect(view.locator("svg.chart text.value")).to_have_count(rows)
     assert set(view.locator("svg.chart").evaluate_all("els => els.map(e => e.dataset.scale)")) <= {
-        "linear", None
+        "linear",
+        None,
     }
     jurisdictions = {e["jurisdiction"] for e in expected["summary"]["exposure"]}
     expect(view.locator("section.exposure-jurisdiction")).to_have_count(len(jurisdictions))

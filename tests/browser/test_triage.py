@@ -7,7 +7,6 @@ import copy
 import csv
 import io
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -46,7 +45,13 @@ def test_top_issues_in_the_first_screen_and_critical_filter(
     sevs = page.locator(".top-list li").evaluate_all("els => els.map(e => e.dataset.severity)")
     assert sevs and set(sevs) <= {"critical", "high"}
     assert sevs == sorted(sevs, key=SEVERITY_RANK.__getitem__)
-    n_top = len({(v["rule_id"], v["jurisdiction"]) for v in expected["violations"] if v["severity"] in ("critical", "high")})
+    n_top = len(
+        {
+            (v["rule_id"], v["jurisdiction"])
+            for v in expected["violations"]
+            if v["severity"] in ("critical", "high")
+        }
+    )
     assert len(sevs) == n_top
     page.screenshot(path=str(screenshots / f"evaluate-triage-{viewport[0]}.png"))
     # a top issue links to its card
@@ -62,7 +67,9 @@ def test_top_issues_in_the_first_screen_and_critical_filter(
     shown = page.locator(".rule-group:not([hidden]) li.violation:not([hidden])")
     critical = [v for v in expected["violations"] if v["severity"] == "critical"]
     expect(shown).to_have_count(len(critical))
-    assert sorted(shown.evaluate_all("els => els.map(e => e.dataset.rule)")) == sorted(v["rule_id"] for v in critical)
+    assert sorted(shown.evaluate_all("els => els.map(e => e.dataset.rule)")) == sorted(
+        v["rule_id"] for v in critical
+    )
     expect(page.locator("#findings-count")).to_contain_text(f"Showing {len(critical)} of")
     # and the text filter narrows within it; clearing restores all
     page.fill("#finding-q", critical[0]["rule_id"])
@@ -73,7 +80,7 @@ def test_top_issues_in_the_first_screen_and_critical_filter(
     page.select_option("#finding-sort", "exposure")
     first_group = page.locator(".rule-group").first.get_attribute("data-rule")
     assert first_group, "no group after sorting"
-    gen.close()
+    next(gen, None)
 
 
 def test_csv_export_matches_the_json_report(page: Page, server) -> None:
@@ -85,7 +92,10 @@ def test_csv_export_matches_the_json_report(page: Page, server) -> None:
         page.click("#download-csv")
     rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
     assert len(rows) == len(report["violations"])
-    rates = {e["instrument"]: (float(e["usd"]["max"]) / float(e["max"]) if float(e["max"]) else None) for e in report["summary"]["exposure"]}
+    rates = {
+        e["instrument"]: (float(e["usd"]["max"]) / float(e["max"]) if float(e["max"]) else None)
+        for e in report["summary"]["exposure"]
+    }
     for row, v in zip(rows, report["violations"], strict=True):
         p = v["penalty"]
         assert row["rule_id"] == v["rule_id"]
@@ -200,6 +210,7 @@ def test_stale_marker_and_draft_autosave(page: Page) -> None:
     page.locator("#product-json").type(" ")
     expect(page.locator("#stale-marker")).to_be_visible()
     text = page.locator("#product-json").input_value()
+    page.goto("/#evaluate")
     page.reload()
     expect(page.locator("#product-json")).to_have_value(text)
     expect(page.locator("#status-evaluate")).to_contain_text("Restored your draft")
@@ -213,7 +224,10 @@ def fill_builder(page: Page, doc: dict, prefix: str = "") -> None:
     """Answer the guided form as a person would, field by field, from a description."""
     for key, value in doc.items():
         path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict) and page.locator(f'input[data-path="{path}"]:not(.null-check), select[data-path="{path}"]').count():
+        section = page.locator(f'details.builder-section[data-section="{path}"]')
+        if not prefix and section.count() and not section.evaluate("d => d.open"):
+            section.locator("summary").click()
+        if isinstance(value, dict) and page.locator(f'input[type=text][data-path="{path}"]').count():
             page.fill(f'input[data-path="{path}"]', json.dumps(value))
         elif isinstance(value, dict):
             toggle = page.locator(f'input.section-toggle[data-path="{path}"]')
@@ -275,11 +289,23 @@ def test_portfolio_lists_latest_per_product(page: Page, server, screenshots: Pat
     page.screenshot(path=str(screenshots / "portfolio.png"), full_page=True)
 
 
-VIEWS = ["#evaluate", "#evaluation", "#exposure", "#history", "#compare", "#rules", "#rules/detail", "#portfolio", "#guided"]
+VIEWS = [
+    "#evaluate",
+    "#evaluation",
+    "#exposure",
+    "#history",
+    "#compare",
+    "#rules",
+    "#rules/detail",
+    "#portfolio",
+    "#guided",
+]
 
 
 @pytest.mark.parametrize("viewport", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
-def test_axe_reports_no_violation_on_any_view(browser, server, problems, axe_source, screenshots, viewport) -> None:
+def test_axe_reports_no_violation_on_any_view(
+    browser, server, problems, axe_source, screenshots, viewport
+) -> None:
     from tests.browser.conftest import _open_page
 
     doc = seed_data(seed_name())
@@ -314,5 +340,5 @@ def test_axe_reports_no_violation_on_any_view(browser, server, problems, axe_sou
             found[view] = bad
         name = view.strip("#").replace("/", "-")
         page.screenshot(path=str(screenshots / f"{name}-{viewport[0]}.png"))
-    gen.close()
+    next(gen, None)
     assert not found, json.dumps(found, indent=1)[:6000]

@@ -129,7 +129,7 @@ function objectList(path, itemNode, labelText) {
       h(
         "div",
         { class: "builder-item panel" },
-        h("h4", { text: `${humanize(singular)} ${i + 1}${item && item.id ? `: ${item.id}` : item && item.to ? ` to ${item.to}` : ""}` }),
+        h("p", { class: "item-title", text: `${humanize(singular)} ${i + 1}${item && item.id ? `: ${item.id}` : item && item.to ? ` to ${item.to}` : ""}` }),
         objectFields(p, itemNode),
         h("button", {
           type: "button",
@@ -225,7 +225,7 @@ function render() {
   const basics = keys.filter((k) => !SECTION_TITLES[k]);
   clear(box).append(
     h("details", { class: "builder-section panel", open: true, dataset: { section: "product" } }, h("summary", { text: "Product" }), basics.map((k) => nodeView(k, resolve(schema.doc, props[k])))),
-    keys.filter((k) => SECTION_TITLES[k]).map((k) => section(k, resolve(schema.doc, props[k])))
+    ...keys.filter((k) => SECTION_TITLES[k]).map((k) => section(k, resolve(schema.doc, props[k])))
   );
   for (const d of $$(".builder-section", box)) if (open.has(d.dataset.section)) d.open = false;
   window.scrollTo(0, scroll);

@@ -191,16 +191,19 @@ export async function openEvaluation(id, view = "evaluate") {
     state.report = evaluation.report;
     state.reportText = null;
     if (evaluation.product) {
-      setEditorText(JSON.stringify(evaluation.product, null, 2));
-      state.reportText = editor().value;
-      state.baselineText = editor().value;
+      const text = JSON.stringify(evaluation.product, null, 2);
+      // A draft typed over this evaluation is kept unless the user agrees to replace it.
+      if (editor().value === text || mayReplaceDraft("the stored description")) setEditorText(text);
+      state.reportText = text;
+      state.baselineText = text;
       state.product = evaluation.product;
     }
     if (state.report.as_of) $("#as-of").value = state.report.as_of;
     const covered = new Set((state.report.markets || []).map(marketOf).filter(Boolean));
     if (covered.size) for (const box of $$('#market-options input[name="market"]')) box.checked = covered.has(box.value);
     renderReport();
-    status(`Opened the evaluation of ${state.report.product_id} stored ${evaluation.created_at ? new Date(evaluation.created_at).toLocaleString("en-GB") : ""}.`, null, view);
+    if (editor().value !== state.reportText) status("Kept your draft; the report shown is for the stored description.", null, view);
+    else status(`Opened the evaluation of ${state.report.product_id} stored ${evaluation.created_at ? new Date(evaluation.created_at).toLocaleString("en-GB") : ""}.`, null, view);
     if (view === "evaluate") $("#report").focus();
     return evaluation;
   } catch (err) {

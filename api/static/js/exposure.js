@@ -44,10 +44,10 @@ function conditionalNote(f) {
   return h("div", { class: "help conditional-note" }, h("span", { class: "badge conditional", text: "conditional" }), " ", typeof cond === "string" ? cond : "", parts.join("; "));
 }
 
-function instrumentTable(facts) {
+function instrumentTable(facts, jur) {
   return h(
     "div",
-    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Exposure per instrument" },
+    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": `Exposure per instrument, ${jur}` },
     h(
       "table",
       { class: "exposure-table" },
@@ -115,7 +115,7 @@ export function renderExposure() {
       }));
       sec.append(figure(`exposure-native exposure-${jur}`, `Statutory maximum per instrument in ${cur} (linear scale; not added up)`, rangeChart({ id: `exp-${jur}-${cur}`, title: `Statutory maxima in ${cur}, ${jur}`, rows: chartRows, currency: cur, width: w - 32 })));
     }
-    sec.append(instrumentTable(facts));
+    sec.append(instrumentTable(facts, jur));
     box.append(sec);
   }
   if (Array.isArray(report.upcoming_penalty_changes) && report.upcoming_penalty_changes.length) {

@@ -19,7 +19,7 @@ export function questionText(path, node) {
 export function questionsFor(entry) {
   const missing = Array.isArray(entry.missing) ? entry.missing : [];
   if (!missing.length) return null;
-  const form = h("form", { class: "questions", "aria-label": `Answer the questions of ${entry.rule_id || entry.instrument}` });
+  const form = h("form", { class: "questions" });
   const fields = [];
   const placeholder = h("p", { class: "help", text: `Missing: ${missing.join(", ")}` });
   form.append(placeholder);

@@ -64,7 +64,7 @@ export function violationView(v, index) {
   return h(
     "li",
     { class: `violation ${v.severity}`, id: `f-${index}`, tabindex: "-1", dataset: { rule: v.rule_id, severity: v.severity, jurisdiction: v.jurisdiction, instrument: v.instrument } },
-    h("h5", {}, badge(v.severity), h("span", { text: v.title }), v.confirmed === false ? h("span", { class: "badge outline", text: "unconfirmed" }) : null),
+    h("h4", { class: "card-title" }, badge(v.severity), h("span", { text: v.title }), v.confirmed === false ? h("span", { class: "badge outline", text: "unconfirmed" }) : null),
     h("div", { class: "rule-id" }, h("a", { href: `#rules/${encodeURIComponent(v.rule_id)}`, text: v.rule_id }), h("span", { class: "muted", text: ` · ${jurisdictionName(v.jurisdiction)} · ${instrumentShort(v.instrument)}` })),
     h(
       "dl",
