@@ -213,6 +213,7 @@ _WRITE = problem_responses(400, 401, 413, 422, 500)
         201: {
             "headers": {"Location": {"description": "The stored evaluation.", "schema": {"type": "string"}}}
         },
+        200: {"model": StoredReport, "description": "With `store=false`: the report, not stored."},
         **_WRITE,
     },
     openapi_extra={"requestBody": {"$ref": "#/components/requestBodies/ProductDescription"}},
