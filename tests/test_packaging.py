@@ -25,6 +25,20 @@ def test_every_python_package_is_listed() -> None:
     assert found <= listed, f"not in [tool.setuptools] packages: {sorted(found - listed)}"
 
 
+def test_every_data_folder_with_an_importable_name_is_listed() -> None:
+    """setuptools ships such a folder only when it is listed (and warns otherwise)."""
+    listed = set(_config()["tool"]["setuptools"]["packages"])
+    folders = {
+        ".".join(p.relative_to(ROOT).parts)
+        for top in ("api/static", "rulesets", "seeds")
+        for p in [ROOT / top, *(ROOT / top).rglob("*")]
+        if p.is_dir()
+        and "__pycache__" not in p.parts
+        and all(part.isidentifier() for part in p.relative_to(ROOT).parts)
+    }
+    assert folders <= listed, f"not in [tool.setuptools] packages: {sorted(folders - listed)}"
+
+
 def test_core_install_leaves_server_static_analysis_and_strategies_to_extras() -> None:
     project = _config()["project"]
     core = " ".join(project["dependencies"])
