@@ -17,13 +17,20 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
 from api.db import Cursor, EvaluationRow, HistoryFilter, NewEvaluation, Repository
-from api.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key
-from api.documents import invalid_description, parse_body, read_body, validate_product
+from api.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key, require_read_key
+from api.documents import (
+    invalid_description,
+    parse_body,
+    read_body,
+    require_document_type,
+    validate_product,
+)
 from api.problems import ProblemError, problem_responses
 from api.schemas import BatchResult, EvaluationPage, EvaluationRecord, StoredReport
+from api.settings import Settings
 from engine.durable import EngineError
-from engine.evaluate import Evaluator
-from engine.inputs import InputError, InputIssue
+from engine.evaluate import Evaluator, MarketSelectionError
+from engine.inputs import InputError, InputIssue, InputLimits
 from engine.jurisdictions import normalise_place
 from engine.product import Product
 
@@ -116,19 +123,38 @@ def _evaluate_and_store(
     items: list[tuple[Any, Product]],
     params: EvaluationParams,
     batch_id: uuid.UUID | None,
+    max_response_bytes: int,
 ) -> list[tuple[uuid.UUID, str]]:
     """Evaluate every product, then store all in one transaction (none if anything fails).
 
     Returns each evaluation's id and its answer: the report's JSON with ``id`` and
-    ``created_at`` in front, serialised once (the stored report is the same text).
+    ``created_at`` in front, serialised once (the stored report is the same text). Stops, storing
+    nothing, as soon as the answers pass ``max_response_bytes``.
     """
     created = dt.datetime.now(dt.UTC)
     as_of = params.as_of or created.date()
     records: list[NewEvaluation] = []
     out: list[tuple[uuid.UUID, str]] = []
-    for data, product in items:
+    size = 0
+    for n, (data, product) in enumerate(items):
         try:
             report = evaluator.evaluate(product, as_of, params.markets)
+        except MarketSelectionError as exc:
+            where = f"[{n}]" if batch_id else ""
+            raise ProblemError(
+                422,
+                f"{where}{' ' if where else ''}{exc}: nothing would be evaluated",
+                slug="invalid-parameter",
+                title="Invalid parameter",
+                errors=[
+                    InputIssue(
+                        "query.market",
+                        f"selects none of the product's markets{' (item ' + where + ')' if where else ''}",
+                        "one of " + ", ".join(exc.product_markets) + " (or a market containing one)",
+                        ", ".join(exc.selected),
+                    )
+                ],
+            ) from None
         except EngineError:
             log.exception("the engine failed on product %r", product.id)
             raise ProblemError(
@@ -138,6 +164,15 @@ def _evaluate_and_store(
                 title="Engine error",
             ) from None
         report_json = report.model_dump_json()
+        size += len(report_json)
+        if size > max_response_bytes:
+            raise ProblemError(
+                422,
+                f"the reports would pass {max_response_bytes} bytes (REGULINT_MAX_RESPONSE_BYTES) at "
+                f"description {n + 1} of {len(items)}; send fewer or smaller descriptions. Nothing was stored.",
+                slug="response-too-large",
+                title="Response too large",
+            )
         record = NewEvaluation(
             id=uuid.uuid4(),
             created_at=created,
@@ -155,12 +190,19 @@ def _evaluate_and_store(
 
 
 def _single(
-    body: bytes, content_type: str | None, evaluator: Evaluator, repo: Repository, params: EvaluationParams
+    body: bytes,
+    content_type: str | None,
+    evaluator: Evaluator,
+    repo: Repository,
+    params: EvaluationParams,
+    settings: Settings,
 ) -> tuple[uuid.UUID, str]:
     """One request's whole work, in one worker thread: parse, validate, evaluate, store."""
     data = parse_body(body, content_type)
-    product = _validate_one(data)
-    (stored,) = _evaluate_and_store(evaluator, repo, [(data, product)], params, None)
+    product = _validate_one(data, settings.input_limits)
+    (stored,) = _evaluate_and_store(
+        evaluator, repo, [(data, product)], params, None, settings.max_response_bytes
+    )
     return stored
 
 
@@ -170,22 +212,24 @@ def _batch(
     evaluator: Evaluator,
     repo: Repository,
     params: EvaluationParams,
-    max_items: int,
+    settings: Settings,
 ) -> tuple[uuid.UUID, list[tuple[uuid.UUID, str]]]:
     data = parse_body(body, content_type)
-    items = _validate_batch(data, max_items)
+    items = _validate_batch(data, settings.max_batch_items, settings.input_limits)
     batch_id = uuid.uuid4()
-    return batch_id, _evaluate_and_store(evaluator, repo, items, params, batch_id)
+    return batch_id, _evaluate_and_store(
+        evaluator, repo, items, params, batch_id, settings.max_response_bytes
+    )
 
 
-def _validate_one(data: Any) -> Product:
+def _validate_one(data: Any, limits: InputLimits) -> Product:
     try:
-        return validate_product(data)
+        return validate_product(data, "", limits)
     except InputError as exc:
         raise invalid_description(exc.issues) from None
 
 
-_WRITE = problem_responses(400, 401, 413, 422, 500)
+_WRITE = problem_responses(400, 401, 403, 408, 413, 415, 422, 500, 503)
 
 
 @router.post(
@@ -209,12 +253,15 @@ _WRITE = problem_responses(400, 401, 413, 422, 500)
     dependencies=[Depends(require_api_key)],
 )
 async def create_evaluation(
-    request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep
+    request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep, settings: SettingsDep
 ) -> Response:
-    body = await read_body(request)
-    ident, answer = await run_in_threadpool(
-        _single, body, request.headers.get("content-type"), evaluator, repo, params
-    )
+    content_type = request.headers.get("content-type")
+    require_document_type(content_type)
+    async with request.app.state.slots.slot():
+        body = await read_body(request)
+        ident, answer = await run_in_threadpool(
+            _single, body, content_type, evaluator, repo, params, settings
+        )
     return Response(
         answer.encode(),
         status_code=201,
@@ -270,13 +317,13 @@ def _batch_items(data: Any, max_items: int) -> tuple[list[Any], str]:
     return items, prefix
 
 
-def _validate_batch(data: Any, max_items: int) -> list[tuple[dict[str, Any], Product]]:
+def _validate_batch(data: Any, max_items: int, limits: InputLimits) -> list[tuple[dict[str, Any], Product]]:
     items, prefix = _batch_items(data, max_items)
     issues: list[InputIssue] = []
     out: list[tuple[dict[str, Any], Product]] = []
     for i, item in enumerate(items):
         try:
-            out.append((item, validate_product(item, f"{prefix}[{i}]")))
+            out.append((item, validate_product(item, f"{prefix}[{i}]", limits)))
         except InputError as exc:
             issues += exc.issues
     if issues:
@@ -302,10 +349,13 @@ def _validate_batch(data: Any, max_items: int) -> list[tuple[dict[str, Any], Pro
 async def create_evaluation_batch(
     request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep, settings: SettingsDep
 ) -> Response:
-    body = await read_body(request)
-    batch_id, stored = await run_in_threadpool(
-        _batch, body, request.headers.get("content-type"), evaluator, repo, params, settings.max_batch_items
-    )
+    content_type = request.headers.get("content-type")
+    require_document_type(content_type)
+    async with request.app.state.slots.slot():
+        body = await read_body(request)
+        batch_id, stored = await run_in_threadpool(
+            _batch, body, content_type, evaluator, repo, params, settings
+        )
     head = _json_text({"batch_id": str(batch_id), "count": len(stored)})
     answer = head[:-1] + ',"items":[' + ",".join(text for _, text in stored) + "]}"
     return Response(answer.encode(), status_code=201, media_type="application/json")
@@ -353,7 +403,8 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
         "page; stable while new evaluations arrive). Filters combine with AND. Date-times without "
         "a zone are read as UTC."
     ),
-    responses=problem_responses(422, 500),
+    responses=problem_responses(401, 422, 500, 503),
+    dependencies=[Depends(require_read_key)],
 )
 def list_evaluations(
     repo: RepositoryDep,
@@ -424,7 +475,8 @@ def list_evaluations(
     "/{evaluation_id}",
     response_model=EvaluationRecord,
     summary="One stored evaluation: the document, the report, the ruleset digests and the as-of date",
-    responses=problem_responses(404, 500),
+    responses=problem_responses(401, 404, 500, 503),
+    dependencies=[Depends(require_read_key)],
 )
 def get_evaluation(evaluation_id: str, repo: RepositoryDep) -> Response:
     try:
