@@ -84,14 +84,14 @@ def _load_ruleset(path: Path | None):  # noqa: ANN202 - returns RuleSet
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(rulesets: str | None, in_pool: bool = False) -> None:
+def _init_worker(rulesets: str | None, parent: int | None = None) -> None:
     from engine.evaluate import Evaluator, default_evaluator
     from engine.ruleset import load_rulesets
 
-    if in_pool:
+    if parent is not None:  # a --jobs worker: end with the process that started it
         from api.processes import die_with_parent
 
-        die_with_parent()
+        die_with_parent(parent)
 
     loaded = _worker_state.get("ruleset")  # the parent's, inherited when the pool forks: no second load
     if loaded is not None:
@@ -184,7 +184,7 @@ def check(
     _worker_state["ruleset"] = ruleset
     if jobs > 1 and len(files) > 1 and "-" not in files:
         with ProcessPoolExecutor(
-            jobs, initializer=_init_worker, initargs=(str(rulesets) if rulesets else None, True)
+            jobs, initializer=_init_worker, initargs=(str(rulesets) if rulesets else None, os.getpid())
         ) as pool:
             it = pool.map(_check_one, tasks, chunksize=max(1, min(64, len(tasks) // (jobs * 8) or 1)))
             results = list(_with_progress(it, len(tasks)) if progress else it)
@@ -254,7 +254,8 @@ def _check_output(output: Path | None) -> None:
     elif not os.access(output if output.exists() else output.parent, os.W_OK):
         problem = "is not writable"
     if problem:
-        raise typer.BadParameter(f"{output} {problem}", param_hint="--output")
+        _err(f"--output {output}: {problem}")
+        raise typer.Exit(2)
 
 
 def _check_limits() -> None:

@@ -50,10 +50,12 @@ class BodyLimitMiddleware:
 
         received = 0
         started = False
-        deadline = time.monotonic() + self.timeout
+        deadline: float | None = None  # from the first read: a request queued for a slot is not late
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, deadline
+            if deadline is None:
+                deadline = time.monotonic() + self.timeout
             try:
                 message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
             except TimeoutError:

@@ -19,9 +19,8 @@ _PR_SET_PDEATHSIG = 1
 PARENT_ENV = "REGULINT_PARENT_PID"  # set by `regulint serve` for its worker children
 
 
-def die_with_parent(parent: int | None = None) -> None:
-    """End this process (SIGTERM) when ``parent`` (default: the current parent) dies."""
-    parent = os.getppid() if parent is None else parent
+def die_with_parent(parent: int) -> None:
+    """End this process (SIGTERM) when ``parent`` dies (at once if it already has)."""
     armed = False
     if sys.platform.startswith("linux"):
         try:
@@ -44,5 +43,5 @@ def _watch(parent: int) -> None:  # pragma: no cover - not Linux
 def die_with_serving_parent() -> None:
     """In a ``serve --workers`` child (``REGULINT_PARENT_PID`` names its supervisor), follow it."""
     raw = os.environ.get(PARENT_ENV, "")
-    if raw.isdigit() and os.getppid() == int(raw) and os.getpid() != int(raw):
+    if raw.isdigit() and os.getpid() != int(raw):
         die_with_parent(int(raw))

@@ -249,7 +249,7 @@ def product_from_data(data: Any, source: str = "<input>", limits: InputLimits | 
                 )
             ],
         )
-    issues = check_structure(data) or check_limits(data, limits or InputLimits.from_env())
+    issues = check_limits(data, limits or InputLimits.from_env()) or check_structure(data)
     if issues:
         raise InputError(source, issues)
     try:
