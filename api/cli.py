@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Browse the rule catalog.", invoke_without_command=True, no_args_is_help=False)
 app.add_typer(rules_app, name="rules")
+db_app = typer.Typer(help="The evaluation history database (REGULINT_DATABASE_URL).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 SEVERITIES = ["critical", "high", "medium", "low"]
 
@@ -405,6 +407,35 @@ def serve(
         raise typer.Exit(2) from None
     typer.echo(f"regulint dashboard: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", err=True)
     run_server(host, port, workers, timeouts=settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the history schema or upgrade it in place to this version (`serve` does it too)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.db import Repository, SchemaMismatch
+    from api.settings import Settings, SettingsError
+
+    try:
+        repo = Repository.from_url(Settings.from_env().database_url)
+    except (SettingsError, ValueError) as exc:
+        _err(f"regulint db upgrade: {exc}")
+        raise typer.Exit(2) from None
+    try:
+        before, after = repo.upgrade_schema()
+    except SchemaMismatch as exc:
+        _err(f"regulint db upgrade: {exc}")
+        raise typer.Exit(2) from None
+    except SQLAlchemyError as exc:
+        _err(f"regulint db upgrade: the database failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        raise typer.Exit(3) from None
+    finally:
+        repo.dispose()
+    if before == after:
+        typer.echo(f"the history is at revision {after} (the newest)")
+    else:
+        typer.echo(f"the history was upgraded from revision {before or 'none'} to {after}")
 
 
 @app.command()

@@ -25,7 +25,6 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -47,13 +46,12 @@ from sqlalchemy import (
     event,
     exists,
     func,
-    inspect,
     or_,
     select,
     text,
 )
 from sqlalchemy.engine import Dialect, Engine, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -152,6 +150,34 @@ class JurisdictionRow(Base):
     evaluation: Mapped[EvaluationRow] = relationship(back_populates="jurisdictions")
 
     __table_args__ = (Index("ix_evaluation_jurisdictions_jurisdiction", "jurisdiction", "evaluation_id"),)
+
+
+class IdempotencyRow(Base):
+    """A POST made with an ``Idempotency-Key``: what it stored, so a retry answers the same."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="sha256 of the client's key and its API key"
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, comment="sha256 of the request")
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    evaluation_ids: Mapped[list[str]] = mapped_column(
+        JSON, nullable=False, comment="the evaluations stored, in order"
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """The scoped key and fingerprint of a POST that carried an ``Idempotency-Key``."""
+
+    key: str
+    fingerprint: str
+
+
+class IdempotencyConflict(RuntimeError):
+    """Another request stored the same idempotency key first."""
 
 
 @dataclass(frozen=True)
@@ -387,7 +413,7 @@ class Repository:
                 except OSError:
                     pass
 
-        timer = threading.Timer(self.statement_timeout + 1.0, cut)
+        timer = threading.Timer(self.statement_timeout, cut)
         timer.daemon = True
         timer.start()
         try:
@@ -403,35 +429,13 @@ class Repository:
     def backend(self) -> str:
         return self.engine.dialect.name
 
-    def create_schema(self, attempts: int = 5) -> None:
-        """Create missing tables; safe when several workers start at once."""
-        for attempt in range(1, attempts + 1):
-            try:
-                with self.engine.begin() as conn:
-                    if conn.dialect.name == "postgresql":
-                        conn.execute(text("SELECT pg_advisory_xact_lock(7243114591)"))
-                    Base.metadata.create_all(conn)
-                    self._check_columns(conn)
-                return
-            except DBAPIError:
-                if attempt == attempts:
-                    raise
-                log.warning("creating the schema failed (attempt %d); retrying", attempt, exc_info=True)
-                time.sleep(0.2 * attempt)
+    def upgrade_schema(self) -> tuple[str | None, str]:
+        """Create or upgrade the schema to the newest migration (:mod:`api.migrate`)."""
+        from api.migrate import upgrade
 
-    @staticmethod
-    def _check_columns(conn: Any) -> None:
-        """Refuse to start on a history whose tables lack columns this version writes."""
-        inspector = inspect(conn)
-        for table in Base.metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            missing = sorted(set(table.columns.keys()) - present)
-            if missing:
-                raise SchemaMismatch(
-                    f"the history table {table.name!r} lacks column(s) {', '.join(missing)}: it was "
-                    "created by another version of regulint; migrate it or point REGULINT_DATABASE_URL "
-                    "at a new database"
-                )
+        return upgrade(self.engine)
+
+    create_schema = upgrade_schema  # the name before migrations
 
     def ping(self) -> None:
         with self._deadline("ping"), self.engine.connect() as conn:
@@ -469,11 +473,39 @@ class Repository:
     def dispose(self) -> None:
         self.engine.dispose()
 
-    def add_all(self, evaluations: Sequence[NewEvaluation]) -> None:
-        """Store evaluations in one transaction: all of them or none."""
-        rows = [e.row() for e in evaluations]
-        with self._deadline("store"), self._write_lock, self._sessions.begin() as session:
-            session.add_all(rows)
+    def add_all(
+        self, evaluations: Sequence[NewEvaluation], idempotent: IdempotentRequest | None = None
+    ) -> None:
+        """Store evaluations in one transaction: all of them or none, with the idempotency key
+        that names them (IdempotencyConflict when another request stored that key first)."""
+        rows: list[Any] = [e.row() for e in evaluations]
+        if idempotent is not None:
+            rows.append(
+                IdempotencyRow(
+                    key=idempotent.key,
+                    fingerprint=idempotent.fingerprint,
+                    batch_id=evaluations[0].batch_id if evaluations else None,
+                    evaluation_ids=[str(e.id) for e in evaluations],
+                    created_at=evaluations[0].created_at if evaluations else dt.datetime.now(dt.UTC),
+                )
+            )
+        try:
+            with self._deadline("store"), self._write_lock, self._sessions.begin() as session:
+                session.add_all(rows)
+        except HistoryUnavailable as exc:
+            if idempotent is not None and isinstance(exc.__cause__, IntegrityError):
+                raise IdempotencyConflict(idempotent.key) from None
+            raise
+
+    def idempotent(self, key: str) -> tuple[IdempotencyRow, list[EvaluationRow]] | None:
+        """The stored request of an idempotency key and its evaluations in order, or None."""
+        with self._deadline("read"), self._sessions() as session:
+            found = session.get(IdempotencyRow, key)
+            if found is None:
+                return None
+            ids = [uuid.UUID(i) for i in found.evaluation_ids]
+            rows = {r.id: r for r in session.scalars(select(EvaluationRow).where(EvaluationRow.id.in_(ids)))}
+            return found, [rows[i] for i in ids]
 
     def get(self, evaluation_id: uuid.UUID) -> EvaluationRow | None:
         with self._deadline("read"), self._sessions() as session:

@@ -16,7 +16,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
-from api.db import Cursor, EvaluationRow, HistoryFilter, NewEvaluation, Repository
+from api.db import (
+    Cursor,
+    EvaluationRow,
+    HistoryFilter,
+    IdempotencyConflict,
+    IdempotentRequest,
+    NewEvaluation,
+    Repository,
+)
 from api.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key, require_read_key
 from api.documents import (
     invalid_description,
@@ -25,6 +33,7 @@ from api.documents import (
     require_document_type,
     validate_product,
 )
+from api.idempotency import check_same_request, idempotent_request, stored_answer
 from api.problems import ProblemError, problem_responses
 from api.schemas import BatchResult, EvaluationPage, EvaluationRecord, StoredReport
 from api.settings import Settings
@@ -124,6 +133,7 @@ def _evaluate_and_store(
     params: EvaluationParams,
     batch_id: uuid.UUID | None,
     max_response_bytes: int,
+    idempotent: IdempotentRequest | None = None,
 ) -> list[tuple[uuid.UUID, str]]:
     """Evaluate every product, then store all in one transaction (none if anything fails).
 
@@ -185,41 +195,63 @@ def _evaluate_and_store(
         records.append(record)
         head = _json_text({"id": str(record.id), "created_at": created.isoformat()})
         out.append((record.id, head[:-1] + "," + report_json[1:]))
-    repo.add_all(records)
+    repo.add_all(records, idempotent)
     return out
 
 
-def _single(
+@dataclass(frozen=True)
+class Stored:
+    """What a POST answers: the batch id (None for one description), each evaluation's id and
+    answer, and whether it is the stored result of an earlier request with the same Idempotency-Key."""
+
+    batch_id: uuid.UUID | None
+    items: list[tuple[uuid.UUID, str]]
+    replayed: bool = False
+
+
+def _replay(repo: Repository, idempotent: IdempotentRequest | None) -> Stored | None:
+    if idempotent is None:
+        return None
+    found = repo.idempotent(idempotent.key)
+    if found is None:
+        return None
+    head, rows = found
+    check_same_request(head, idempotent)
+    return Stored(head.batch_id, [(r.id, stored_answer(r)) for r in rows], replayed=True)
+
+
+def _store_once(
     body: bytes,
     content_type: str | None,
     evaluator: Evaluator,
     repo: Repository,
     params: EvaluationParams,
     settings: Settings,
-) -> tuple[uuid.UUID, str]:
-    """One request's whole work, in one worker thread: parse, validate, evaluate, store."""
+    idempotent: IdempotentRequest | None,
+    batch: bool,
+) -> Stored:
+    """One request's whole work, in one worker thread: parse, validate, evaluate, store — or,
+    for a repeated Idempotency-Key, the stored result."""
+    earlier = _replay(repo, idempotent)
+    if earlier is not None:
+        return earlier
     data = parse_body(body, content_type)
-    product = _validate_one(data, settings.input_limits)
-    (stored,) = _evaluate_and_store(
-        evaluator, repo, [(data, product)], params, None, settings.max_response_bytes
-    )
-    return stored
-
-
-def _batch(
-    body: bytes,
-    content_type: str | None,
-    evaluator: Evaluator,
-    repo: Repository,
-    params: EvaluationParams,
-    settings: Settings,
-) -> tuple[uuid.UUID, list[tuple[uuid.UUID, str]]]:
-    data = parse_body(body, content_type)
-    items = _validate_batch(data, settings.max_batch_items, settings.input_limits)
-    batch_id = uuid.uuid4()
-    return batch_id, _evaluate_and_store(
-        evaluator, repo, items, params, batch_id, settings.max_response_bytes
-    )
+    if batch:
+        items = _validate_batch(data, settings.max_batch_items, settings.input_limits)
+        batch_id: uuid.UUID | None = uuid.uuid4()
+    else:
+        items = [(data, _validate_one(data, settings.input_limits))]
+        batch_id = None
+    try:
+        stored = _evaluate_and_store(
+            evaluator, repo, items, params, batch_id, settings.max_response_bytes, idempotent
+        )
+    except IdempotencyConflict:  # a concurrent request with the same key stored first
+        replayed = _replay(repo, idempotent)
+        if replayed is None:  # pragma: no cover - the conflicting row is committed
+            raise
+        return replayed
+    return Stored(batch_id, stored)
 
 
 def _validate_one(data: Any, limits: InputLimits) -> Product:
@@ -259,15 +291,15 @@ async def create_evaluation(
     require_document_type(content_type)
     async with request.app.state.slots.slot():
         body = await read_body(request)
-        ident, answer = await run_in_threadpool(
-            _single, body, content_type, evaluator, repo, params, settings
+        idempotent = idempotent_request(request, body)
+        stored = await run_in_threadpool(
+            _store_once, body, content_type, evaluator, repo, params, settings, idempotent, False
         )
-    return Response(
-        answer.encode(),
-        status_code=201,
-        media_type="application/json",
-        headers={"Location": f"/v1/evaluations/{ident}"},
-    )
+    ((ident, answer),) = stored.items
+    headers = {"Location": f"/v1/evaluations/{ident}"}
+    if stored.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(answer.encode(), status_code=201, media_type="application/json", headers=headers)
 
 
 def _batch_items(data: Any, max_items: int) -> tuple[list[Any], str]:
@@ -353,12 +385,14 @@ async def create_evaluation_batch(
     require_document_type(content_type)
     async with request.app.state.slots.slot():
         body = await read_body(request)
-        batch_id, stored = await run_in_threadpool(
-            _batch, body, content_type, evaluator, repo, params, settings
+        idempotent = idempotent_request(request, body)
+        stored = await run_in_threadpool(
+            _store_once, body, content_type, evaluator, repo, params, settings, idempotent, True
         )
-    head = _json_text({"batch_id": str(batch_id), "count": len(stored)})
-    answer = head[:-1] + ',"items":[' + ",".join(text for _, text in stored) + "]}"
-    return Response(answer.encode(), status_code=201, media_type="application/json")
+    head = _json_text({"batch_id": str(stored.batch_id), "count": len(stored.items)})
+    answer = head[:-1] + ',"items":[' + ",".join(text for _, text in stored.items) + "]}"
+    headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
+    return Response(answer.encode(), status_code=201, media_type="application/json", headers=headers)
 
 
 # --- history --------------------------------------------------------------------------------

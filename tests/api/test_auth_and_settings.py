@@ -49,7 +49,15 @@ def test_post_needs_a_valid_bearer_key_when_keys_are_set(make_app, caplog: pytes
         assert c.get(f"/v1/evaluations/{one}").status_code == 401
         assert c.get(f"/v1/evaluations/{one}", headers=key).status_code == 200
         assert c.get(f"/v1/evaluations/{one}", headers={"Authorization": "Bearer wrong"}).status_code == 401
-        for public in ("/v1/rules", "/v1/jurisdictions", "/v1/instruments", "/v1/seeds", "/healthz", "/", "/openapi.json"):
+        for public in (
+            "/v1/rules",
+            "/v1/jurisdictions",
+            "/v1/instruments",
+            "/v1/seeds",
+            "/healthz",
+            "/",
+            "/openapi.json",
+        ):
             assert c.get(public).status_code == 200, public
         assert c.head("/healthz").status_code == 200
         schema = c.get("/openapi.json").json()

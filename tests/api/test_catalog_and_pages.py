@@ -71,7 +71,9 @@ def test_healthz_is_503_when_the_database_is_gone(make_app) -> None:  # noqa: AN
     app = make_app()
     with TestClient(app) as c:
         app.state.repository.dispose()
-        app.state.repository.engine.url = app.state.repository.engine.url.set(database="/nonexistent/dir/x.db")
+        app.state.repository.engine.url = app.state.repository.engine.url.set(
+            database="/nonexistent/dir/x.db"
+        )
         app.state.repository.engine.pool = app.state.repository.engine.pool.recreate()
         r = c.get("/healthz")
         assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"

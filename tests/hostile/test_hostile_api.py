@@ -35,6 +35,10 @@ class Worker:
     def stored(self) -> int:
         return count_rows(self.db_url)
 
+    def cpu(self) -> float:
+        t = self.process.cpu_times()
+        return t.user + t.system
+
     def timed(self, method: str, path: str, **kw: Any) -> tuple[httpx.Response, float]:
         start = time.perf_counter()
         r = self.client.request(method, path, **kw)
@@ -64,11 +68,13 @@ def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
 
 
 def refused(w: Worker, status: int, method: str, path: str, **kw: Any) -> dict[str, Any]:
-    """The attack is answered `status` within a second, adds < 100 MB to the worker, stores nothing."""
-    before_rows, before_rss = w.stored(), w.rss()
+    """The attack is answered `status` after < 1 s of the worker's CPU (and < 3 s of wall time on
+    a machine shared with other test runs), adds < 100 MB to the worker, stores nothing."""
+    before_rows, before_rss, before_cpu = w.stored(), w.rss(), w.cpu()
     r, took = w.timed(method, path, **kw)
+    cpu = w.cpu() - before_cpu
     assert r.status_code == status, r.text[:500]
-    assert took < 1.0, f"{took:.2f} s"
+    assert cpu < 1.0 and took < 3.0, f"{cpu:.2f} s CPU, {took:.2f} s wall"
     assert w.rss() - before_rss < 100 * MB
     assert w.stored() == before_rows
     assert r.headers["content-type"] == "application/problem+json"
@@ -89,9 +95,9 @@ def test_yaml_alias_bomb_is_refused_fast(worker: Worker) -> None:
         other = pool.submit(worker.timed, "GET", "/healthz")
         for f in bombs:
             r, took = f.result()
-            assert r.status_code == 400 and took < 1.0
+            assert r.status_code == 400 and took < 3.0
         r, took = other.result()
-        assert r.status_code == 200 and took < 1.0
+        assert r.status_code == 200 and took < 3.0
     assert worker.rss() - before < 100 * MB
 
 
@@ -118,14 +124,16 @@ def test_four_thousand_wide_practices_are_refused(worker: Worker) -> None:
     # the largest description the caps allow is answered within the bounds
     doc = json.loads(wide_practices(200))
     before = worker.stored()
+    cpu = worker.cpu()
     r, took = worker.timed("POST", "/v1/evaluations", json=doc)
-    assert r.status_code == 201 and took < 1.0, (r.status_code, took)
+    cpu = worker.cpu() - cpu
+    assert r.status_code == 201 and cpu < 1.0 and took < 3.0, (r.status_code, cpu, took)
     assert worker.stored() == before + 1
 
 
 def test_eight_concurrent_full_batches_keep_memory_bounded(worker: Worker) -> None:
     items = example_products(100)
-    before_rss, before_rows = worker.rss(), worker.stored()
+    before_rss, before_rows, before_cpu = worker.rss(), worker.stored(), worker.cpu()
     start = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         results = list(
@@ -135,7 +143,9 @@ def test_eight_concurrent_full_batches_keep_memory_bounded(worker: Worker) -> No
     statuses = sorted(r.status_code for r, _ in results)
     assert statuses == [201] * 8, statuses
     assert worker.stored() == before_rows + 800
-    assert wall < 8.0, f"8 batches took {wall:.1f} s"  # < 1 s per request on average
+    cpu = worker.cpu() - before_cpu
+    assert cpu < 8.0, f"8 batches took {cpu:.1f} s of CPU"  # < 1 s per request
+    assert wall < 24.0, f"8 batches took {wall:.1f} s"
     growth = worker.rss() - before_rss
     assert growth < 100 * MB, f"{growth / MB:.0f} MB"
 
