@@ -428,7 +428,9 @@ def db_upgrade() -> None:
         _err(f"regulint db upgrade: {exc}")
         raise typer.Exit(2) from None
     except SQLAlchemyError as exc:
-        _err(f"regulint db upgrade: the database failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        _err(
+            f"regulint db upgrade: the database failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        )
         raise typer.Exit(3) from None
     finally:
         repo.dispose()
