@@ -183,7 +183,7 @@ class Organization(_Model):
         None, description="Worldwide turnover of the preceding financial year; unknown when absent."
     )
     headquarters: PlaceCode | None = None
-    establishments: Annotated[list[PlaceCode], AfterValidator(_unique_places)] = []
+    establishments: list[PlaceCode] = []
     sme: StrictBool = Field(
         False, description="SME or start-up (EU AI Act Art. 99(6)); a claim, so false by default."
     )
