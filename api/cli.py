@@ -30,6 +30,25 @@ app.add_typer(rules_app, name="rules")
 db_app = typer.Typer(help="The evaluation history database (REGULINT_DATABASE_URL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from regulint import __version__
+
+        typer.echo(f"regulint {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Check a described product feature against the privacy and AI-content law of its markets."""
+
+
 SEVERITIES = ["critical", "high", "medium", "low"]
 
 
@@ -372,12 +391,17 @@ def lint(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
 ) -> None:
     """Validate rulesets, run every rule's examples and report findings (exit 1 on an error)."""
+    from engine.extras import MissingExtra
     from engine.lint import lint as run_lint
 
     if path is not None and not path.exists():
         _err(f"{path}: no such file or directory")
         raise typer.Exit(2)
-    findings = run_lint(path)
+    try:
+        findings = run_lint(path)
+    except MissingExtra as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
     if fmt == "json":
         typer.echo(json.dumps([f.__dict__ for f in findings], indent=2))
     else:
@@ -397,6 +421,13 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the HTTP API and the dashboard."""
+    from engine.extras import MissingExtra, require_server
+
+    try:
+        require_server()
+    except MissingExtra as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
     from api.server import run_server  # uvicorn.run("api.app:create_app", factory=True, …), TCP_NODELAY fixed
     from api.settings import Settings, SettingsError
 
@@ -412,6 +443,13 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create the history schema or upgrade it in place to this version (`serve` does it too)."""
+    from engine.extras import MissingExtra, require_server
+
+    try:
+        require_server()
+    except MissingExtra as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
     from sqlalchemy.exc import SQLAlchemyError
 
     from api.db import Repository, SchemaMismatch
@@ -454,6 +492,12 @@ def schema() -> None:
     from engine.product import product_json_schema
 
     typer.echo(json.dumps(product_json_schema(), indent=2))
+
+
+# commands kept in modules of their own
+from api.cli_fix import fix as _fix  # noqa: E402
+
+app.command("fix")(_fix)
 
 
 def main() -> None:

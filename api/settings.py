@@ -16,7 +16,7 @@
 | ``REGULINT_KEEPALIVE_TIMEOUT`` | ``5`` s | an idle keep-alive connection is closed after this |
 | ``REGULINT_DB_CONNECT_TIMEOUT`` | ``5`` s | connecting to the database (PostgreSQL) |
 | ``REGULINT_DB_STATEMENT_TIMEOUT`` | ``10`` s | one database operation, client-side deadline and PostgreSQL ``statement_timeout`` (SQLite: busy timeout) |
-| ``REGULINT_SEEDS_DIR`` | ``seeds/`` of the source tree | example descriptions shown in the OpenAPI schema |
+| ``REGULINT_SEEDS_DIR`` | the shipped ``seeds/`` (package data) | example descriptions shown in the OpenAPI schema |
 | ``REGULINT_STATIC_DIR`` | ``api/static`` | the dashboard's files |
 """
 
@@ -28,9 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine import resources
 from engine.inputs import InputLimits
-
-_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_DATABASE_URL = "sqlite:///./regulint.db"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -105,7 +104,7 @@ class Settings:
     keepalive_timeout: float = 5.0
     db_connect_timeout: float = 5.0
     db_statement_timeout: float = 10.0
-    seeds_dir: Path = _ROOT / "seeds"
+    seeds_dir: Path = field(default_factory=resources.seeds_dir)
     static_dir: Path = Path(__file__).resolve().parent / "static"
 
     @property
