@@ -91,7 +91,7 @@
   async function api(path, options = {}) {
     const opts = { headers: { Accept: "application/json, application/problem+json" }, ...options };
     const key = apiKey();
-    if (key && opts.method && opts.method !== "GET") opts.headers.Authorization = `Bearer ${key}`;
+    if (key) opts.headers.Authorization = `Bearer ${key}`; // the history needs it too when keys are set
     if (opts.json !== undefined) {
       opts.body = JSON.stringify(opts.json);
       opts.headers["Content-Type"] = "application/json";
@@ -1251,7 +1251,10 @@
       moreButton.hidden = !state.historyCursor;
       renderHistory();
     } catch (err) {
-      clear(list).append(h("p", { class: "status error", text: `Could not load the history: ${err.message}` }));
+      const needsKey = err instanceof ApiError && err.status === 401;
+      if (needsKey) $("#api-key-field").hidden = false; // the history is protected when keys are set
+      const hint = needsKey ? " Enter the API key under Evaluate, then reload this view." : "";
+      clear(list).append(h("p", { class: "status error", text: `Could not load the history: ${err.message}.${hint}` }));
     } finally {
       if (seq === state.historySeq) list.removeAttribute("aria-busy");
     }

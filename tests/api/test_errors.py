@@ -178,3 +178,31 @@ def test_a_server_fault_is_a_logged_500_problem_and_stores_nothing(
         assert any("ZeroDivisionError" in (r.exc_text or "") for r in caplog.records)
         assert stored_count(app) == 0
     app.state.repository.dispose()
+
+
+def test_evaluation_slots_queue_then_refuse() -> None:
+    import asyncio
+
+    from api.limits import EvaluationSlots
+    from api.problems import ProblemError
+
+    async def scenario() -> list[str]:
+        slots = EvaluationSlots(running=1, queued=1)
+        order: list[str] = []
+        await slots.acquire()  # the one running
+        waiter = asyncio.create_task(slots.acquire())  # queued
+        await asyncio.sleep(0)
+        try:
+            await slots.acquire()  # neither runs nor queues
+        except ProblemError as exc:
+            assert exc.status == 503 and exc.headers["Retry-After"] == "1"
+            order.append("refused")
+        slots.release()  # hands the slot to the waiter
+        await waiter
+        order.append("handed over")
+        assert slots.running == 1
+        slots.release()
+        assert slots.running == 0
+        return order
+
+    assert asyncio.run(scenario()) == ["refused", "handed over"]

@@ -284,3 +284,37 @@ def test_history_needs_a_key_when_keys_are_set_and_blank_keys_stop_start_up(tmp_
         )
         assert proc.returncode == 2 and "REGULINT_API_KEYS" in proc.stderr, proc.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_concurrent_retries_with_one_idempotency_key_store_once(worker: Worker) -> None:
+    before = worker.stored()
+    key = {"Idempotency-Key": f"concurrent-{time.time_ns()}"}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(lambda _: worker.client.post("/v1/evaluations", json=PRODUCT, headers=key), range(4))
+        )
+    assert [r.status_code for r in answers] == [201] * 4
+    assert len({r.json()["id"] for r in answers}) == 1
+    assert worker.stored() == before + 1
+
+
+def test_a_full_worker_answers_503_with_retry_after(tmp_path: Path) -> None:
+    db = tmp_path / "busy.db"
+    env = {
+        "REGULINT_DATABASE_URL": f"sqlite:///{db}",
+        "REGULINT_MAX_CONCURRENT_EVALUATIONS": "1",
+        "REGULINT_MAX_QUEUED_EVALUATIONS": "1",
+    }
+    server = LiveServer(env, workers=1)
+    try:
+        server.wait_ready()
+        items = example_products(100)
+        with httpx.Client(base_url=server.url, timeout=60) as c, ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda _: c.post("/v1/evaluations/batch", json=items), range(6)))
+        statuses = [r.status_code for r in answers]
+        assert set(statuses) == {201, 503} and statuses.count(201) >= 2, statuses
+        busy = next(r for r in answers if r.status_code == 503)
+        assert busy.headers["retry-after"] == "1" and busy.json()["title"] == "Busy"
+        assert count_rows(f"sqlite:///{db}") == 100 * statuses.count(201)  # a refused batch stored nothing
+    finally:
+        server.stop()
