@@ -172,7 +172,7 @@ class Proxy:
                 if not data:
                     break
                 b.sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # the other side closed the socket (fd -1)
             pass
         for s in (a, b):
             try:
