@@ -134,7 +134,8 @@ def _evaluate_and_store(
     batch_id: uuid.UUID | None,
     max_response_bytes: int,
     idempotent: IdempotentRequest | None = None,
-) -> list[tuple[uuid.UUID, str]]:
+    store: bool = True,
+) -> list[tuple[uuid.UUID | None, str]]:
     """Evaluate every product, then store all in one transaction (none if anything fails).
 
     Returns each evaluation's id and its answer: the report's JSON with ``id`` and
@@ -193,19 +194,22 @@ def _evaluate_and_store(
             batch_id=batch_id,
         )
         records.append(record)
-        head = _json_text({"id": str(record.id), "created_at": created.isoformat()})
-        out.append((record.id, head[:-1] + "," + report_json[1:]))
-    repo.add_all(records, idempotent)
+        ident = str(record.id) if store else None
+        head = _json_text({"id": ident, "created_at": created.isoformat() if store else None})
+        out.append((record.id if store else None, head[:-1] + "," + report_json[1:]))
+    if store:
+        repo.add_all(records, idempotent)
     return out
 
 
 @dataclass(frozen=True)
 class Stored:
-    """What a POST answers: the batch id (None for one description), each evaluation's id and
-    answer, and whether it is the stored result of an earlier request with the same Idempotency-Key."""
+    """What a POST answers: the batch id (None for one description), each evaluation's id (None
+    when not stored) and answer, and whether it is the stored result of an earlier request with
+    the same Idempotency-Key."""
 
     batch_id: uuid.UUID | None
-    items: list[tuple[uuid.UUID, str]]
+    items: list[tuple[uuid.UUID | None, str]]
     replayed: bool = False
 
 
@@ -229,6 +233,7 @@ def _store_once(
     settings: Settings,
     idempotent: IdempotentRequest | None,
     batch: bool,
+    store: bool = True,
 ) -> Stored:
     """One request's whole work, in one worker thread: parse, validate, evaluate, store — or,
     for a repeated Idempotency-Key, the stored result."""
@@ -244,7 +249,7 @@ def _store_once(
         batch_id = None
     try:
         stored = _evaluate_and_store(
-            evaluator, repo, items, params, batch_id, settings.max_response_bytes, idempotent
+            evaluator, repo, items, params, batch_id, settings.max_response_bytes, idempotent, store
         )
     except IdempotencyConflict:  # a concurrent request with the same key stored first
         replayed = _replay(repo, idempotent)
@@ -273,29 +278,41 @@ _WRITE = problem_responses(400, 401, 403, 408, 413, 415, 422, 500, 503)
         "The body is a product description (JSON; YAML with `Content-Type: application/yaml`). "
         "Answers the report, with the `id` and `created_at` under which it is stored, and a "
         "`Location` header naming it. Errors are `application/problem+json` whose `errors[].path` "
-        "is a JSON path into the submitted document. Nothing of a failed request is stored."
+        "is a JSON path into the submitted document. Nothing of a failed request is stored. "
+        "With `store=false` (the dashboard's rule examples) the report is answered with `id` and "
+        "`created_at` null and nothing is stored."
     ),
     responses={
         201: {
             "headers": {"Location": {"description": "The stored evaluation.", "schema": {"type": "string"}}}
         },
+        200: {"model": StoredReport, "description": "With `store=false`: the report, not stored."},
         **_WRITE,
     },
     openapi_extra={"requestBody": {"$ref": "#/components/requestBodies/ProductDescription"}},
     dependencies=[Depends(require_api_key)],
 )
 async def create_evaluation(
-    request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep, settings: SettingsDep
+    request: Request,
+    params: ParamsDep,
+    evaluator: EvaluatorDep,
+    repo: RepositoryDep,
+    settings: SettingsDep,
+    store: Annotated[
+        bool, Query(description="false: evaluate without storing (a rule's example, a trial run).")
+    ] = True,
 ) -> Response:
     content_type = request.headers.get("content-type")
     require_document_type(content_type)
     async with request.app.state.slots.slot():
         body = await read_body(request)
-        idempotent = idempotent_request(request, body)
+        idempotent = idempotent_request(request, body) if store else None  # nothing stored to replay
         stored = await run_in_threadpool(
-            _store_once, body, content_type, evaluator, repo, params, settings, idempotent, False
+            _store_once, body, content_type, evaluator, repo, params, settings, idempotent, False, store
         )
     ((ident, answer),) = stored.items
+    if ident is None:
+        return Response(answer.encode(), status_code=200, media_type="application/json")
     headers = {"Location": f"/v1/evaluations/{ident}"}
     if stored.replayed:
         headers["Idempotent-Replayed"] = "true"

@@ -222,3 +222,16 @@ def test_idempotency_key_answers_the_stored_result_on_retry(client) -> None:  # 
         client.post("/v1/evaluations", json=PRODUCT, headers={"Idempotency-Key": "bad key"}).status_code
         == 400
     )
+
+
+def test_store_false_answers_the_report_and_stores_nothing(client: TestClient, evaluator: Evaluator) -> None:
+    r = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF, "store": "false"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["id"] is None and body["created_at"] is None
+    assert "location" not in r.headers
+    expected = evaluator.evaluate(product_from_data(PRODUCT), dt.date.fromisoformat(AS_OF)).model_dump(
+        mode="json"
+    )
+    assert strip_ids(body) == expected
+    assert stored_count(client.app) == 0
