@@ -82,6 +82,13 @@ def _yaml(path: str, cache_: dict[str, Any]) -> Any:
     return cache_[path]
 
 
+def _keys(node: Any) -> list[Any]:
+    """The keys of a composed YAML mapping node ([] for anything else)."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    return [k.value for k, _ in node.value]
+
+
 def _child(node: Any, key: Any) -> tuple[Any, int | None]:
     """The child node at ``key`` (a mapping key or a sequence index) and its line."""
     if isinstance(node, yaml.MappingNode) and isinstance(key, str):
@@ -588,7 +595,7 @@ def _unused_tiers(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]
     return [
         Finding(inst.file, _at(root, ["penalty_tiers", name])[1], "warning", "penalty-tier-unused",
                 f"{inst.id}: penalty tier {name!r} is defined but no rule uses it")
-        for name in inst.penalty_tiers
+        for name in _keys(_child(root, "penalty_tiers")[0])
         if name not in used
     ]  # fmt: skip
 

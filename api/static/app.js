@@ -877,7 +877,8 @@
     }
 
     const byJur = groupBy(report.violations, "jurisdiction");
-    const exposureOf = Object.fromEntries((report.summary.exposure || []).map((e) => [e.instrument, e]));
+    // an exposure row may aggregate several instruments (one act, one shared tier): it is shown under each, counted once
+    const exposureOf = Object.fromEntries((report.summary.exposure || []).flatMap((e) => exposureInstruments(e).map((i) => [i, e])));
     box.append(h("h3", { text: `Violations (${report.violations.length})` }));
     if (!report.violations.length) box.append(h("p", { class: "panel" }, h("span", { class: "badge ok", text: "none" }), " No rule in force on this date is violated by this description."));
     if (report.violations.length) {
@@ -906,7 +907,7 @@
             "section",
             { class: "instrument", dataset: { instrument: inst } },
             h("h4", { id: `v-${inst}`, tabindex: "-1" }, instrumentLabel(inst), h("span", { class: "muted", text: ` (${inst})` })),
-            exp ? h("p", { class: "help" }, "Exposure: ", h("strong", { text: moneyRange(exp.min, exp.max, exp.currency) }), ` (${moneyRange(exp.usd.min, exp.usd.max, "USD")}) — ${exp.explanation || exp.aggregation}`) : null,
+            exp ? h("p", { class: "help" }, "Exposure: ", h("strong", { text: moneyRange(exp.min, exp.max, exp.currency) }), ` (${moneyRange(exp.usd.min, exp.usd.max, "USD")}) — ${exp.explanation || exp.aggregation}`, exposureInstruments(exp).length > 1 ? ` Counted once for ${exposureInstruments(exp).map(instrumentShort).join(", ")}.` : "") : null,
             h("ul", { class: "violations" }, vs.map(violationView))
           )
         );
@@ -1092,13 +1093,18 @@
     return svg;
   }
 
+  /** The instruments an exposure row aggregates (older reports name only one). */
+  function exposureInstruments(e) {
+    return e.instruments && e.instruments.length ? e.instruments : [e.instrument];
+  }
+
   /** Exposure as a chart: mode "usd" (one axis) or "native" (one axis per currency). */
   function exposureChart(exposure, mode, id, width) {
     const fig = h("figure", { class: `exposure-${mode}` });
     const w = width || chartWidth();
     const rows = exposure.map((e) => ({
       instrument: e.instrument,
-      label: `${e.jurisdiction} · ${instrumentShort(e.instrument)}`,
+      label: `${e.jurisdiction} · ${exposureInstruments(e).map(instrumentShort).join(" + ")}`,
       min: Number(mode === "usd" ? e.usd.min : e.min),
       max: Number(mode === "usd" ? e.usd.max : e.max),
       currency: mode === "usd" ? "USD" : e.currency,
