@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -55,6 +55,17 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True
     )
+
+
+class Reference(StrictModel):
+    """Secondary material on a provision: commentary, a translation, guidance, a judgment."""
+
+    label: Annotated[str, Field(min_length=1, max_length=300)]
+    url: Annotated[str, Field(pattern=_URL, max_length=2000)]
+
+
+# The official text goes in ``source`` (see engine.sources); everything else here.
+References = Annotated[tuple[Reference, ...], Field(max_length=20)]
 
 
 class DatedValue(StrictModel):
@@ -111,6 +122,7 @@ class DatedFormula(StrictModel):
     citation: str | None = None
     source: str | None = Field(default=None, pattern=_URL)
     reference: str | None = Field(default=None, pattern=_URL)
+    references: References = ()
     confirmed: bool | None = None
     note: str | None = None
 
@@ -132,6 +144,7 @@ class TierModel(StrictModel):
     title: str | None = None
     citation: str
     source: str | None = Field(default=None, pattern=_URL)
+    references: References = ()
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     counts: Literal["case", "affected_consumers"] = "case"
     confirmed: bool = True
@@ -161,6 +174,7 @@ class PenaltyTier(StrictModel):
     id: str = ""
     citation: str
     source: str | None = None
+    references: References = ()
     currency: str | None = None
     min: Any = None
     max: Any
@@ -214,6 +228,7 @@ class Tier:
             id=self.id,
             citation=top.citation or m.citation,
             source=top.source or m.source,
+            references=top.references or m.references,
             currency=m.currency,
             min=low.value if low else None,
             max=top.value,

@@ -26,6 +26,8 @@ from engine.parameters import (
     LEGAL_DIRS,
     LegalData,
     PenaltyTier,
+    Reference,
+    References,
     RulesetError,
     StrictModel,
     Tier,
@@ -110,6 +112,7 @@ class RuleModel(StrictModel):
     title: str
     citation: str
     source: Annotated[str, Field(pattern=_URL)]
+    references: References = ()
     requirement: str | None = None
     severity: Severity
     effective: Effective
@@ -140,6 +143,7 @@ class InstrumentModel(StrictModel):
     jurisdiction: str
     in_force: dt.date
     source: Annotated[str, Field(pattern=_URL)]
+    references: References = ()
     scope: Any
     notes: str | None = None
 
@@ -182,6 +186,7 @@ class Rule:
     aggravated: str | None = None
     aggravated_when: str | None = None
     legal: LegalData = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    references: tuple[Reference, ...] = ()
 
     def boundaries(self) -> set[dt.date]:
         """Days on which this rule's condition or penalty may change (its versions start)."""
@@ -272,6 +277,7 @@ class Instrument:
     file: str
     digest: str
     notes: str | None = None
+    references: tuple[Reference, ...] = ()
     raw_scope: Condition = field(default=None, repr=False)  # type: ignore[assignment]
     legal: LegalData = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
@@ -648,6 +654,7 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
             aggravated=ref.aggravated,
             aggravated_when=ref.aggravated_when,
             legal=legal,
+            references=rm.references,
         )
         latest = _latest(rule.boundaries(), rule.effective.until)
         rules.append(dataclasses.replace(rule, when=rule.when_at(latest)))
@@ -671,6 +678,7 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
         notes=inst.notes,
         raw_scope=raw_scope,
         legal=legal,
+        references=inst.references,
     )
 
 
@@ -717,7 +725,7 @@ def load_rulesets(root: Path | str | None = None) -> RuleSet:
 
 
 __all__ = [
-    "PenaltyTier", "Tier", "LegalData", "PenaltyRef", "RuleException",
+    "PenaltyTier", "Tier", "LegalData", "PenaltyRef", "RuleException", "Reference",
     "SEVERITIES", "SUBJECT_KINDS", "Instrument", "Rule", "RuleSet", "RulesetError", "YamlError",
     "load_instrument", "load_rulesets", "ruleset_files", "set_path", "expand_example",
 ]  # fmt: skip

@@ -15,6 +15,10 @@
   the same instrument, citation and subject, and B is in force whenever A is — A adds only a
   second report of the same breach. Equivalent rules are reported once, on the later one.
 - ``penalty-tier-unused`` (warning): a penalty tier no rule refers to.
+- ``source-not-official`` (error): an instrument's, penalty tier's or rule's ``source`` is not on
+  an official site (:data:`engine.sources.OFFICIAL_SITES`); the finding points at the ``source:``
+  line. Commentary and translations belong under ``references``.
+- ``source-missing`` (error): a penalty tier without a ``source``.
 - ``market-reference`` (warning): a rule of jurisdiction J tests ``product.markets`` for a place
   outside J, so J's verdicts would depend on the other markets listed (market isolation).
 
@@ -49,14 +53,17 @@ from functools import cache
 from typing import Any
 
 import yaml
-import z3
 
 from engine import taxonomy
 from engine.conditions import All, AnyOf, Atom, Condition, Not, to_nnf
+from engine.extras import require
 from engine.facts import fact_specs, list_item_kind
 from engine.jurisdictions import _member_of, market_of
 from engine.lint import Finding
 from engine.ruleset import Instrument, Rule, RuleSet
+from engine.sources import OFFICIAL_SITES, describe_source
+
+z3 = require("z3", "lint", "regulint lint's static checks (z3)")
 
 # --------------------------------------------------------------------------------------------
 # conditions with their YAML lines, in negation normal form
@@ -600,6 +607,71 @@ def _unused_tiers(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]
     ]  # fmt: skip
 
 
+def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
+    root = _yaml(inst.file, yaml_cache)
+    items: list[tuple[list[Any], str, str | None]] = [(["instrument"], f"instrument {inst.id}", inst.source)]
+    local = _keys(_child(root, "penalty_tiers")[0])  # shared tiers are checked in their own files
+    items += [
+        (
+            ["penalty_tiers", name],
+            f"{inst.id}: penalty tier {name!r}",
+            inst.penalty_tiers[name].latest().source,
+        )
+        for name in local
+        if name in inst.penalty_tiers
+    ]
+    items += [(["rules", i], f"rule {rule.id}", rule.source) for i, rule in enumerate(inst.rules)]
+    out = []
+    for loc, what, url in items:
+        if url is None:
+            out.append(
+                Finding(
+                    inst.file,
+                    _at(root, loc)[1],
+                    "error",
+                    "source-missing",
+                    f"{what} has no source: link the official text (law-reference §9)",
+                )
+            )
+            continue
+        info = describe_source(url)
+        if not info.official:
+            out.append(
+                Finding(
+                    inst.file,
+                    _at(root, [*loc, "source"])[1],
+                    "error",
+                    "source-not-official",
+                    f"{what}: source {url} is on {info.site or 'no site'}, not an official site "
+                    f"({', '.join(OFFICIAL_SITES)}); link the official text and list this URL "
+                    "under references",
+                )
+            )
+    return out
+
+
+def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Finding]:
+    """The shared tiers (rulesets/tiers): each version's source is official text."""
+    out = []
+    for tid, tier in sorted(ruleset.tiers.items()):
+        root = _yaml(tier.file, yaml_cache)
+        if _child(root, "tiers")[0] is None:
+            continue  # defined in an instrument file: checked with it
+        days = sorted(tier.boundaries()) or [None]
+        for day in days:
+            url = (tier.at(day) if day else tier.latest()).source
+            info = describe_source(url) if url else None
+            if info is None or not info.official:
+                out.append(Finding(
+                    tier.file, _at(root, ["tiers", tid])[1], "error",
+                    "source-missing" if info is None else "source-not-official",
+                    f"penalty tier {tid!r}" + (f" (from {day})" if day else "")
+                    + (" has no source" if info is None else f": source {url} is on {info.site}, not an official site")
+                    + ": link the official text (law-reference §9)",
+                ))  # fmt: skip
+    return out
+
+
 def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Finding]:
     out = []
     for n in _atoms_of(when):
@@ -636,6 +708,8 @@ def run(ruleset: RuleSet) -> list[Finding]:
             findings += _market_references(inst, rule, when)
         findings += _subsumption(inst, nodes, scope, never)
         findings += _unused_tiers(inst, yaml_cache)
+        findings += _sources(inst, yaml_cache)
+    findings += _tier_sources(ruleset, yaml_cache)
     findings.sort(key=lambda f: (f.file, f.line, f.code))
     return findings
 
