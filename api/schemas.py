@@ -14,8 +14,10 @@ from engine.report import Report, RulesetRef
 class StoredReport(Report):
     """The report, plus the id and time under which it is stored in the history."""
 
-    id: uuid.UUID = Field(description="The evaluation's id: GET /v1/evaluations/{id} returns it again.")
-    created_at: dt.datetime = Field(description="When the evaluation was stored (UTC).")
+    id: uuid.UUID | None = Field(
+        description="The evaluation's id: GET /v1/evaluations/{id} returns it again (null with store=false)."
+    )
+    created_at: dt.datetime | None = Field(description="When the evaluation was stored (UTC; null if not).")
 
 
 class BatchResult(BaseModel):

@@ -449,7 +449,7 @@ def _assemble(
                             citation=rule.citation_at(as_of), title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
                             subject=ref(subject), evidence=_evidence(ev, compiled, rule, subject),
                             remediation=rule.remediation, penalty=penalty(inst, rule),
-                            source=rule.source, confirmed=rule.confirmed_at(as_of), note=rule.note_at(as_of),
+                            source=rule.source_at(as_of), confirmed=rule.confirmed_at(as_of), note=rule.note_at(as_of),
                             period=Period(from_=max(start, inst.in_force), until=end),
                         ))  # fmt: skip
                 elif (

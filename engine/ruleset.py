@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from engine import conditions, taxonomy
 from engine.conditions import Condition, ConditionError
+from engine.dated import newest_on
 from engine.facts import NAMESPACES, SUBJECT_KINDS, fact_specs, list_item_kind
 from engine.jurisdictions import jurisdictions
 from engine.parameters import (
@@ -77,6 +78,16 @@ class PenaltyRef(StrictModel):
         return self
 
 
+class DatedCitation(StrictModel):
+    """The provisions a rule cites from a day on (a renumbered or re-enacted duty keeps its id)."""
+
+    from_: dt.date = Field(alias="from")
+    citation: str
+    source: Annotated[str, Field(pattern=_URL)] | None = None
+    confirmed: bool = True
+    note: str | None = None
+
+
 class ExceptionModel(StrictModel):
     """A later provision that carves part of a duty out, from a day on (Catala's ``exception``)."""
 
@@ -110,7 +121,7 @@ class Examples(StrictModel):
 class RuleModel(StrictModel):
     id: Annotated[str, Field(pattern=_ID)]
     title: str
-    citation: str
+    citation: str | Annotated[list[DatedCitation], Field(min_length=1)]
     source: Annotated[str, Field(pattern=_URL)]
     references: References = ()
     requirement: str | None = None
@@ -124,6 +135,15 @@ class RuleModel(StrictModel):
     confirmed: bool = True
     note: str | None = None
     examples: Examples
+
+    @field_validator("citation")
+    @classmethod
+    def _dated_in_order(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            days = [c.from_ for c in value]
+            if days != sorted(set(days)):
+                raise ValueError("dated citations must be in date order without repeats")
+        return value
 
     @field_validator("id")
     @classmethod
@@ -187,6 +207,7 @@ class Rule:
     aggravated_when: str | None = None
     legal: LegalData = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
     references: tuple[Reference, ...] = ()
+    citations: tuple[DatedCitation, ...] = ()  # dated citations; ``citation`` is the latest
 
     def boundaries(self) -> set[dt.date]:
         """Days on which this rule's condition or penalty may change (its versions start)."""
@@ -201,7 +222,16 @@ class Rule:
             for name in conditions.params(cond):
                 days |= self.legal.parameters[name].boundaries()
         days |= self.legal.tiers[self.penalty].boundaries()
+        days |= {c.from_ for c in self.citations}
         return days
+
+    def _cited(self, day: dt.date) -> DatedCitation | None:
+        return newest_on(self.citations, day, lambda c: c.from_) if self.citations else None
+
+    def source_at(self, day: dt.date) -> str:
+        """The official text of the provisions cited on ``day``."""
+        entry = self._cited(day)
+        return (entry.source if entry and entry.source else None) or self.source
 
     def when_at(self, day: dt.date) -> Condition:
         """The condition in force on ``day``: parameters resolved, exceptions in force applied."""
@@ -215,18 +245,25 @@ class Rule:
 
     def citation_at(self, day: dt.date) -> str:
         """The citation, with the provisions of the ``cited`` exceptions in force on ``day``."""
+        entry = self._cited(day)
+        base = entry.citation if entry else self.citation
         extra = [
-            e.citation
-            for e in self.exceptions
-            if e.cited and e.in_force(day) and e.citation not in self.citation
+            e.citation for e in self.exceptions if e.cited and e.in_force(day) and e.citation not in base
         ]
-        return "; ".join([self.citation, *extra])
+        return "; ".join([base, *extra])
 
     def confirmed_at(self, day: dt.date) -> bool:
-        return self.confirmed and all(e.confirmed for e in self.exceptions if e.in_force(day))
+        entry = self._cited(day)
+        return (
+            self.confirmed
+            and (entry is None or entry.confirmed)
+            and all(e.confirmed for e in self.exceptions if e.in_force(day))
+        )
 
     def note_at(self, day: dt.date) -> str | None:
+        entry = self._cited(day)
         notes = [self.note] if self.note else []
+        notes += [entry.note] if entry and entry.note else []
         notes += [e.note for e in self.exceptions if e.in_force(day) and e.note]
         return " ".join(notes) or None
 
@@ -629,10 +666,11 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
                     raise RulesetError(
                         name, _error_line(root, rloc + ["examples", kind, j]), f"rule {rm.id}: {exc}"
                     ) from None
+        citations = tuple(rm.citation) if isinstance(rm.citation, list) else ()
         rule = Rule(
             id=rm.id,
             title=rm.title,
-            citation=rm.citation,
+            citation=citations[-1].citation if citations else rm.citation,  # type: ignore[arg-type]
             source=rm.source,
             requirement=rm.requirement,
             severity=rm.severity,
@@ -655,6 +693,7 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
             aggravated_when=ref.aggravated_when,
             legal=legal,
             references=rm.references,
+            citations=citations,
         )
         latest = _latest(rule.boundaries(), rule.effective.until)
         rules.append(dataclasses.replace(rule, when=rule.when_at(latest)))

@@ -621,6 +621,12 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
         if name in inst.penalty_tiers
     ]
     items += [(["rules", i], f"rule {rule.id}", rule.source) for i, rule in enumerate(inst.rules)]
+    items += [
+        (["rules", i, "citation", k], f"rule {rule.id} (citation from {c.from_})", c.source)
+        for i, rule in enumerate(inst.rules)
+        for k, c in enumerate(rule.citations)
+        if c.source is not None
+    ]
     out = []
     for loc, what, url in items:
         if url is None:

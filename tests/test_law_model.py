@@ -261,3 +261,38 @@ def test_unknown_parameter_is_a_ruleset_error_with_its_line(tmp_path: Path) -> N
     with pytest.raises(RulesetError, match=r"unknown parameter 'xx.agee'") as exc:
         load_rulesets(tmp_path)
     assert exc.value.line > 1
+
+
+def test_ccpa_history_sale_without_link_and_ignored_signals_in_2021(durable: Evaluator) -> None:
+    doc = {
+        "id": "ad-app",
+        "markets": ["US-CA"],
+        "organization": {"name": "Example Inc.", "headquarters": "US-CA",
+                         "annual_revenue": {"amount": 40_000_000, "currency": "USD"}},
+        "governance": {"do_not_sell_link": False, "honors_opt_out_signals": False, "privacy_policy_published": True},
+        "data_practices": [{
+            "id": "ads", "data_categories": ["user.device.cookie_id"], "data_subjects": ["customer"],
+            "purpose": "marketing.advertising", "sold": True,
+            "recipients": [{"name": "AdTech Partners LLC", "role": "third_party", "contract": True}],
+        }],
+    }  # fmt: skip
+    product = product_from_data(doc)
+    report = durable.evaluate(product, dt.date(2021, 6, 30))
+    cited = " ".join(v.citation for v in report.violations if v.instrument == "us-ca-ccpa")
+    for provision in ("1798.120", "1798.135", "11 CCR §999.315"):
+        assert provision in cited, (provision, cited)
+    signal = next(v for v in report.violations if v.rule_id == "us-ca-ccpa-opt-out-signal")
+    assert signal.source.startswith("https://oag.ca.gov/")
+    assert signal.period.from_ == dt.date(2020, 8, 14) and signal.period.until == dt.date(2022, 12, 31)
+    assert signal.penalty.max == 2500  # the original Act's civil penalty, per violation
+    # the same rule ids before and after the CPRA and the CPPA regulations
+    later = durable.evaluate(product, dt.date(2023, 6, 1))
+    ids = {v.rule_id for v in later.violations}
+    assert {"us-ca-ccpa-opt-out-link", "us-ca-ccpa-opt-out-signal"} <= ids
+    assert "11 CCR §§7025" in next(
+        v.citation for v in later.violations if v.rule_id == "us-ca-ccpa-opt-out-signal"
+    )
+    # nothing before the Act
+    assert not [
+        v for v in durable.evaluate(product, dt.date(2019, 12, 31)).violations if v.instrument == "us-ca-ccpa"
+    ]

@@ -65,7 +65,18 @@ CCPA_THRESHOLDS_UNTIL = dt.date(2025, 1, 1)
 NARROWED_BY_EXCEPTION = {"cn-pipl-xborder-mechanism": "2024-03-22"}
 
 # Intended difference 6: history the old rulesets did not encode (rule id -> day it now starts).
-NEW_HISTORY: dict[str, dt.date] = {}
+# The CCPA duties the original Act (2020) and the Attorney General's regulations (2020-08-14) already
+# imposed now apply from then, citing the provisions in force on the day: the CPPA regulations only
+# from 2023-03-29 (rule id -> (new start, the day the old rulesets' citation became true)).
+_CPRA = dt.date(2023, 3, 29)
+NEW_HISTORY: dict[str, tuple[dt.date, dt.date]] = {
+    "us-ca-ccpa-opt-out-link": (dt.date(2020, 1, 1), _CPRA),
+    "us-ca-ccpa-opt-out-signal": (dt.date(2020, 8, 14), _CPRA),
+    "us-ca-ccpa-minor-opt-in": (dt.date(2020, 1, 1), _CPRA),
+    "us-ca-ccpa-child-parental-opt-in": (dt.date(2020, 1, 1), _CPRA),
+    "us-ca-ccpa-right-to-delete": (dt.date(2020, 1, 1), _CPRA),
+    "us-ca-ccpa-right-to-know": (dt.date(2020, 1, 1), _CPRA),
+}
 
 
 def _norm_old(old: dict) -> dict:
@@ -89,8 +100,8 @@ def _allowed_law_change(rule_id: str, day: dt.date) -> bool:
     until = DATED_ADEQUACY.get(rule_id)
     if until is not None and day < until:
         return True
-    start = NEW_HISTORY.get(rule_id)
-    return start is not None and day >= start
+    span = NEW_HISTORY.get(rule_id)
+    return span is not None and day < span[1]
 
 
 def _cases() -> list:
