@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from engine import conditions
 from engine.durable import Check, Decision, DurableEngine
-from engine.facts import Subject, build_subjects
+from engine.facts import Subject, build_subjects, date_number
 from engine.fx import fx_rates
 from engine.jurisdictions import jurisdictions, market_of
 from engine.penalties import PenaltyContext, basis_of, evaluate_formula, money
@@ -182,6 +182,14 @@ def _missing(ev: Evaluator, cond: conditions.Condition, subject: Subject) -> lis
     return sorted({subject.doc_path(f) for f in _explained(ev, cond).facts if f not in facts})
 
 
+def _began_before(subject: Subject, day: dt.date) -> bool | None:
+    """Whether the subject's practice began before ``day`` (None: its start is not given)."""
+    started = subject.facts.get("practice.started_on")
+    if started is None:
+        return None
+    return bool(started < date_number(day))
+
+
 def _penalty(inst: Instrument, rule: Rule, product: Product, as_of: dt.date) -> Penalty:
     tier = inst.penalty_tiers[rule.penalty]
     currency = tier.currency or jurisdictions()[inst.jurisdiction].currency
@@ -309,6 +317,23 @@ def _assemble(
                             citation=rule.citation, title=rule.title, severity=rule.severity,
                             effective_from=starts, subject=ref(subject), remediation=rule.remediation,
                         ))  # fmt: skip
+                    elif (grace := rule.effective.grace_for_existing(as_of)) is not None and (
+                        began := _began_before(subject, grace.began_before)
+                    ) is not False:
+                        if began is None:
+                            insufficient.append(Insufficient(
+                                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                                subject=ref(subject), missing=[subject.doc_path("practice.started_on")],
+                                reason=f"{grace.citation}: processing begun before {grace.began_before} "
+                                f"is bound only after {grace.until}; when did it begin?",
+                            ))  # fmt: skip
+                        else:
+                            upcoming.append(Upcoming(
+                                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                                citation=f"{rule.citation}; {grace.citation}", title=rule.title,
+                                severity=rule.severity, effective_from=grace.until + dt.timedelta(days=1),
+                                subject=ref(subject), remediation=rule.remediation,
+                            ))  # fmt: skip
                     elif rule.effective.in_force(as_of):
                         inst_violations.append(Violation(
                             rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,

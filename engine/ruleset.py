@@ -45,15 +45,34 @@ class _Strict(BaseModel):
     )
 
 
+class ExistingProcessing(_Strict):
+    """A transition: processing begun before ``began_before`` is bound only after ``until``."""
+
+    began_before: dt.date
+    until: dt.date
+    citation: str
+
+
 class Effective(_Strict):
     from_: dt.date = Field(alias="from")
     until: dt.date | None = None
+    existing: ExistingProcessing | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Effective:
         if self.until is not None and self.until < self.from_:
             raise ValueError(f"effective.until ({self.until}) is before effective.from ({self.from_})")
+        if self.existing is not None and self.existing.until < self.from_:
+            raise ValueError(
+                f"effective.existing.until ({self.existing.until}) is before effective.from ({self.from_})"
+            )
         return self
+
+    def grace_for_existing(self, day: dt.date) -> ExistingProcessing | None:
+        """The transition for processing begun earlier, while it still runs on ``day``."""
+        if self.existing is not None and day <= self.existing.until:
+            return self.existing
+        return None
 
     def in_force(self, day: dt.date) -> bool:
         return self.from_ <= day and (self.until is None or day <= self.until)
@@ -103,6 +122,14 @@ class RuleModel(_Strict):
     confirmed: bool = True
     note: str | None = None
     examples: Examples
+
+    @model_validator(mode="after")
+    def _transition_has_a_start(self) -> RuleModel:
+        if self.effective.existing is not None and self.subject not in ("practice", "transfer"):
+            raise ValueError(
+                "effective.existing reads practice.started_on: only practice and transfer rules may have it"
+            )
+        return self
 
 
 class InstrumentModel(_Strict):
