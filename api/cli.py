@@ -26,6 +26,25 @@ app = typer.Typer(
 rules_app = typer.Typer(help="Browse the rule catalog.", invoke_without_command=True, no_args_is_help=False)
 app.add_typer(rules_app, name="rules")
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from regulint import __version__
+
+        typer.echo(f"regulint {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Check a described product feature against the privacy and AI-content law of its markets."""
+
+
 SEVERITIES = ["critical", "high", "medium", "low"]
 
 
@@ -317,12 +336,17 @@ def lint(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
 ) -> None:
     """Validate rulesets, run every rule's examples and report findings (exit 1 on an error)."""
+    from engine.extras import MissingExtra
     from engine.lint import lint as run_lint
 
     if path is not None and not path.exists():
         _err(f"{path}: no such file or directory")
         raise typer.Exit(2)
-    findings = run_lint(path)
+    try:
+        findings = run_lint(path)
+    except MissingExtra as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
     if fmt == "json":
         typer.echo(json.dumps([f.__dict__ for f in findings], indent=2))
     else:
@@ -342,6 +366,13 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the HTTP API and the dashboard."""
+    from engine.extras import MissingExtra, require_server
+
+    try:
+        require_server()
+    except MissingExtra as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
     from api.server import run_server  # uvicorn.run("api.app:create_app", factory=True, …), TCP_NODELAY fixed
 
     typer.echo(f"regulint dashboard: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", err=True)

@@ -6,7 +6,7 @@
 | ``REGULINT_API_KEYS`` | unset | comma-separated keys; when set, POST endpoints need ``Authorization: Bearer <key>`` |
 | ``REGULINT_MAX_BODY_BYTES`` | ``1048576`` (1 MiB) | larger request bodies are answered 413 without being read |
 | ``REGULINT_MAX_BATCH_ITEMS`` | ``100`` | most descriptions one batch request may hold |
-| ``REGULINT_SEEDS_DIR`` | ``seeds/`` of the source tree | example descriptions shown in the OpenAPI schema |
+| ``REGULINT_SEEDS_DIR`` | the shipped ``seeds/`` (package data) | example descriptions shown in the OpenAPI schema |
 | ``REGULINT_STATIC_DIR`` | ``api/static`` | the dashboard's files |
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parent.parent
+from engine import resources
 
 DEFAULT_DATABASE_URL = "sqlite:///./regulint.db"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -49,7 +49,7 @@ class Settings:
     api_keys: frozenset[str] = field(default_factory=frozenset, repr=False)  # never printed
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_batch_items: int = DEFAULT_MAX_BATCH_ITEMS
-    seeds_dir: Path = _ROOT / "seeds"
+    seeds_dir: Path = field(default_factory=resources.seeds_dir)
     static_dir: Path = Path(__file__).resolve().parent / "static"
 
     @property

@@ -1,4 +1,4 @@
-"""Where the shipped rulesets live (package data of the ``rulesets`` package)."""
+"""Where the shipped rulesets and example descriptions live (package data of ``rulesets`` and ``seeds``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from ruamel.yaml import YAML
 def rulesets_dir() -> Path:
     """The directory of the shipped rulesets."""
     return Path(str(resources.files("rulesets")))
+
+
+def seeds_dir() -> Path:
+    """The directory of the shipped example descriptions (``seeds/*.json``), installed or in a checkout."""
+    return Path(str(resources.files("seeds")))
 
 
 @cache

@@ -49,14 +49,16 @@ from functools import cache
 from typing import Any
 
 import yaml
-import z3
 
 from engine import taxonomy
 from engine.conditions import All, AnyOf, Atom, Condition, Not, to_nnf
+from engine.extras import require
 from engine.facts import fact_specs, list_item_kind
 from engine.jurisdictions import _member_of, market_of
 from engine.lint import Finding
 from engine.ruleset import Instrument, Rule, RuleSet
+
+z3 = require("z3", "lint", "regulint lint's static checks (z3)")
 
 # --------------------------------------------------------------------------------------------
 # conditions with their YAML lines, in negation normal form

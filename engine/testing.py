@@ -82,10 +82,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from engine import taxonomy
+from engine.extras import require
 from engine.jurisdictions import _member_of, _other_places, jurisdictions, market_of
 from engine.product import (
     Audience,
@@ -105,6 +105,8 @@ from engine.product import (
     SyntheticMedia,
     Transfer,
 )
+
+st = require("hypothesis.strategies", "strategies", "engine.testing (hypothesis strategies)")
 
 __all__ = [
     "products",
@@ -1027,8 +1029,10 @@ def repair(
 
 
 def seed_path(market: str) -> Path:
-    """``seeds/compliant-<market>.json`` of a source checkout."""
-    return Path(__file__).resolve().parent.parent / "seeds" / f"compliant-{market.lower()}.json"
+    """``seeds/compliant-<market>.json`` (the shipped seeds: the checkout's in an editable install)."""
+    from engine.resources import seeds_dir
+
+    return seeds_dir() / f"compliant-{market.lower()}.json"
 
 
 def boundary_dates(market: str | None = None) -> list[dt.date]:
