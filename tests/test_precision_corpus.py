@@ -35,7 +35,9 @@ def _entries() -> list[tuple[str, dict[str, Any]]]:
 
 
 ENTRIES = _entries()
-PROBES = [(f"{key}/{i}", entry, probe) for key, entry in ENTRIES for i, probe in enumerate(entry.get("probes", []))]
+PROBES = [
+    (f"{key}/{i}", entry, probe) for key, entry in ENTRIES for i, probe in enumerate(entry.get("probes", []))
+]
 
 
 def _evaluate(durable: Evaluator, doc: dict[str, Any], as_of: dt.date) -> Report:
@@ -62,7 +64,9 @@ def test_the_corpus_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize(("key", "entry"), ENTRIES, ids=[k for k, _ in ENTRIES])
-def test_compliant_product_has_only_its_listed_findings(key: str, entry: dict[str, Any], durable: Evaluator) -> None:
+def test_compliant_product_has_only_its_listed_findings(
+    key: str, entry: dict[str, Any], durable: Evaluator
+) -> None:
     report = _evaluate(durable, entry["product"], entry["as_of"])
     found = {v.rule_id for v in report.violations}
     assert found == _listed(entry, "findings"), f"{key}: unexplained {found - _listed(entry, 'findings')}"
