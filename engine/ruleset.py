@@ -280,8 +280,22 @@ def unset_path(doc: dict[str, Any], path: str) -> None:
         del node[last]
 
 
+def _json_dates(value: Any) -> Any:
+    """YAML reads ``2026-01-01`` as a date; an example product holds it as JSON does (ISO text)."""
+    if isinstance(value, dict):
+        return {k: _json_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_dates(v) for v in value]
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
     """An example is a product, or ``{base: NAME, set: {path: value}, unset: [path], as_of: DATE}``."""
+    example = _expand_example(raw, bases)
+    return Example(product=_json_dates(example.product), as_of=example.as_of)
+
+
+def _expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
     if not isinstance(raw, dict):
         raise ValueError(f"an example is a product description or {{base: NAME, set: {{...}}}}, got {raw!r}")
     if "base" not in raw:
