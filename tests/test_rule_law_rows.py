@@ -49,6 +49,6 @@ def test_rule_tests_its_rows_trigger_and_exceptions(rule_id: str, ruleset: RuleS
         assert line.get("differs", "").strip(), f"{rule_id} has no law-reference row and says nothing why"
     else:
         assert line["row"] in ROWS, f"{rule_id}: unknown law-reference row {line['row']!r}"
-    tested = {a.fact for a in conditions.atoms(rule.when)}
+    tested = {a.fact for a in conditions.atoms(rule.condition)}
     needed = set(line["tests"]) | REVIEWED_EXCEPTIONS.get(rule_id, set())
     assert needed <= tested, f"{rule_id} no longer tests {sorted(needed - tested)}"
