@@ -270,6 +270,14 @@ def _penalty(
     low = evaluate_formula(tier.min, ctx)[0] if tier.min is not None else Decimal(0)
     if org.sme and tier.sme_max is not None:
         text = f"SME: {text}"
+    aggravated_max = None
+    if rule.aggravated is not None:
+        grave = ruleset.tiers[rule.aggravated].at(on)
+        grave_formula = grave.sme_max if (org.sme and grave.sme_max is not None) else grave.max
+        aggravated_max, grave_text = evaluate_formula(grave_formula, ctx)
+        text = f"{text}; up to {grave_text} ({grave.citation}) where {rule.aggravated_when}"
+    if rule.penalty_mapping:
+        text = f"no fine of its own ({rule.penalty_mapping}), mapped to {tier.citation}: {text}"
     return Penalty(
         currency=currency,
         min=min(low, high),
@@ -281,6 +289,8 @@ def _penalty(
         tier=rule.penalty,
         aggravated_tier=rule.aggravated,
         aggravated_when=rule.aggravated_when,
+        aggravated_max=aggravated_max,
+        mapping=rule.penalty_mapping,
     )
 
 
@@ -405,7 +415,13 @@ def _assemble(
         return found
 
     def penalty(inst: Instrument, rule: Rule) -> Penalty:
-        key = (inst.jurisdiction, rule.penalty, rule.aggravated or "")
+        key = (
+            inst.jurisdiction,
+            rule.penalty,
+            rule.aggravated or "",
+            rule.aggravated_when or "",
+            rule.penalty_mapping or "",
+        )
         found = penalties.get(key)
         if found is None:
             found = penalties[key] = _penalty(ev.ruleset, inst, rule, product, as_of)

@@ -89,6 +89,11 @@ class PenaltyRef(StrictModel):
     tier: Annotated[str, Field(pattern=_ID)]
     aggravated: Annotated[str, Field(pattern=_ID)] | None = None
     aggravated_when: str | None = None
+    mapping: str | None = Field(
+        default=None,
+        description="The provision by which the instrument refers its penalties to other laws (e.g. Deep "
+        "Synthesis Provisions Art. 22): the tiers are that law's, a mapping, not the instrument's own fine.",
+    )
 
     @model_validator(mode="after")
     def _paired(self) -> PenaltyRef:
@@ -232,6 +237,7 @@ class Rule:
     exceptions: tuple[RuleException, ...] = ()
     aggravated: str | None = None
     aggravated_when: str | None = None
+    penalty_mapping: str | None = None  # the referring provision when the tiers are another law's
     legal: LegalData = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
     references: tuple[Reference, ...] = ()
     citations: tuple[DatedCitation, ...] = ()  # dated citations; ``citation`` is the latest
@@ -732,6 +738,7 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
             exceptions=tuple(exceptions),
             aggravated=ref.aggravated,
             aggravated_when=ref.aggravated_when,
+            penalty_mapping=ref.mapping,
             legal=legal,
             references=rm.references,
             citations=citations,
