@@ -11,7 +11,7 @@ import pytest
 from engine.evaluate import Evaluator
 from engine.inputs import product_from_data
 from engine.lint import example_date
-from engine.penalties import PenaltyContext, compute, describe, parse_formula
+from engine.penalties import PenaltyContext, compute, parse_formula
 from engine.ruleset import Rule, RuleSet
 
 LATE = dt.date(2026, 12, 31)
