@@ -21,9 +21,10 @@ from fastapi.staticfiles import StaticFiles
 from api import problems
 from api.catalog import Catalog
 from api.db import Repository
+from api.jobs import Worker
 from api.limits import BodyLimitMiddleware
 from api.problems import PROBLEM_MEDIA_TYPE, Problem
-from api.routes import catalog, dashboard, evaluations, health
+from api.routes import catalog, dashboard, evaluations, health, reevaluations
 from api.routes import seeds as seed_routes
 from api.settings import Settings
 from engine.evaluate import Evaluator, default_evaluator, engine_version
@@ -170,9 +171,13 @@ def create_app(
     repository.create_schema()
     seeds = load_seeds(settings.seeds_dir)
 
+    worker = Worker(repository, evaluator)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker.kick()  # items a stopped server left queued or running
         yield
+        worker.stop()
         repository.dispose()
 
     app = FastAPI(
@@ -187,6 +192,7 @@ def create_app(
     app.state.settings = settings
     app.state.evaluator = evaluator
     app.state.repository = repository
+    app.state.worker = worker
     app.state.catalog = Catalog(evaluator.ruleset)
     app.state.seeds = seeds
 
@@ -194,6 +200,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     app.include_router(evaluations.router)
+    app.include_router(reevaluations.router)
     app.include_router(catalog.router)
     app.include_router(seed_routes.router)
     app.include_router(health.router)
