@@ -342,3 +342,38 @@ def test_axe_reports_no_violation_on_any_view(
         page.screenshot(path=str(screenshots / f"{name}-{viewport[0]}.png"))
     next(gen, None)
     assert not found, json.dumps(found, indent=1)[:6000]
+
+
+def test_portfolio_reevaluation_of_200_products_shows_progress(page: Page, server, screenshots: Path) -> None:
+    docs = [
+        {
+            "id": f"bulk-{i:03d}",
+            "markets": ["EU"],
+            "data_practices": [
+                {"id": "signup", "data_categories": ["user.contact.email"], "purpose": "essential.service"}
+            ],
+        }
+        for i in range(200)
+    ]
+    for start in range(0, 200, 100):
+        server.post("/v1/evaluations/batch", docs[start : start + 100])
+    page.goto("/#portfolio")
+    expect(page.locator("table.portfolio-table tbody tr").first).to_be_visible()
+    page.evaluate(
+        """() => { window.__progress = [];
+             new MutationObserver(() => { const p = document.getElementById('reevaluation-progress');
+               if (p) window.__progress.push([Number(p.value), Number(p.max)]); })
+             .observe(document.getElementById('reevaluation'), {subtree: true, attributes: true, childList: true}); }"""
+    )
+    page.click("#reevaluate-button")
+    expect(page.locator("#reevaluation-label")).to_contain_text(
+        "against the current rulesets.", timeout=180_000
+    )
+    seen = page.evaluate("window.__progress")
+    total = seen[-1][1]
+    assert total >= 200
+    assert seen[-1][0] == total
+    values = [v for v, _ in seen]
+    assert values == sorted(values) and len(set(values)) >= 2, values
+    expect(page.locator("#status-portfolio")).to_contain_text(f"{total} products re-evaluated")
+    page.screenshot(path=str(screenshots / "portfolio-reevaluated.png"))
