@@ -240,7 +240,15 @@ def fill_builder(page: Page, doc: dict, prefix: str = "") -> None:
                 fill_builder(page, item, f"{path}[{i}]")
         elif isinstance(value, list):
             picker = page.locator(f'fieldset.picker[data-path="{path}"]')
-            if picker.count():
+            taxonomy = page.locator(f'fieldset.taxonomy[data-path="{path}"]')
+            if taxonomy.count():
+                if not value:
+                    taxonomy.locator("input.none-check").check()
+                for v in value:  # search for each key, then tick it
+                    taxonomy.locator("input[type=search]").fill(v)
+                    taxonomy.locator(f'.results input[value="{v}"]').check()
+                expect(taxonomy.locator(".chosen li")).to_have_count(len(value))
+            elif picker.count():
                 if not value:
                     picker.locator("input.none-check").check()
                 for v in value:
