@@ -74,13 +74,23 @@ class JurisdictionList(BaseModel):
     items: list[JurisdictionOut]
 
 
-class PenaltyTierOut(BaseModel):
+class PenaltyTierVersionOut(BaseModel):
     citation: str
     max: str
     sme_max: str | None
     min: str | None
     counts: str
     confirmed: bool
+
+
+class PenaltyTierDatedOut(PenaltyTierVersionOut):
+    from_: dt.date | None = Field(alias="from", description="First day of this version.")
+
+
+class PenaltyTierOut(PenaltyTierVersionOut):
+    """A tier as it stands after its last dated change, with every version in ``history``."""
+
+    history: list[PenaltyTierDatedOut] = []
 
 
 class InstrumentOut(BaseModel):
@@ -101,10 +111,28 @@ class InstrumentList(BaseModel):
     items: list[InstrumentOut]
 
 
-class RulePenalty(PenaltyTierOut):
-    """A rule's penalty: its tier's summary and the tier's name."""
+class AggravatedPenalty(PenaltyTierOut):
+    """The tier the law reserves for aggravated cases of a rule."""
 
     tier: str
+    when: str | None = Field(description="What makes a case aggravated, in words.")
+
+
+class RulePenalty(PenaltyTierOut):
+    """A rule's penalty: its tier's summary and the tier's id (rulesets/tiers)."""
+
+    tier: str
+    aggravated: AggravatedPenalty | None = None
+
+
+class RuleExceptionOut(BaseModel):
+    """A later provision carving part of the duty out, from a day on."""
+
+    from_: dt.date = Field(alias="from")
+    until: dt.date | None
+    citation: str
+    unless: str = Field(description="Where the duty does not apply, in words.")
+    confirmed: bool
 
 
 class RuleOut(BaseModel):
@@ -121,6 +149,7 @@ class RuleOut(BaseModel):
     effective_from: dt.date
     effective_until: dt.date | None
     penalty: RulePenalty
+    exceptions: list[RuleExceptionOut] = []
     remediation: str
     confirmed: bool
     note: str | None

@@ -11,7 +11,9 @@ import { showInDescription } from "./report.js";
 
 /** One exposure row with what a reader needs to quote it: the gravest violation, conditions, open end. */
 export function exposureFacts(report, e) {
-  const vs = report.violations.filter((v) => v.instrument === e.instrument && v.penalty);
+  // a row may aggregate several instruments where one act meets them under one shared tier (counted once)
+  const members = e.instruments && e.instruments.length ? e.instruments : [e.instrument];
+  const vs = report.violations.filter((v) => members.includes(v.instrument) && v.penalty);
   const open = e.max === null || e.max === undefined;
   const gravest = vs.reduce((best, v) => (best === null || isOpenEnded(v.penalty) || Number(v.penalty.max) > Number(best.penalty.max) ? v : best), null);
   const conditional = vs.filter((v) => conditionOf(v.penalty));
@@ -107,7 +109,7 @@ export function renderExposure() {
     for (const [cur, fs] of groupBy(facts, (f) => f.e.currency)) {
       const chartRows = fs.map((f) => ({
         key: f.e.instrument,
-        label: instrumentShort(f.e.instrument),
+        label: (f.e.instruments && f.e.instruments.length ? f.e.instruments : [f.e.instrument]).map(instrumentShort).join(" + "),
         min: Number(f.open ? f.atLeast ?? 0 : f.e.min),
         max: f.open ? null : Number(f.e.max),
         open: f.open,

@@ -91,9 +91,12 @@ export function penaltyView(p, { onMissing } = {}) {
 export function usdRates(report) {
   const rates = {};
   for (const e of (report.summary && report.summary.exposure) || []) {
-    if (e.currency === "USD") rates[e.instrument] = 1;
-    else if (e.usd && Number(e.max) > 0 && e.usd.max !== null && e.usd.max !== undefined) rates[e.instrument] = Number(e.usd.max) / Number(e.max);
-    else if (e.usd && Number(e.min) > 0 && e.usd.min !== null) rates[e.instrument] = Number(e.usd.min) / Number(e.min);
+    let rate;
+    if (e.currency === "USD") rate = 1;
+    else if (e.usd && Number(e.max) > 0 && e.usd.max !== null && e.usd.max !== undefined) rate = Number(e.usd.max) / Number(e.max);
+    else if (e.usd && Number(e.min) > 0 && e.usd.min !== null) rate = Number(e.usd.min) / Number(e.min);
+    // a row may stand for several instruments (one act under a shared tier): each gets its rate
+    if (rate !== undefined) for (const i of e.instruments && e.instruments.length ? e.instruments : [e.instrument]) rates[i] = rate;
   }
   return rates;
 }
