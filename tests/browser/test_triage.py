@@ -7,6 +7,7 @@ import copy
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -395,3 +396,23 @@ def test_portfolio_reevaluation_of_200_products_shows_progress(page: Page, serve
     assert values == sorted(values) and len(set(values)) >= 2, values
     expect(page.locator("#status-portfolio")).to_contain_text(f"{total} products re-evaluated")
     page.screenshot(path=str(screenshots / "portfolio-reevaluated.png"))
+
+
+def test_upcoming_penalty_changes_and_rule_versions_are_shown(page: Page, server) -> None:
+    doc = seed_data(seed_name())
+    expected = server.post("/v1/evaluations?store=false&as_of=2025-06-01", doc)
+    changes = expected["upcoming_penalty_changes"]
+    assert changes, "the seed has no penalty change after 2025-06-01"
+    page.goto("/#evaluate")
+    page.select_option("#seed-select", seed_name())
+    expect(page.locator("#product-json")).to_have_value(re.compile(doc["id"]))
+    page.fill("#as-of", "2025-06-01")
+    page.click("#evaluate-button")
+    items = page.locator(".penalty-changes li.penalty-change")
+    expect(items).to_have_count(len(changes))
+    first = changes[0]
+    expect(items.first).to_contain_text(str(first["effective_from"]))
+    expect(items.first).to_contain_text(first["tier"])
+    v = expected["violations"][0]
+    card = page.locator(f'li.violation[data-rule="{v["rule_id"]}"]').first
+    expect(card.locator(".period")).to_contain_text(str(v["period"]["from"]))
