@@ -80,7 +80,7 @@ def test_reevaluation_workers_share_items_with_skip_locked(
     repo = Repository.from_url(postgres_schema_url)
     repo.create_schema()
     items = [(d, product_from_data(d)) for d in (product(id=f"pg-{i:02d}") for i in range(30))]
-    _evaluate_and_store(evaluator, repo, items, EvaluationParams(None, None), None)
+    _evaluate_and_store(evaluator, repo, items, EvaluationParams(None, None), None, 10**8)
     job = create_job(repo, dt.date(2026, 12, 1), evaluator.ruleset.digest)
     workers = [Repository.from_url(postgres_schema_url) for _ in range(3)]
     runs: list[int] = []

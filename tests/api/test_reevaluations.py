@@ -72,7 +72,7 @@ def test_claims_are_disjoint_and_each_item_runs_once(tmp_path, evaluator: Evalua
     from engine.inputs import product_from_data
 
     items = [(d, product_from_data(d)) for d in (product(id=f"q-{i}") for i in range(25))]
-    _evaluate_and_store(evaluator, repo, items, EvaluationParams(None, None), None)
+    _evaluate_and_store(evaluator, repo, items, EvaluationParams(None, None), None, 10**8)
     job = create_job(repo, __import__("datetime").date(2026, 12, 1), evaluator.ruleset.digest)
     first, second = claim(repo, 10), claim(repo, 10)
     assert {i.product_id for i in first}.isdisjoint({i.product_id for i in second})
