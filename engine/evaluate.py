@@ -478,6 +478,13 @@ def _assemble(
                             would.append(rule.id)
                         continue
                     starts = max(rule.effective.from_, inst.in_force)
+                    # processing already running when the duty starts is bound only after its grace
+                    if (
+                        as_of < starts
+                        and (grace := rule.effective.grace_for_existing(starts)) is not None
+                        and _began_before(subject, grace.began_before)
+                    ):
+                        starts = grace.until + dt.timedelta(days=1)
                     if as_of < starts:
                         upcoming.append(Upcoming(
                             rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
