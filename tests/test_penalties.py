@@ -150,3 +150,22 @@ def test_unknown_turnover_is_said(durable: Evaluator, ruleset: RuleSet) -> None:
 def test_bad_formulas_are_refused(bad: dict) -> None:
     with pytest.raises(ValueError):
         parse_formula(bad)
+
+
+def test_no_cn_finding_is_priced_at_a_tier_its_instrument_does_not_set_unless_marked(
+    ruleset: RuleSet,
+) -> None:
+    """DSP Art. 22, the GenAI and Labeling Measures and the CBDT Provisions refer penalties to other laws."""
+    own = {
+        "cn-pipl": {"cn-pipl-66-1", "cn-pipl-66-2"},
+        "cn-algo": {"cn-algo-31"},
+        "cn-genai": {"cn-genai-21"},
+    }
+    unmarked = [
+        r.id
+        for r in ruleset.rules
+        if r.jurisdiction == "CN"
+        and r.penalty not in own.get(r.instrument_id, set())
+        and not r.penalty_mapping
+    ]
+    assert not unmarked
