@@ -37,6 +37,7 @@ from engine.report import (
     Violation,
 )  # fmt: skip
 from engine.ruleset import Instrument, Rule, RuleSet, load_rulesets
+from engine.sources import source_fields
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -315,7 +316,8 @@ def _assemble(
                             citation=rule.citation, title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
                             subject=ref(subject), evidence=_evidence(ev, rule, subject),
                             remediation=rule.remediation, penalty=penalty(inst, rule),
-                            source=rule.source, confirmed=rule.confirmed, note=rule.note,
+                            confirmed=rule.confirmed, note=rule.note,
+                            **source_fields(rule.source, rule.references),
                         ))  # fmt: skip
                 elif (
                     rule.id in decision.unknown

@@ -247,6 +247,24 @@
       : h("span", { text: citation });
   }
 
+  function newTabLink(url, ...label) {
+    return h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, ...label, h("span", { class: "visually-hidden", text: " (opens in a new tab)" }));
+  }
+
+  // Where a rule comes from: the official text of the provision, then commentary apart from it.
+  function sourceRows(x) {
+    const url = safeUrl(x.source);
+    const label = x.source_official ? `Official text: ${x.source_site}` : `Not an official text: ${x.source_site}`;
+    const refs = (x.references || []).filter((r) => safeUrl(r.url));
+    return [
+      h("dt", { text: "Source" }),
+      h("dd", { class: `source ${x.source_official ? "official" : "unofficial"}` }, url ? newTabLink(url, label) : "—"),
+      refs.length
+        ? [h("dt", { text: "Commentary" }), h("dd", {}, h("ul", { class: "references" }, refs.map((r) => h("li", {}, newTabLink(r.url, r.label)))))]
+        : null,
+    ];
+  }
+
   // --- Reference data -------------------------------------------------------------------------
 
   async function loadMeta() {
@@ -821,6 +839,7 @@
         {},
         h("dt", { text: "Citation" }),
         h("dd", {}, citationLink(v.citation, v.source)),
+        sourceRows(v),
         h("dt", { text: "Concerns" }),
         h("dd", {}, subjectView(v.subject)),
         h("dt", { text: "Remediation" }),
@@ -1487,6 +1506,7 @@
           h("dd", { text: jurisdictionName(r.jurisdiction) }),
           h("dt", { text: "Citation" }),
           h("dd", {}, citationLink(r.citation, r.source)),
+          sourceRows(r),
           r.requirement ? [h("dt", { text: "Requirement" }), h("dd", { text: r.requirement })] : null,
           h("dt", { text: "Applies to" }),
           h("dd", { text: r.subject || "—" }),
