@@ -253,6 +253,7 @@
 
   // Where a rule comes from: the official text of the provision, then commentary apart from it.
   function sourceRows(x) {
+    if (x.source_official === undefined) return null; // a report stored before sources were classified
     const url = safeUrl(x.source);
     const label = x.source_official ? `Official text: ${x.source_site}` : `Not an official text: ${x.source_site}`;
     const refs = (x.references || []).filter((r) => safeUrl(r.url));
