@@ -26,7 +26,9 @@ def test_instruments(client: TestClient, evaluator: Evaluator) -> None:
     gdpr = next(i for i in items if i["id"] == "eu-gdpr")
     assert gdpr["digest"].startswith("sha256:") and gdpr["rules"] > 0 and gdpr["penalty_tiers"]
     assert all(i["source_official"] and i["source_site"] for i in items)
-    assert (gdpr["source_site"], gdpr["penalty_tiers"]["upper"]["source_site"]) == ("eur-lex.europa.eu",) * 2
+    assert (gdpr["source_site"], gdpr["penalty_tiers"]["eu-gdpr-83-5"]["source_site"]) == (
+        "eur-lex.europa.eu",
+    ) * 2
     pipl = next(i for i in items if i["id"] == "cn-pipl")
     assert pipl["source_site"] == "npc.gov.cn" and any("NPC" in r["label"] for r in pipl["references"])
     eu = client.get("/v1/instruments", params={"jurisdiction": "eu"}).json()["items"]
