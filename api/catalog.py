@@ -12,6 +12,7 @@ from engine.catalog import rule_summary, tier_summary
 from engine.conditions import describe, to_nnf
 from engine.jurisdictions import jurisdictions
 from engine.ruleset import RuleSet
+from engine.sources import source_fields
 
 SEARCHED = ("id", "title", "citation", "requirement", "remediation", "instrument_title", "note")
 
@@ -48,7 +49,7 @@ class Catalog:
                 "short": i.short,
                 "jurisdiction": i.jurisdiction,
                 "in_force": i.in_force.isoformat(),
-                "source": i.source,
+                **source_fields(i.source, i.references),
                 "digest": i.digest,
                 "aggregation": i.aggregation,
                 "aggregation_citation": i.aggregation_citation,

@@ -366,8 +366,13 @@ def rules(
         table.add_column(col)
     for r in data:
         dates = f"{r['effective_from']}" + (f" – {r['effective_until']}" if r["effective_until"] else "")
+        site = r["source_site"] if r["source_official"] else f"[red]not official: {r['source_site']}[/]"
         table.add_row(
-            f"{r['id']}\n[dim]{r['title']}[/]", r["citation"], r["severity"], dates, r["penalty"]["max"]
+            f"{r['id']}\n[dim]{r['title']}[/]",
+            f"{r['citation']}\n[dim]official text: {site}[/]",
+            r["severity"],
+            dates,
+            r["penalty"]["max"],
         )
     Console().print(table)
 

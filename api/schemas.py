@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from engine.report import Report, RulesetRef
+from engine.report import Reference, Report, RulesetRef
 
 
 class StoredReport(Report):
@@ -74,7 +74,18 @@ class JurisdictionList(BaseModel):
     items: list[JurisdictionOut]
 
 
-class PenaltyTierVersionOut(BaseModel):
+class SourceOut(BaseModel):
+    """Where a rule, tier or instrument comes from: the official text, apart from commentary."""
+
+    source: str | None = Field(description="The official text of the provision (law-reference §9).")
+    source_site: str = Field(description="The site of `source`, e.g. eur-lex.europa.eu.")
+    source_official: bool = Field(description="Whether `source` is on an official site (engine/sources.py).")
+    references: list[Reference] = Field(
+        description="Commentary, translations, guidance, case law: not the official text."
+    )
+
+
+class PenaltyTierVersionOut(SourceOut):
     citation: str
     max: str
     sme_max: str | None
@@ -93,13 +104,13 @@ class PenaltyTierOut(PenaltyTierVersionOut):
     history: list[PenaltyTierDatedOut] = []
 
 
-class InstrumentOut(BaseModel):
+class InstrumentOut(SourceOut):
     id: str
     title: str
     short: str
     jurisdiction: str
     in_force: dt.date
-    source: str
+    source: str = Field(description="The official text of the instrument (law-reference §9).")
     digest: str
     aggregation: str
     aggregation_citation: str | None
@@ -135,14 +146,14 @@ class RuleExceptionOut(BaseModel):
     confirmed: bool
 
 
-class RuleOut(BaseModel):
+class RuleOut(SourceOut):
     id: str
     title: str
     instrument: str
     instrument_title: str
     jurisdiction: str
     citation: str
-    source: str
+    source: str = Field(description="The official text of the provision the rule encodes (law-reference §9).")
     requirement: str | None
     severity: Literal["critical", "high", "medium", "low"]
     subject: str

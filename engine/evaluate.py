@@ -39,6 +39,7 @@ from engine.report import (
     Violation,
 )  # fmt: skip
 from engine.ruleset import Instrument, Rule, RuleSet, load_rulesets
+from engine.sources import source_fields
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -515,8 +516,9 @@ def _assemble(
                             citation=rule.citation_at(as_of), title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
                             subject=ref(subject), evidence=_evidence(ev, compiled, rule, subject),
                             remediation=rule.remediation, penalty=penalty(inst, rule),
-                            source=rule.source_at(as_of), confirmed=rule.confirmed_at(as_of), note=rule.note_at(as_of),
+                            confirmed=rule.confirmed_at(as_of), note=rule.note_at(as_of),
                             period=Period(from_=max(start, inst.in_force), until=end),
+                            **source_fields(rule.source_at(as_of), rule.references),
                         ))  # fmt: skip
                 elif (
                     rule.id in decision.unknown

@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 from engine.penalties import money
 from engine.report import Report
 from engine.ruleset import RuleSet
+from engine.sources import source_fields
 from engine.yamlio import YamlError, line_of, load_with_lines
 
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan"}
@@ -57,9 +58,10 @@ def render_table(items: Sequence[Checked], color: bool = True, width: int | None
             for v in rep.violations:
                 if v.jurisdiction != jurisdiction:
                     continue
+                site = v.source_site if v.source_official else f"[red]not official: {v.source_site}[/]"
                 table.add_row(
                     Text(v.severity, style=SEVERITY_STYLE[v.severity]),
-                    f"{v.title}\n[dim]{v.citation} · {v.rule_id}[/]",
+                    f"{v.title}\n[dim]{v.citation} · {v.rule_id} · official text: {site}[/]",
                     v.subject.path or v.subject.id,
                     v.remediation,
                     money(v.penalty.max, v.penalty.currency),
@@ -137,11 +139,12 @@ def render_sarif(items: Sequence[Checked], ruleset: RuleSet, version: str) -> st
             "name": rule.title,
             "shortDescription": {"text": rule.title},
             "fullDescription": {"text": rule.requirement or rule.title},
-            "helpUri": rule.source,
+            "helpUri": rule.source,  # the official text; commentary is under properties.references
             "help": {"text": rule.remediation, "markdown": f"**{rule.citation}** — {rule.remediation}"},
             "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
             "properties": {"citation": rule.citation, "severity": rule.severity, "instrument": rule.instrument_id,
-                           "jurisdiction": rule.jurisdiction, "tags": ["compliance", rule.jurisdiction]},
+                           "jurisdiction": rule.jurisdiction, "tags": ["compliance", rule.jurisdiction],
+                           **{k: v for k, v in source_fields(rule.source, rule.references).items() if k != "source"}},
         })  # fmt: skip
     results = []
     for item in items:

@@ -109,6 +109,13 @@ class Period(_Out):
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
 
+class Reference(_Out):
+    """Secondary material on a provision: commentary, a translation, guidance, a judgment."""
+
+    label: str
+    url: str
+
+
 class Violation(_Out):
     rule_id: str
     instrument: str
@@ -120,7 +127,15 @@ class Violation(_Out):
     evidence: list[Evidence]
     remediation: str
     penalty: Penalty
-    source: str
+    source: str = Field(description="The official text of the provision (law-reference §9).")
+    source_site: str = Field(description="The site of `source`, e.g. eur-lex.europa.eu.")
+    source_official: bool = Field(
+        description="Whether `source` is on an official site (engine/sources.py); false only for "
+        "rulesets that `regulint lint` rejects."
+    )
+    references: list[Reference] = Field(
+        default=[], description="Commentary, translations, guidance, case law: not the official text."
+    )
     confirmed: bool = True
     note: str | None = None
     period: Period | None = Field(

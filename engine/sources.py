@@ -20,7 +20,9 @@ Deliberately not official *as a source*, only as a reference:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 # site (host without "www.") -> who publishes the official text there.
@@ -61,3 +63,15 @@ def describe_source(url: str) -> SourceInfo:
 
 def is_official(url: str) -> bool:
     return describe_source(url).official
+
+
+def source_fields(url: str | None, references: Iterable[Any] = ()) -> dict[str, Any]:
+    """``source``, ``source_site``, ``source_official`` and ``references`` as plain data: what the
+    report, the catalog and the API say about where a rule, tier or instrument comes from."""
+    info = describe_source(url) if url else SourceInfo(site="", official=False, publisher=None)
+    return {
+        "source": url,
+        "source_site": info.site,
+        "source_official": info.official,
+        "references": [{"label": r.label, "url": r.url} for r in references],
+    }

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+
 import pytest
 
-from engine.ruleset import load_rulesets
-from engine.sources import OFFICIAL_SITES, describe_source
+from engine.catalog import catalog_markdown, rule_summary
+from engine.evaluate import Evaluator
+from engine.inputs import product_from_data
+from engine.render import Checked, render_sarif
+from engine.report import Report
+from engine.ruleset import Rule, RuleSet, load_rulesets
+from engine.sources import OFFICIAL_SITES, describe_source, site_of
 
+ROOT = Path(__file__).resolve().parent.parent
 GDPR = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
+DSA = "https://eur-lex.europa.eu/eli/reg/2022/2065/oj"
 
 
 @pytest.mark.parametrize(
@@ -51,3 +62,91 @@ def test_every_shipped_source_is_official_text() -> None:
     # references never repeat the official source they sit beside
     for item in (*ruleset.instruments, *ruleset.rules):
         assert item.source not in {ref.url for ref in item.references}, item.id
+
+
+# --- the report, SARIF and the catalog say which text is official -------------------------------
+
+BLOG = "https://blog.example.com/dsa-art-35"
+
+
+@pytest.fixture(scope="module")
+def unofficial(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
+    """The shipped DSA ruleset with its rule's source moved to a blog (what lint rejects)."""
+    text = (ROOT / "rulesets" / "eu" / "dsa.yaml").read_text(encoding="utf-8")
+    official = f"source: {DSA}#art_35"
+    assert official in text
+    path = tmp_path_factory.mktemp("rulesets") / "dsa.yaml"
+    path.write_text(text.replace(official, f"source: {BLOG}"), encoding="utf-8")
+    return load_rulesets(path)
+
+
+def _violation_report(ruleset: RuleSet) -> tuple[Rule, Report]:
+    rule = ruleset.rules[0]
+    example = rule.violating[0]
+    report = Evaluator(ruleset, "reference").evaluate(product_from_data(example.product), dt.date(2026, 1, 1))
+    return rule, report
+
+
+def test_violations_carry_the_official_source_and_references(ruleset: RuleSet, durable: Evaluator) -> None:
+    seed = json.loads((ROOT / "seeds" / "faceswap-zao-style.json").read_text())
+    report = durable.evaluate(product_from_data(seed), dt.date(2026, 11, 30))
+    assert report.violations
+    for v in report.violations:
+        rule = ruleset.rules_by_id[v.rule_id]
+        assert (v.source, v.source_site, v.source_official) == (rule.source, site_of(rule.source), True)
+        assert [(r.label, r.url) for r in v.references] == [(r.label, r.url) for r in rule.references]
+    assert any(v.references for v in report.violations)
+
+
+def test_a_source_off_the_official_sites_reads_as_not_official(unofficial: RuleSet) -> None:
+    rule, report = _violation_report(unofficial)
+    (v,) = [v for v in report.violations if v.rule_id == rule.id]
+    assert (v.source, v.source_site, v.source_official) == (BLOG, "blog.example.com", False)
+    assert [r.url for r in v.references] == ["https://dsa-info.eu/index.php/art-35"]
+
+    sarif = json.loads(render_sarif([Checked("p.json", report)], unofficial, "test"))
+    (driver_rule,) = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert driver_rule["helpUri"] == BLOG
+    assert driver_rule["properties"]["source_official"] is False
+    assert driver_rule["properties"]["source_site"] == "blog.example.com"
+
+    catalog = catalog_markdown(unofficial)
+    assert f"*not official:* [blog.example.com]({BLOG})" in catalog
+    assert f"[eur-lex.europa.eu]({DSA})" in catalog  # the instrument's own source is still official
+
+
+def test_sarif_links_the_official_text_and_lists_commentary_apart(
+    ruleset: RuleSet, durable: Evaluator
+) -> None:
+    seed = json.loads((ROOT / "seeds" / "faceswap-zao-style.json").read_text())
+    report = durable.evaluate(product_from_data(seed), dt.date(2026, 11, 30))
+    sarif = json.loads(render_sarif([Checked("p.json", report)], ruleset, "test"))
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert rules
+    for entry in rules:
+        rule = ruleset.rules_by_id[entry["id"]]
+        assert entry["helpUri"] == rule.source
+        props = entry["properties"]
+        assert props["source_official"] is True and props["source_site"] == site_of(rule.source)
+        assert props["references"] == [{"label": r.label, "url": r.url} for r in rule.references]
+
+
+def test_the_catalog_shows_official_text_and_commentary(ruleset: RuleSet) -> None:
+    catalog = catalog_markdown(ruleset)
+    rule = ruleset.rules_by_id["eu-dsa-vlop-deepfake-marking"]
+    row = next(line for line in catalog.splitlines() if line.startswith(f"| `{rule.id}`"))
+    assert (
+        f"| [eur-lex.europa.eu]({DSA}#art_35) | [dsa-info.eu: DSA Art. 35](https://dsa-info.eu/index.php/art-35) |"
+        in row
+    )
+    assert "not official" not in catalog
+    data = rule_summary(rule, ruleset.instrument(rule.instrument_id))  # rules --format json, rules show, API
+    assert (data["source"], data["source_site"], data["source_official"]) == (
+        f"{DSA}#art_35",
+        "eur-lex.europa.eu",
+        True,
+    )
+    assert data["references"] == [
+        {"label": "dsa-info.eu: DSA Art. 35", "url": "https://dsa-info.eu/index.php/art-35"}
+    ]
+    assert data["penalty"]["source_official"] is True

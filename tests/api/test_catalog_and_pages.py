@@ -25,6 +25,12 @@ def test_instruments(client: TestClient, evaluator: Evaluator) -> None:
     assert [i["id"] for i in items] == [i.id for i in evaluator.ruleset.instruments]
     gdpr = next(i for i in items if i["id"] == "eu-gdpr")
     assert gdpr["digest"].startswith("sha256:") and gdpr["rules"] > 0 and gdpr["penalty_tiers"]
+    assert all(i["source_official"] and i["source_site"] for i in items)
+    assert (gdpr["source_site"], gdpr["penalty_tiers"]["eu-gdpr-83-5"]["source_site"]) == (
+        "eur-lex.europa.eu",
+    ) * 2
+    pipl = next(i for i in items if i["id"] == "cn-pipl")
+    assert pipl["source_site"] == "npc.gov.cn" and any("NPC" in r["label"] for r in pipl["references"])
     eu = client.get("/v1/instruments", params={"jurisdiction": "eu"}).json()["items"]
     assert eu and all(i["jurisdiction"] == "EU" for i in eu)
 
@@ -50,6 +56,8 @@ def test_every_rule_detail(client: TestClient, evaluator: Evaluator) -> None:
         assert r.status_code == 200, rule.id
         body = r.json()
         assert body["id"] == rule.id and body["condition"]
+        assert body["source"] == rule.source and body["source_official"] is True
+        assert body["references"] == [{"label": r.label, "url": r.url} for r in rule.references]
         assert body["examples"]["violating"] and body["examples"]["compliant"]
 
 

@@ -106,6 +106,14 @@ def test_evaluate_seed_shows_violations_grouped_and_charts(page: Page, server, s
     expect(item.locator(".badge").first).to_have_text(first["severity"])
     link = item.get_by_role("link", name=first["citation"])
     expect(link).to_have_attribute("href", first["source"])
+    # the official text by its site, commentary in a separate list
+    assert first["source_official"] and first["references"], first
+    expect(item.locator("dd.source.official a")).to_have_attribute("href", first["source"])
+    expect(item.locator("dd.source.official")).to_contain_text(f"Official text: {first['source_site']}")
+    commentary = item.locator("ul.references li a")
+    expect(commentary).to_have_count(len(first["references"]))
+    expect(commentary.first).to_have_attribute("href", first["references"][0]["url"])
+    expect(commentary.first).to_contain_text(first["references"][0]["label"])
     expect(item).to_contain_text(first["subject"]["id"])
     expect(item).to_contain_text(first["remediation"])
     item.locator(".evidence-details summary").click()
@@ -291,6 +299,8 @@ def test_rules_search_and_detail(page: Page, server, screenshots: Path) -> None:
     expect(panel.locator(".rule-dates")).to_contain_text(str(detail["effective_from"]))
     expect(panel.locator(".rule-penalty")).to_contain_text(detail["penalty"]["citation"])
     expect(panel.get_by_role("link", name=detail["citation"])).to_have_attribute("href", detail["source"])
+    expect(panel.locator("dd.source.official")).to_contain_text(f"Official text: {detail['source_site']}")
+    expect(panel.locator("ul.references li")).to_have_count(len(detail["references"]))
     examples = len(detail["examples"]["violating"]) + len(detail["examples"]["compliant"])
     expect(panel.locator("details.example")).to_have_count(examples)
     panel.locator("details.example-violating summary").first.click()

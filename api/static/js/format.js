@@ -58,6 +58,25 @@ export function safeUrl(url) {
   return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
 }
 
+function newTabLink(url, ...label) {
+  return h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, ...label, h("span", { class: "visually-hidden", text: " (opens in a new tab)" }));
+}
+
+// Where a finding or rule comes from: the official text of the provision, then commentary apart from it.
+export function sourceRows(x) {
+  if (x.source_official === undefined) return null; // a report stored before sources were classified
+  const url = safeUrl(x.source);
+  const label = x.source_official ? `Official text: ${x.source_site}` : `Not an official text: ${x.source_site}`;
+  const refs = (x.references || []).filter((r) => safeUrl(r.url));
+  return [
+    h("dt", { text: "Source" }),
+    h("dd", { class: `source ${x.source_official ? "official" : "unofficial"}` }, url ? newTabLink(url, label) : "—"),
+    refs.length
+      ? [h("dt", { text: "Commentary" }), h("dd", {}, h("ul", { class: "references" }, refs.map((r) => h("li", {}, newTabLink(r.url, r.label)))))]
+      : null,
+  ];
+}
+
 export function citationLink(citation, source) {
   const url = safeUrl(source);
   return url

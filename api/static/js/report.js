@@ -3,7 +3,7 @@
 import { SEVERITIES } from "./api.js";
 import { $, $$, clear, download, h, jumpTo } from "./dom.js";
 import { editor, pointAtPath } from "./editor.js";
-import { badge, citationLink, dateTime, plural, show } from "./format.js";
+import { badge, citationLink, dateTime, plural, show, sourceRows } from "./format.js";
 import { instrumentShort, jurisdictionName, state } from "./meta.js";
 import { atLeast, compact, conditionOf, isOpenEnded, penaltyView } from "./penalty.js";
 import { findingsCsv } from "./export.js";
@@ -72,6 +72,7 @@ export function violationView(v, index) {
       {},
       h("dt", { text: "Citation" }),
       h("dd", {}, citationLink(v.citation, v.source)),
+      sourceRows(v),
       h("dt", { text: "Concerns" }),
       h("dd", {}, subjectView(v.subject)),
       h("dt", { text: "Remediation" }),

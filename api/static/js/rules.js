@@ -3,7 +3,7 @@
 import { API, asList, get, query } from "./api.js";
 import { $, $$, clear, h, status } from "./dom.js";
 import { loadExample } from "./evaluate.js";
-import { badge, citationLink } from "./format.js";
+import { badge, citationLink, sourceRows } from "./format.js";
 import { fillSelect, instrumentLabel, jurisdictionName, state } from "./meta.js";
 
 export async function searchRules() {
@@ -126,6 +126,7 @@ export async function showRule(id) {
         h("dd", { text: jurisdictionName(r.jurisdiction) }),
         h("dt", { text: "Citation" }),
         h("dd", {}, citationLink(r.citation, r.source)),
+        sourceRows(r),
         r.requirement ? [h("dt", { text: "Requirement" }), h("dd", { text: r.requirement })] : null,
         h("dt", { text: "Applies to" }),
         h("dd", { text: r.subject || "—" }),
