@@ -112,6 +112,10 @@ class RuleOut(BaseModel):
     instrument_title: str
     jurisdiction: str
     citation: str
+    citations: list[str] = Field(
+        description="Every provision a regulator cites for this failing, one per entry."
+    )
+    citation_practice: str | None = Field(description="Whose citation practice the list follows.")
     source: str
     requirement: str | None
     severity: Literal["critical", "high", "medium", "low"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.citations import provisions
 from engine.penalties import describe
 from engine.ruleset import Instrument, PenaltyTier, Rule, RuleSet
 
@@ -30,6 +31,8 @@ def rule_summary(rule: Rule, inst: Instrument) -> dict[str, Any]:
         "instrument_title": inst.title,
         "jurisdiction": inst.jurisdiction,
         "citation": rule.citation,
+        "citations": list(rule.citations),
+        "citation_practice": rule.citation_practice,
         "source": rule.source,
         "requirement": rule.requirement,
         "severity": rule.severity,
@@ -90,8 +93,10 @@ def catalog_markdown(ruleset: RuleSet, jurisdiction: str | None = None) -> str:
             start = max(rule.effective.from_, inst.in_force)
             dates = f"{start} – {rule.effective.until}" if rule.effective.until else f"from {start}"
             flag = " *(unconfirmed)*" if not rule.confirmed else ""
+            also = [c for c in rule.citations if c not in provisions(rule.citation)]
+            cited = f" with {_cell(', '.join(also))}" if also else ""
             out.append(
-                f"| `{rule.id}`: {_cell(rule.title)}{flag} | [{_cell(rule.citation)}]({rule.source}) | "
+                f"| `{rule.id}`: {_cell(rule.title)}{flag} | [{_cell(rule.citation)}]({rule.source}){cited} | "
                 f"{rule.severity} | {rule.subject} | {dates} | {rule.penalty} |"
             )
         if inst.not_encoded:

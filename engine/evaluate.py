@@ -313,6 +313,7 @@ def _assemble(
                         inst_violations.append(Violation(
                             rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
                             citation=rule.citation, title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
+                            citations=list(rule.citations), citation_practice=rule.citation_practice,
                             subject=ref(subject), evidence=_evidence(ev, rule, subject),
                             remediation=rule.remediation, penalty=penalty(inst, rule),
                             source=rule.source, confirmed=rule.confirmed, note=rule.note,

@@ -133,7 +133,8 @@ def render_sarif(items: Sequence[Checked], ruleset: RuleSet, version: str) -> st
             "helpUri": rule.source,
             "help": {"text": rule.remediation, "markdown": f"**{rule.citation}** — {rule.remediation}"},
             "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
-            "properties": {"citation": rule.citation, "severity": rule.severity, "instrument": rule.instrument_id,
+            "properties": {"citation": rule.citation, "citations": list(rule.citations),
+                           "severity": rule.severity, "instrument": rule.instrument_id,
                            "jurisdiction": rule.jurisdiction, "tags": ["compliance", rule.jurisdiction]},
         })  # fmt: skip
     results = []
@@ -153,6 +154,7 @@ def render_sarif(items: Sequence[Checked], ruleset: RuleSet, version: str) -> st
                 "partialFingerprints": {"regulint/v1": f"{item.report.product_id}:{v.rule_id}:{v.subject.id}"},
                 "properties": {
                     "severity": v.severity, "instrument": v.instrument, "jurisdiction": v.jurisdiction,
+                    "citations": v.citations,
                     "penalty": json.loads(v.penalty.model_dump_json()),
                     "evidence": [json.loads(e.model_dump_json()) for e in v.evidence],
                 },

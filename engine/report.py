@@ -86,6 +86,15 @@ class Violation(_Out):
     instrument: str
     jurisdiction: str
     citation: str
+    citations: list[str] = Field(
+        default=[],
+        description="Every provision a regulator cites for this failing, one per entry "
+        "(general and specific, e.g. GDPR Art. 5(1)(a), 12(1), 13(1)).",
+    )
+    citation_practice: str | None = Field(
+        default=None,
+        description="Whose citation practice the list follows, when it goes beyond the citation.",
+    )
     title: str
     severity: Literal["critical", "high", "medium", "low"]
     subject: SubjectRef

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from engine import conditions, taxonomy
+from engine.citations import all_provisions
 from engine.conditions import Condition, ConditionError
 from engine.facts import NAMESPACES, SUBJECT_KINDS, fact_specs, list_item_kind
 from engine.jurisdictions import jurisdictions
@@ -92,6 +93,8 @@ class RuleModel(_Strict):
     id: Annotated[str, Field(pattern=_ID)]
     title: str
     citation: str
+    citations: list[str] = []
+    citation_practice: str | None = None
     source: Annotated[str, Field(pattern=_URL)]
     requirement: str | None = None
     severity: Severity
@@ -149,6 +152,10 @@ class Rule:
     jurisdiction: str
     file: str
     line: int
+    #: Every provision a regulator cites for this failing, one per entry (engine.citations).
+    citations: tuple[str, ...] = ()
+    #: Whose practice the citations follow (EDPB binding decisions, DPA decisions, CAC notices...).
+    citation_practice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -439,6 +446,8 @@ def load_instrument(path: Path | str) -> Instrument:
                 jurisdiction=inst.jurisdiction,
                 file=name,
                 line=line,
+                citations=all_provisions(rm.citation, rm.citations),
+                citation_practice=rm.citation_practice,
             )
         )
     digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
