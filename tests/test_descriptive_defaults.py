@@ -142,7 +142,7 @@ def _verdict(ev: Evaluator, rule, doc: dict, example) -> str:
 
 def test_absent_is_never_the_company_friendly_answer(durable: Evaluator) -> None:
     """In every violating example that states a derived fact, leaving it out never reads as compliant."""
-    checked = 0
+    checked: dict[str, int] = {}
     for field in sorted(DERIVED_OR_UNKNOWN):
         name = field.split(".", 1)[1]
         for rule in _uses(durable.ruleset, field):
@@ -162,8 +162,8 @@ def test_absent_is_never_the_company_friendly_answer(durable: Evaluator) -> None
                     assert _verdict(durable, rule, absent, example) != "compliant", (
                         f"{rule.id}: leaving out {field} reads as the company-friendly value"
                     )
-                    checked += 1
-    assert checked >= 10, checked
+                    checked[field] = checked.get(field, 0) + 1
+    assert len(checked) >= 3 and sum(checked.values()) >= 5, checked
 
 
 def test_large_scale_is_derived_from_the_audience(durable: Evaluator) -> None:
