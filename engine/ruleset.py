@@ -60,9 +60,21 @@ class Effective(_Strict):
         return self.from_ <= day and (self.until is None or day <= self.until)
 
 
+class Reference(_Strict):
+    """Secondary material on a provision: commentary, a translation, guidance, a judgment."""
+
+    label: Annotated[str, Field(min_length=1, max_length=300)]
+    url: Annotated[str, Field(pattern=_URL, max_length=2000)]
+
+
+# The official text goes in ``source`` (see engine.sources); everything else here.
+References = Annotated[tuple[Reference, ...], Field(max_length=20)]
+
+
 class PenaltyTier(_Strict):
     citation: str
     source: Annotated[str, Field(pattern=_URL)] | None = None
+    references: References = ()
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     min: Any = None
     max: Any
@@ -96,6 +108,7 @@ class RuleModel(_Strict):
     citations: list[str] = []
     citation_practice: str | None = None
     source: Annotated[str, Field(pattern=_URL)]
+    references: References = ()
     requirement: str | None = None
     severity: Severity
     effective: Effective
@@ -115,6 +128,7 @@ class InstrumentModel(_Strict):
     jurisdiction: str
     in_force: dt.date
     source: Annotated[str, Field(pattern=_URL)]
+    references: References = ()
     scope: Any
     notes: str | None = None
 
@@ -156,6 +170,7 @@ class Rule:
     citations: tuple[str, ...] = ()
     #: Whose practice the citations follow (EDPB binding decisions, DPA decisions, CAC notices...).
     citation_practice: str | None = None
+    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +192,7 @@ class Instrument:
     file: str
     digest: str
     notes: str | None = None
+    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -448,6 +464,7 @@ def load_instrument(path: Path | str) -> Instrument:
                 line=line,
                 citations=all_provisions(rm.citation, rm.citations),
                 citation_practice=rm.citation_practice,
+                references=rm.references,
             )
         )
     digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -467,6 +484,7 @@ def load_instrument(path: Path | str) -> Instrument:
         file=name,
         digest=digest,
         notes=inst.notes,
+        references=inst.references,
     )
 
 
@@ -501,6 +519,6 @@ def load_rulesets(root: Path | str | None = None) -> RuleSet:
 
 
 __all__ = [
-    "SEVERITIES", "SUBJECT_KINDS", "Instrument", "Rule", "RuleSet", "RulesetError", "YamlError",
+    "SEVERITIES", "SUBJECT_KINDS", "Instrument", "Reference", "Rule", "RuleSet", "RulesetError", "YamlError",
     "load_instrument", "load_rulesets", "ruleset_files", "set_path", "expand_example",
 ]  # fmt: skip
