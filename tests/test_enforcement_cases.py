@@ -122,7 +122,9 @@ def tally(durable: Evaluator) -> Tally:
             t.fines[1] += 1
             t.fines[0] += ok
             if not ok:
-                t.misses.append(f"{path.stem}: fine {case['fine']} outside {[(e.instrument, str(e.min), str(getattr(e, 'max', None))) for e in report.summary.exposure]}")
+                t.misses.append(
+                    f"{path.stem}: fine {case['fine']} outside {[(e.instrument, str(e.min), str(getattr(e, 'max', None))) for e in report.summary.exposure]}"
+                )
         twin = durable.evaluate(product_from_data(remedied(case)), DAY)
         t.twins[1] += 1
         t.twins[0] += not twin.violations
