@@ -34,6 +34,8 @@ BURDEN_ELSEWHERE = {
     "atoms it switches off belong to consent-quality rules, which apply only to consent claimed",
     "practice.consent.parental_for_children": "no parental consent is the unsafe answer "
     "(eu-gdpr-child-consent); the verification rule applies only to parental consent claimed",
+    "practice.notice.at_collection": "no notice is the unsafe answer (the transparency rules fire); "
+    "the rule it switches off judges the language of a notice that exists",
     "practice.important_data": "data are important data only once a regulator has notified or "
     "published them as such (CN Provisions on Cross-Border Data Flows, 2024, Art. 2)",
     "product.organization.critical_information_infrastructure": "CII operators are identified and "
