@@ -253,6 +253,11 @@ class Transfer(_Model):
     recipient_dpf_certified: StrictBool = Field(
         False, description="regulint addition: US recipient certified under the EU-US Data Privacy Framework."
     )
+    recipient_privacy_shield_certified: StrictBool = Field(
+        False,
+        description="regulint addition: US recipient certified under the EU-US Privacy Shield "
+        "(Decision (EU) 2016/1250, invalidated on 2020-07-16 by C-311/18).",
+    )
     cn_standard_contract_filed: StrictBool = Field(
         False, description="regulint addition: the CN standard contract was filed with the provincial CAC."
     )

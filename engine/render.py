@@ -71,6 +71,13 @@ def render_table(items: Sequence[Checked], color: bool = True, width: int | None
                 console.print(
                     f"  {u.effective_from}  {u.rule_id} ({u.citation}) at {u.subject.path or u.subject.id}"
                 )
+        if rep.upcoming_penalty_changes:
+            console.print("[bold]Upcoming penalty changes[/] (duties in force whose maximum changes):")
+            for c in rep.upcoming_penalty_changes:
+                console.print(
+                    f"  {c.effective_from}  {c.rule_id} ({c.tier}): {money(c.old_max, c.currency)}"
+                    f" -> {money(c.new_max, c.currency)} ({c.citation})"
+                )
         if rep.insufficient_information:
             console.print("[bold]Insufficient information[/] (give these facts to decide):")
             for i in rep.insufficient_information:
@@ -86,7 +93,7 @@ def render_table(items: Sequence[Checked], color: bool = True, width: int | None
         console.print(f"[bold]{s.violations} violation(s)[/]" + (f" ({counts})" if counts else ""))
         for e in s.exposure:
             console.print(
-                f"  exposure {e.jurisdiction} {e.instrument}: up to {money(e.max, e.currency)}"
+                f"  exposure {e.jurisdiction} {' + '.join(e.instruments or [e.instrument])}: up to {money(e.max, e.currency)}"
                 f" (≈ {money(e.usd.max, 'USD')}) — {e.explanation}"
             )
     return console.export_text(styles=color)
@@ -133,7 +140,7 @@ def render_sarif(items: Sequence[Checked], ruleset: RuleSet, version: str) -> st
             "helpUri": rule.source,
             "help": {"text": rule.remediation, "markdown": f"**{rule.citation}** — {rule.remediation}"},
             "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
-            "properties": {"citation": rule.citation, "citations": list(rule.citations),
+            "properties": {"citation": rule.citation, "citations": list(rule.provisions()),
                            "severity": rule.severity, "instrument": rule.instrument_id,
                            "jurisdiction": rule.jurisdiction, "tags": ["compliance", rule.jurisdiction]},
         })  # fmt: skip

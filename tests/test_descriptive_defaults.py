@@ -44,7 +44,6 @@ BURDEN_ELSEWHERE = {
     "it (DSA Art. 33(4))",
     "synthetic_media.artistic_or_satirical": "an exemption the company claims (AI Act Art. 50(4)); "
     "without the claim the full disclosure duty applies",
-    "synthetic_media.on_eu_market_before_2026_08_02": "a transitional grace period the company claims",
     "synthetic_media.visible_label": "a safeguard: without it the labeling rules fire; the atoms it "
     "switches off belong to rules on removing or altering labels that exist",
     "synthetic_media.metadata_label": "a safeguard: without it the labeling rules fire; the atoms it "

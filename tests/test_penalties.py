@@ -32,7 +32,7 @@ def _violation(evaluator: Evaluator, rule: Rule, **org_patch):
 def _rule_with_tier(ruleset: RuleSet, instrument: str, predicate) -> Rule:
     inst = ruleset.instrument(instrument)
     for rule in inst.rules:
-        tier = inst.penalty_tiers[rule.penalty]
+        tier = inst.penalty_tiers[rule.penalty].latest()
         if predicate(tier) and rule.effective.until is None:
             return rule
     raise AssertionError(f"no rule of {instrument} with such a tier")
@@ -75,7 +75,7 @@ def test_pipl_serious_tier_for_cny_100bn_reaches_cny_5bn(ruleset: RuleSet, durab
 def test_ccpa_per_violation_times_affected_consumers(ruleset: RuleSet, durable: Evaluator) -> None:
     inst = ruleset.instrument("us-ca-ccpa")
     rule = _rule_with_tier(ruleset, "us-ca-ccpa", lambda t: t.counts == "affected_consumers")
-    tier = inst.penalty_tiers[rule.penalty]
+    tier = inst.penalty_tiers[rule.penalty].latest()
     unit = compute(tier.max, PenaltyContext(currency="USD", revenue=None, count=1, as_of=LATE))[0]
     assert unit in (Decimal("2663"), Decimal("7988"))  # 2025 CPI-adjusted amounts
     v, _ = _violation(durable, rule, audience={"users_by_market": {"US-CA": 12_000}})
@@ -91,7 +91,7 @@ def test_ai_act_sme_gets_the_lesser_of(ruleset: RuleSet, durable: Evaluator) -> 
     small, _ = _violation(durable, rule, organization={**revenue, "sme": True})
     assert big.penalty.max == Decimal("35000000")  # greater of EUR 35M and 7% (5.6M)
     assert small.penalty.max == Decimal("5600000")  # Art. 99(6): the lesser
-    assert inst.penalty_tiers[rule.penalty].sme_max is not None
+    assert inst.penalty_tiers[rule.penalty].latest().sme_max is not None
 
 
 @pytest.mark.parametrize(
