@@ -137,6 +137,7 @@ def test_penalties_never_decrease_with_revenue(doc, r1, r2, currency, day) -> No
     ra, rb = durable().evaluate(model(a), day), durable().evaluate(model(b), day)
     pa = {(v.rule_id, v.subject.path): v.penalty for v in ra.violations}
     pb = {(v.rule_id, v.subject.path): v.penalty for v in rb.violations}
+
     def le(x, y) -> bool:  # None is an open-ended maximum: above every amount
         return y is None or (x is not None and x <= y)
 
