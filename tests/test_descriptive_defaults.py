@@ -101,10 +101,14 @@ def _switched_off_by_default(ruleset: RuleSet) -> dict[str, set[str]]:
     defaults = _bool_defaults()
     found: dict[str, set[str]] = {}
     for rule in ruleset.rules:
-        for atom in conditions.atoms(conditions.to_nnf(rule.when)):
-            if atom.fact in defaults and atom.op == "eq":
-                if (defaults[atom.fact] == atom.value) == atom.negated:
-                    found.setdefault(atom.fact, set()).add(rule.id)
+        # every version of the rule: a dated exception (e.g. a transitional period) tests facts
+        # only while it is in force
+        versions = {rule.when_at(day) for day in rule.boundaries()} | {rule.when}
+        for when in versions:
+            for atom in conditions.atoms(conditions.to_nnf(when)):
+                if atom.fact in defaults and atom.op == "eq":
+                    if (defaults[atom.fact] == atom.value) == atom.negated:
+                        found.setdefault(atom.fact, set()).add(rule.id)
     return found
 
 
