@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 from engine import conditions
 from engine.durable import Check, Decision, DurableEngine
-from engine.facts import Subject, build_subjects
+from engine.facts import Subject, build_subjects, date_number
 from engine.fx import fx_rates
-from engine.jurisdictions import jurisdictions, market_of
+from engine.jurisdictions import jurisdictions, market_of, within
 from engine.penalties import PenaltyContext, basis_of, bound, evaluate_formula, money
 from engine.product import Product
 from engine.report import (
@@ -75,15 +75,33 @@ def engine_version() -> str:
         return "0.1.0"
 
 
+class MarketSelectionError(ValueError):
+    """A market selection that leaves none of the product's markets: nothing would be evaluated."""
+
+    def __init__(self, product: Product, markets: list[str]):
+        self.product_markets = sorted(product.markets)
+        self.selected = sorted(markets)
+        super().__init__(
+            f"none of the product's markets ({', '.join(self.product_markets)}) falls under the markets "
+            f"selected ({', '.join(self.selected)})"
+        )
+
+
 def restrict_markets(product: Product, markets: list[str] | None) -> tuple[Product, set[str] | None]:
-    """Keep only the product's markets that fall under ``markets`` (DE stays under EU)."""
+    """Keep only the product's markets that fall under ``markets`` (DE under EU, US-CA under US).
+
+    Raises :class:`MarketSelectionError` when none does: an evaluation of nothing would read as
+    compliant.
+    """
     if not markets:
         return product, None
     wanted = {m.strip().upper() for m in markets}
-    kept = [m for m in product.markets if m in wanted or market_of(m) in wanted]
-    selected = {market_of(m) or m for m in wanted}
+    kept = [m for m in product.markets if any(within(m, w) for w in wanted)]
     if not kept:
-        return product, selected
+        raise MarketSelectionError(product, markets)
+    selected = {market_of(m) or m for m in wanted} | {
+        code for code in jurisdictions() if any(within(code, w) for w in wanted)
+    }
     return product.model_copy(update={"markets": kept}), selected
 
 
@@ -233,6 +251,14 @@ def _missing(ev: Evaluator, cond: conditions.Condition, subject: Subject) -> lis
     return sorted({subject.doc_path(f) for f in _explained(ev, cond).facts if f not in facts})
 
 
+def _began_before(subject: Subject, day: dt.date) -> bool | None:
+    """Whether the subject's practice began before ``day`` (None: its start is not given)."""
+    started = subject.facts.get("practice.started_on")
+    if started is None:
+        return None
+    return bool(started < date_number(day))
+
+
 def _penalty(
     ruleset: RuleSet,
     inst: Instrument,
@@ -268,6 +294,15 @@ def _penalty(
         text = f"SME: {text}"
     if tier.conditional_on:
         text += f"; only if {tier.conditional_on}"
+    aggravated_max = None
+    if rule.aggravated is not None:
+        grave = ruleset.tiers[rule.aggravated].at(on)
+        grave_formula = grave.sme_max if (org.sme and grave.sme_max is not None) else grave.max
+        grave_top = bound(grave_formula, ctx)
+        aggravated_max, grave_text = grave_top.value, grave_top.text
+        text = f"{text}; up to {grave_text} ({grave.citation}) where {rule.aggravated_when}"
+    if rule.penalty_mapping:
+        text = f"no fine of its own ({rule.penalty_mapping}), mapped to {tier.citation}: {text}"
     return Penalty(
         currency=currency,
         min=low if top.value is None else min(low, top.value),
@@ -285,6 +320,8 @@ def _penalty(
         tier=rule.penalty,
         aggravated_tier=rule.aggravated,
         aggravated_when=rule.aggravated_when,
+        aggravated_max=aggravated_max,
+        mapping=rule.penalty_mapping,
     )
 
 
@@ -450,7 +487,13 @@ def _assemble(
         return found
 
     def penalty(inst: Instrument, rule: Rule) -> Penalty:
-        key = (inst.jurisdiction, rule.penalty, rule.aggravated or "")
+        key = (
+            inst.jurisdiction,
+            rule.penalty,
+            rule.aggravated or "",
+            rule.aggravated_when or "",
+            rule.penalty_mapping or "",
+        )
         found = penalties.get(key)
         if found is None:
             found = penalties[key] = _penalty(ev.ruleset, inst, rule, product, as_of)
@@ -495,6 +538,23 @@ def _assemble(
                             citation=rule.citation, title=rule.title, severity=rule.severity,
                             effective_from=starts, subject=ref(subject), remediation=rule.remediation,
                         ))  # fmt: skip
+                    elif (grace := rule.effective.grace_for_existing(as_of)) is not None and (
+                        began := _began_before(subject, grace.began_before)
+                    ) is not False:
+                        if began is None:
+                            insufficient.append(Insufficient(
+                                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                                subject=ref(subject), missing=[subject.doc_path("practice.started_on")],
+                                reason=f"{grace.citation}: processing begun before {grace.began_before} "
+                                f"is bound only after {grace.until}; when did it begin?",
+                            ))  # fmt: skip
+                        else:
+                            upcoming.append(Upcoming(
+                                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                                citation=f"{rule.citation_at(as_of)}; {grace.citation}", title=rule.title,
+                                severity=rule.severity, effective_from=grace.until + dt.timedelta(days=1),
+                                subject=ref(subject), remediation=rule.remediation,
+                            ))  # fmt: skip
                     elif rule.effective.in_force(as_of):
                         start, end = rule.period(as_of)
                         inst_violations.append(Violation(

@@ -12,6 +12,8 @@ some requirement rows of the law need; README "Input reference" lists them.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -19,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -132,7 +135,7 @@ class MetadataStandard(StrEnum):
 
 _CURRENCY = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
 _COUNT = Annotated[StrictInt, Field(ge=0, le=10**13)]
-_SHARE = Annotated[float, Field(ge=0.0, le=1.0)]
+_SHARE = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]  # strict: no true for 1, no "0.5"
 #: Taxonomy keys, validated one by one so an error names its list index.
 PlaceCode = Annotated[str, AfterValidator(normalise_place)]
 DataCategoryKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_category", k))]
@@ -140,8 +143,26 @@ DataUseKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_us
 DataSubjectKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_subject", k))]
 
 
+def _number_not_text(value: Any) -> Any:
+    """A number must be written as one: true is not 1 and "100" is not 100."""
+    if isinstance(value, (bool, str)):
+        raise ValueError(f"expected a number, got {type(value).__name__} {value!r}"[:120])
+    return value
+
+
+def _unique_places(codes: list[str]) -> list[str]:
+    """Place codes are compared upper-cased; the same place twice ('EU' and 'eu') is refused."""
+    seen = Counter(codes)
+    twice = sorted(c for c, n in seen.items() if n > 1)
+    if twice:
+        raise ValueError(f"each place once; repeated (letter case aside): {', '.join(twice)}")
+    return codes
+
+
 class Money(_Model):
-    amount: Annotated[Decimal, Field(ge=0, le=Decimal(10) ** 15, allow_inf_nan=False)]
+    amount: Annotated[
+        Decimal, BeforeValidator(_number_not_text), Field(ge=0, le=Decimal(10) ** 15, allow_inf_nan=False)
+    ]
     currency: _CURRENCY
 
     @field_validator("currency")
@@ -186,12 +207,18 @@ class Organization(_Model):
     cn_data_stored_in_china: StrictBool = Field(
         False, description="regulint addition: PIPL Art. 40 localisation."
     )
+    cn_individuals_handled: _COUNT | None = Field(
+        None,
+        description="regulint addition: individuals whose PI the handler processes in China (PIPL Art. 52; "
+        "CAC Compliance Audit Measures, from 2025-05-01: a PI protection officer from 1 million, an audit at "
+        "least every two years above 10 million); unknown when absent (monthly active users are not it).",
+    )
 
 
 class Audience(_Model):
     monthly_active_users: _COUNT | None = None
     users_by_market: dict[str, _COUNT] = {}
-    min_age: Annotated[int, Field(ge=0, le=120)] | None = Field(
+    min_age: Annotated[StrictInt, Field(ge=0, le=120)] | None = Field(
         None, description="Youngest age the product admits; unknown when absent."
     )
     directed_at_children: StrictBool = False
@@ -207,7 +234,10 @@ class Audience(_Model):
     @field_validator("users_by_market")
     @classmethod
     def _markets(cls, value: dict[str, int]) -> dict[str, int]:
-        return {normalise_place(k): v for k, v in value.items()}
+        out = {normalise_place(k): v for k, v in value.items()}
+        if len(out) < len(value):
+            _unique_places([normalise_place(k) for k in value])
+        return out
 
 
 class Consent(_Model):
@@ -275,7 +305,7 @@ class DataPractice(_Model):
     notice: Notice = Notice()
     necessary_for_purpose: StrictBool = False
     public_by_default: StrictBool = False
-    retention_days: Annotated[int, Field(gt=0, le=10**6)] | None = Field(
+    retention_days: Annotated[StrictInt, Field(gt=0, le=10**6)] | None = Field(
         None, description="Positive number of days, or null for no limit (also the default)."
     )
     deleted_on_account_closure: StrictBool = False
@@ -332,6 +362,42 @@ class DataPractice(_Model):
         description="regulint addition: the processing is occasional, not regular or systematic "
         "(GDPR Arts. 27(2)(a), 30(5), 49); a claim, so false by default.",
     )
+    started_on: dt.date | None = Field(
+        None,
+        description="regulint addition: the day this processing began; unknown when absent. A duty that "
+        "binds processing begun before its start date later than new processing reads it (e.g. 11 CCR "
+        "§7155(c): CCPA risk assessments for processing begun before 2026-01-01 are due by 2027-12-31).",
+    )
+    biometric_identification: StrictBool | None = Field(
+        None,
+        description="regulint addition: biometric data of this practice are processed by technical means "
+        "to uniquely identify or authenticate a person (GDPR Arts. 4(14), 9(1) and Recital 51; CCPA "
+        "§1798.140(ae)(2)(A)); false for e.g. avatar or voice generation that identifies nobody. Unknown "
+        "when absent.",
+    )
+    account_number_with_access_code: StrictBool | None = Field(
+        None,
+        description="regulint addition: a financial account, debit or credit card number is processed "
+        "together with the security or access code, password or credentials that give access to the "
+        "account (CCPA §1798.140(ae)(1)(B)); unknown when absent.",
+    )
+    genai_service_records: StrictBool | None = Field(
+        None,
+        description="regulint addition: the practice holds the generative-AI service's user input "
+        "(prompts, uploads) or usage records (GenAI Measures Art. 11), not other data of the product "
+        "such as order history; unknown when absent.",
+    )
+    public_security_use_only: StrictBool | None = Field(
+        None,
+        description="regulint addition: images or identifying data captured in public places are used "
+        "only to maintain public security (PIPL Art. 26); unknown when absent.",
+    )
+    further_purpose_consented: StrictBool = Field(
+        False,
+        description="regulint addition: the further use of this practice's data (sale, ad sharing, "
+        "personalised marketing) rests on the person's own consent to that purpose (GDPR Art. 6(4): no "
+        "compatibility test then); a claim the controller must prove, so false by default.",
+    )
     price_discrimination_by_profile: StrictBool = Field(
         False,
         description="regulint addition: prices or trading terms differ between individuals according to "
@@ -373,7 +439,7 @@ class SyntheticMedia(_Model):
     unlabeled_export_on_request: StrictBool = Field(
         False, description="Unlabeled output supplied on request (CN Art. 9)."
     )
-    unlabeled_export_logs_months: Annotated[int, Field(ge=0, le=1200)] | None = None
+    unlabeled_export_logs_months: Annotated[StrictInt, Field(ge=0, le=1200)] | None = None
     user_label_option: StrictBool = Field(
         False, description="Users may add a visible AI label (Cal. §22757.3(a))."
     )
@@ -401,6 +467,20 @@ class SyntheticMedia(_Model):
     )
     intimate_imagery_safeguards: StrictBool = Field(
         False, description="Filters against sexual deepfakes of real people."
+    )
+    intimate_imagery_foreseeable: StrictBool | None = Field(
+        None,
+        description="regulint addition: sexual or intimate depictions of an identifiable real person, or "
+        "child sexual abuse material, are a reasonably foreseeable and reproducible output of the system "
+        "without significant technical modification (AI Act Art. 5(1)(ba)-(bb), (1a) as amended by Reg. "
+        "(EU) 2026/1744); false for e.g. a fixed-template business avatar tool. Unknown when absent.",
+    )
+    assistive_editing_only: StrictBool | None = Field(
+        None,
+        description="regulint addition: the system only performs an assistive function for standard "
+        "editing (e.g. grammar polishing, enhancement, restoration) and does not generate content or "
+        "substantially alter the input or its meaning (AI Act Art. 50(2) second sentence; Deep Synthesis "
+        "Provisions Art. 17(1)(5) vs 17(2)). Unknown when absent.",
     )
     emotion_recognition: StrictBool = Field(
         False, description="The system infers emotions from biometric data."
@@ -490,7 +570,7 @@ class Product(_Model):
     id: Annotated[str, Field(min_length=1, max_length=200)]
     name: str | None = None
     organization: Organization = Organization()
-    markets: Annotated[list[PlaceCode], Field(min_length=1)]
+    markets: Annotated[list[PlaceCode], Field(min_length=1), AfterValidator(_unique_places)]
     audience: Audience = Audience()
     data_practices: list[DataPractice] = []
     synthetic_media: SyntheticMedia | None = None
@@ -507,8 +587,7 @@ class Product(_Model):
     def _something_to_check(self) -> Product:
         if not self.data_practices and self.synthetic_media is None:
             raise ValueError("give at least one of data_practices or synthetic_media")
-        ids = [p.id for p in self.data_practices]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
+        dup = sorted(i for i, n in Counter(p.id for p in self.data_practices).items() if n > 1)
         if dup:
             raise ValueError(f"data_practices ids must be unique; repeated: {', '.join(dup)}")
         return self

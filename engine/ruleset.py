@@ -45,15 +45,34 @@ _ID = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 _URL = r"^https?://\S+$"
 
 
+class ExistingProcessing(StrictModel):
+    """A transition: processing begun before ``began_before`` is bound only after ``until``."""
+
+    began_before: dt.date
+    until: dt.date
+    citation: str
+
+
 class Effective(StrictModel):
     from_: dt.date = Field(alias="from")
     until: dt.date | None = None
+    existing: ExistingProcessing | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Effective:
         if self.until is not None and self.until < self.from_:
             raise ValueError(f"effective.until ({self.until}) is before effective.from ({self.from_})")
+        if self.existing is not None and self.existing.until < self.from_:
+            raise ValueError(
+                f"effective.existing.until ({self.existing.until}) is before effective.from ({self.from_})"
+            )
         return self
+
+    def grace_for_existing(self, day: dt.date) -> ExistingProcessing | None:
+        """The transition for processing begun earlier, while it still runs on ``day``."""
+        if self.existing is not None and day <= self.existing.until:
+            return self.existing
+        return None
 
     def in_force(self, day: dt.date) -> bool:
         return self.from_ <= day and (self.until is None or day <= self.until)
@@ -71,6 +90,11 @@ class PenaltyRef(StrictModel):
     tier: Annotated[str, Field(pattern=_ID)]
     aggravated: Annotated[str, Field(pattern=_ID)] | None = None
     aggravated_when: str | None = None
+    mapping: str | None = Field(
+        default=None,
+        description="The provision by which the instrument refers its penalties to other laws (e.g. Deep "
+        "Synthesis Provisions Art. 22): the tiers are that law's, a mapping, not the instrument's own fine.",
+    )
 
     @model_validator(mode="after")
     def _paired(self) -> PenaltyRef:
@@ -138,6 +162,14 @@ class RuleModel(StrictModel):
     confirmed: bool = True
     note: str | None = None
     examples: Examples
+
+    @model_validator(mode="after")
+    def _transition_has_a_start(self) -> RuleModel:
+        if self.effective.existing is not None and self.subject not in ("practice", "transfer"):
+            raise ValueError(
+                "effective.existing reads practice.started_on: only practice and transfer rules may have it"
+            )
+        return self
 
     @field_validator("citation")
     @classmethod
@@ -208,6 +240,7 @@ class Rule:
     exceptions: tuple[RuleException, ...] = ()
     aggravated: str | None = None
     aggravated_when: str | None = None
+    penalty_mapping: str | None = None  # the referring provision when the tiers are another law's
     legal: LegalData = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
     #: Other provisions a regulator cites for this failing (engine.citations); see provisions().
     also_cites: tuple[str, ...] = ()
@@ -437,8 +470,22 @@ def unset_path(doc: dict[str, Any], path: str) -> None:
         del node[last]
 
 
+def _json_dates(value: Any) -> Any:
+    """YAML reads ``2026-01-01`` as a date; an example product holds it as JSON does (ISO text)."""
+    if isinstance(value, dict):
+        return {k: _json_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_dates(v) for v in value]
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
     """An example is a product, or ``{base: NAME, set: {path: value}, unset: [path], as_of: DATE}``."""
+    example = _expand_example(raw, bases)
+    return Example(product=_json_dates(example.product), as_of=example.as_of)
+
+
+def _expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
     if not isinstance(raw, dict):
         raise ValueError(f"an example is a product description or {{base: NAME, set: {{...}}}}, got {raw!r}")
     if "base" not in raw:
@@ -703,6 +750,7 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
             exceptions=tuple(exceptions),
             aggravated=ref.aggravated,
             aggravated_when=ref.aggravated_when,
+            penalty_mapping=ref.mapping,
             legal=legal,
             references=rm.references,
             citations=citations,
@@ -736,15 +784,23 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
 
 
 def ruleset_files(root: Path | str | None = None) -> list[Path]:
-    """Every instrument file under ``root`` (default: the shipped rulesets), sorted."""
+    """Every instrument file (``*.yaml`` or ``*.yml``) under ``root`` (default: the shipped rulesets), sorted.
+
+    A ``root`` that does not exist is a :class:`RulesetError`: an empty ruleset would pass every product.
+    """
     base = Path(root) if root is not None else rulesets_dir()
     if base.is_file():
         return [base]
-    skip = {"jurisdictions.yaml", "fx.yaml"}
+    if not base.is_dir():
+        raise RulesetError(str(base), 1, "no such file or directory")
+    skip = {"jurisdictions", "fx"}
     return sorted(
         p
-        for p in base.rglob("*.yaml")
-        if p.name not in skip and not set(p.relative_to(base).parts[:-1]) & set(LEGAL_DIRS)
+        for p in base.rglob("*")
+        if p.suffix in (".yaml", ".yml")
+        and p.stem not in skip
+        and p.is_file()
+        and not set(p.relative_to(base).parts[:-1]) & set(LEGAL_DIRS)
     )
 
 
@@ -752,6 +808,10 @@ def load_rulesets(root: Path | str | None = None) -> RuleSet:
     """Load every instrument; the first error stops the load (``file:line: message``)."""
     legal = load_legal_data(Path(root) if root is not None else None)
     instruments = [load_instrument(p, legal) for p in ruleset_files(root)]
+    if not instruments:
+        raise RulesetError(
+            str(root if root is not None else rulesets_dir()), 1, "no ruleset (*.yaml, *.yml) found here"
+        )
     tiers = dict(legal.tiers)
     for inst in instruments:
         for tid, tier in inst.legal.tiers.items():

@@ -73,8 +73,18 @@ def _in_range(report: Report, case: dict) -> bool | None:
             continue
         amount = fx_rates().convert(Decimal(str(fine["amount"])), fine["currency"], exp.currency, DAY)
         # an open-ended maximum (max null) bounds nothing: the case description gives every figure the
-        # decision gives (turnover, consumers affected), so it is open only where the decision is too
-        if exp.min <= amount and (exp.max is None or amount <= exp.max * Decimal("1.000001")):
+        # decision gives (turnover, consumers affected), so it is open only where the decision is too.
+        # Where the law reserves a higher tier for aggravated cases (PIPL Art. 66(2): "serious
+        # circumstances"), the report shows that ceiling beside the default; a decision that found the
+        # aggravation is measured against it.
+        mine = [
+            v.penalty
+            for v in report.violations
+            if v.instrument in exp.instruments and v.penalty.aggravated_tier
+        ]
+        ceilings = [exp.max] + [p.aggravated_max for p in mine]
+        high = None if any(c is None for c in ceilings) else max(ceilings)
+        if exp.min <= amount and (high is None or amount <= high * Decimal("1.000001")):
             return True
     return False
 
