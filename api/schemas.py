@@ -153,6 +153,10 @@ class RuleOut(SourceOut):
     instrument_title: str
     jurisdiction: str
     citation: str
+    citations: list[str] = Field(
+        description="Every provision a regulator cites for this failing, one per entry."
+    )
+    citation_practice: str | None = Field(description="Whose citation practice the list follows.")
     source: str = Field(description="The official text of the provision the rule encodes (law-reference §9).")
     requirement: str | None
     severity: Literal["critical", "high", "medium", "low"]

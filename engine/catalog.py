@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine import conditions
+from engine.citations import provisions
 from engine.penalties import describe
 from engine.ruleset import Instrument, PenaltyTier, Rule, RuleSet, Tier
 from engine.sources import describe_source, source_fields
@@ -56,6 +57,8 @@ def rule_summary(rule: Rule, inst: Instrument) -> dict[str, Any]:
         "instrument_title": inst.title,
         "jurisdiction": inst.jurisdiction,
         "citation": rule.citation,
+        "citations": list(rule.provisions()),
+        "citation_practice": rule.citation_practice,
         **source_fields(rule.source, rule.references),
         "requirement": rule.requirement,
         "severity": rule.severity,
@@ -157,8 +160,10 @@ def catalog_markdown(ruleset: RuleSet, jurisdiction: str | None = None) -> str:
             penalty = f"`{rule.penalty}`" + (
                 f"; `{rule.aggravated}` if {_cell(rule.aggravated_when)}" if rule.aggravated else ""
             )
+            also = [c for c in rule.provisions() if c not in provisions(rule.citation)]
+            cited = f" with {_cell(', '.join(also))}" if also else ""
             out.append(
-                f"| `{rule.id}`: {_cell(rule.title)}{flag} | {_cell(rule.citation)} | "
+                f"| `{rule.id}`: {_cell(rule.title)}{flag} | {_cell(rule.citation)}{cited} | "
                 f"{_official_cell(rule.source)} | {_commentary_cell(rule.references)} | "
                 f"{rule.severity} | {rule.subject} | {dates} | {penalty} |"
             )

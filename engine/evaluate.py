@@ -19,7 +19,7 @@ from engine.durable import Check, Decision, DurableEngine
 from engine.facts import Subject, build_subjects, date_number
 from engine.fx import fx_rates
 from engine.jurisdictions import jurisdictions, market_of, within
-from engine.penalties import PenaltyContext, basis_of, evaluate_formula, money
+from engine.penalties import PenaltyContext, basis_of, bound, evaluate_formula, money
 from engine.product import Product
 from engine.report import (
     EngineInfo,
@@ -276,31 +276,44 @@ def _penalty(
     revenue = None
     if org.annual_revenue is not None:
         revenue = fx_rates().convert(org.annual_revenue.amount, org.annual_revenue.currency, currency, as_of)
-    count, label = 1, "violation"
+    count: int | None = 1
+    label, path = "violation", None
     if tier.counts == "affected_consumers":
-        users = product.audience.users_by_market.get(inst.jurisdiction)
-        if users is None:
-            label = f"affected consumer (audience.users_by_market.{inst.jurisdiction} not given: 1 counted)"
-        else:
-            count, label = users, "affected consumer"
-    ctx = PenaltyContext(currency=currency, revenue=revenue, count=count, count_label=label, as_of=as_of)
+        label, path = "affected consumer", f"audience.users_by_market.{inst.jurisdiction}"
+        count = product.audience.users_by_market.get(inst.jurisdiction)
+    ctx = PenaltyContext(
+        currency=currency, revenue=revenue, count=count, count_label=label, as_of=as_of, count_path=path
+    )
     formula = tier.sme_max if (org.sme and tier.sme_max is not None) else tier.max
-    high, text = evaluate_formula(formula, ctx)
-    low = evaluate_formula(tier.min, ctx)[0] if tier.min is not None else Decimal(0)
+    top = bound(formula, ctx)
+    text = top.text
+    # an amount that arises only on an event is never a minimum
+    low = Decimal(0)
+    if tier.min is not None and tier.conditional_on is None:
+        low = evaluate_formula(tier.min, ctx)[0]
     if org.sme and tier.sme_max is not None:
         text = f"SME: {text}"
+    if tier.conditional_on:
+        text += f"; only if {tier.conditional_on}"
     aggravated_max = None
     if rule.aggravated is not None:
         grave = ruleset.tiers[rule.aggravated].at(on)
         grave_formula = grave.sme_max if (org.sme and grave.sme_max is not None) else grave.max
-        aggravated_max, grave_text = evaluate_formula(grave_formula, ctx)
+        grave_top = bound(grave_formula, ctx)
+        aggravated_max, grave_text = grave_top.value, grave_top.text
         text = f"{text}; up to {grave_text} ({grave.citation}) where {rule.aggravated_when}"
     if rule.penalty_mapping:
         text = f"no fine of its own ({rule.penalty_mapping}), mapped to {tier.citation}: {text}"
     return Penalty(
         currency=currency,
-        min=min(low, high),
-        max=high,
+        min=low if top.value is None else min(low, top.value),
+        max=top.value,
+        max_at_least=top.at_least if top.value is None else None,
+        missing=list(top.missing),
+        per_unit=top.per_unit,
+        unit=top.unit,
+        theoretical_ceiling=top.product_of_maxima,
+        conditional=tier.conditional_on,
         basis=basis_of(formula),
         citation=tier.citation,
         explanation=text,
@@ -328,10 +341,18 @@ def _penalty_changes(
                 rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, title=rule.title,
                 tier=rule.penalty, effective_from=day, currency=later.currency,
                 old_max=previous.max, new_max=later.max, citation=later.citation,
-                explanation=f"from {day}: {later.explanation} (was {money(previous.max, previous.currency)})",
+                explanation=f"from {day}: {later.explanation} (was {_amount(previous)})",
             ))  # fmt: skip
         previous = later
     return out
+
+
+def _amount(p: Penalty) -> str:
+    return (
+        money(p.max, p.currency)
+        if p.max is not None
+        else f"at least {money(p.max_at_least or Decimal(0), p.currency)}"
+    )
 
 
 def _exposure_of(
@@ -339,22 +360,51 @@ def _exposure_of(
 ) -> Exposure:
     """The exposure of one instrument, or of several whose violations meet in one act."""
     currency = violations[0].penalty.currency
-    maxima = [v.penalty.max for v in violations]
-    minima = [v.penalty.min for v in violations]
+    # amounts that arise only on an event are shown apart, never added to the range
+    certain = [v for v in violations if not v.penalty.conditional]
+    conditional = [v for v in violations if v.penalty.conditional]
+    counted = certain or conditional
+    minima = [v.penalty.min for v in counted] if certain else [Decimal(0)]
+    known = [v.penalty.max for v in counted if v.penalty.max is not None]
+    floors = [
+        v.penalty.max if v.penalty.max is not None else v.penalty.max_at_least or Decimal(0) for v in counted
+    ]
+    open_ended = len(known) < len(counted)
+    missing = list(dict.fromkeys(m for v in counted for m in v.penalty.missing))
     ids = [i.id for i in insts]
     aggregation = insts[0].aggregation
     if aggregation == "gravest":
-        low, high = max(minima), max(maxima)
+        low, floor = max(minima), max(floors)
         cites = sorted({i.aggregation_citation for i in insts if i.aggregation_citation})
         cite = f" ({'; '.join(cites)})" if cites else ""
         scope = f" under {', '.join(ids)}, one act meeting several instruments" if len(insts) > 1 else ""
-        text = f"gravest of {len(violations)} violation(s){scope}{cite}: {money(high, currency)}"
+        text = f"gravest of {len(counted)} violation(s){scope}{cite}"
     else:
-        low, high = sum(minima, Decimal(0)), sum(maxima, Decimal(0))
-        text = f"sum of {len(violations)} violation(s): {money(high, currency)}"
+        low, floor = sum(minima, Decimal(0)), sum(floors, Decimal(0))
+        text = f"sum of {len(counted)} violation(s)"
+    high = None if open_ended else floor
+    if high is None:
+        text += f": at least {money(floor, currency)}, open-ended until {', '.join(missing) or 'the number of violations (days in violation) is known'}"
+    else:
+        text += f": {money(high, currency)}"
+    ceiling = any(v.penalty.theoretical_ceiling for v in counted)
+    if ceiling:
+        text += (
+            "; a theoretical ceiling: the statutory maximum multiplied by every affected consumer, "
+            "not an expected fine (see each violation's arithmetic)"
+        )
+    cond_text = None
+    if conditional:
+        events = sorted({v.penalty.conditional or "" for v in conditional})
+        cond_text = f"{len(conditional)} violation(s) priced only if {'; '.join(events)}" + (
+            "" if certain else " (the range shown is that conditional amount)"
+        )
+        if certain:
+            text += f"; not counted: {cond_text}"
     rates = fx_rates()
     usd = UsdRange(
-        min=rates.convert(low, currency, "USD", as_of), max=rates.convert(high, currency, "USD", as_of)
+        min=rates.convert(low, currency, "USD", as_of),
+        max=None if high is None else rates.convert(high, currency, "USD", as_of),
     )
     return Exposure(
         jurisdiction=jurisdiction,
@@ -364,6 +414,10 @@ def _exposure_of(
         currency=currency,
         min=low,
         max=high,
+        max_at_least=floor if high is None else None,
+        missing=missing,
+        theoretical_ceiling=ceiling,
+        conditional=cond_text,
         usd=usd,
         aggregation=aggregation,
         explanation=text,
@@ -514,6 +568,7 @@ def _assemble(
                         inst_violations.append(Violation(
                             rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
                             citation=rule.citation_at(as_of), title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
+                            citations=list(rule.provisions(as_of)), citation_practice=rule.citation_practice,
                             subject=ref(subject), evidence=_evidence(ev, compiled, rule, subject),
                             remediation=rule.remediation, penalty=penalty(inst, rule),
                             confirmed=rule.confirmed_at(as_of), note=rule.note_at(as_of),
@@ -533,7 +588,7 @@ def _assemble(
                     ))  # fmt: skip
         if scope_unknown and as_of >= inst.in_force:  # nothing is undecided before the law applies
             insufficient.append(Insufficient(
-                rule_id=None, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                rule_id=None, about="applicability", instrument=inst.id, jurisdiction=inst.jurisdiction,
                 missing=_missing(ev, compiled.conditions[scope_key], subjects[0]),
                 reason=f"whether {inst.short} applies depends on facts the description does not give: "
                 + conditions.describe(compiled.conditions[scope_key]),
@@ -551,6 +606,17 @@ def _assemble(
     not_applicable.sort(key=lambda n: (n.jurisdiction, n.instrument))
 
     exposure = _exposures(ev.ruleset, violations, as_of)
+    for e in exposure:
+        if e.max is None and e.missing:
+            insufficient.append(Insufficient(
+                rule_id=None, about="penalty", instrument=e.instrument, jurisdiction=e.jurisdiction,
+                missing=e.missing,
+                reason=f"the maximum penalty is open-ended (at least {money(e.max_at_least or Decimal(0), e.currency)}): "
+                f"give {', '.join(e.missing)} to bound it",
+            ))  # fmt: skip
+    insufficient.sort(
+        key=lambda i: (i.jurisdiction, i.instrument, i.rule_id or "", i.subject.path if i.subject else "")
+    )
     penalty_changes = sorted(
         (c for cs in changes.values() for c in cs),
         key=lambda c: (c.effective_from, c.jurisdiction, c.rule_id),

@@ -65,7 +65,7 @@ def check_examples(ruleset: RuleSet, evaluator: Evaluator) -> list[Finding]:
                 unknown = any(i.rule_id == rule.id for i in report.insufficient_information)
                 scope_na = any(n.instrument == rule.instrument_id for n in report.not_applicable)
                 scope_unknown = any(
-                    i.rule_id is None and i.instrument == rule.instrument_id
+                    i.about == "applicability" and i.instrument == rule.instrument_id
                     for i in report.insufficient_information
                 )
                 if kind == "violating" and not fired:

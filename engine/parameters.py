@@ -147,6 +147,7 @@ class TierModel(StrictModel):
     references: References = ()
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     counts: Literal["case", "affected_consumers"] = "case"
+    conditional_on: str | None = None
     confirmed: bool = True
     note: str | None = None
     max: list[DatedFormula] = Field(min_length=1)
@@ -180,6 +181,9 @@ class PenaltyTier(StrictModel):
     max: Any
     sme_max: Any = None
     counts: Literal["case", "affected_consumers"] = "case"
+    conditional_on: str | None = Field(
+        default=None, description="The event the amount arises only on (e.g. 'a data breach occurs')."
+    )
     confirmed: bool = True
     note: str | None = None
     period_from: dt.date | None = Field(default=None, description="First day of this version (None: always).")
@@ -234,6 +238,7 @@ class Tier:
             max=top.value,
             sme_max=sme.value if sme else None,
             counts=m.counts,
+            conditional_on=m.conditional_on,
             confirmed=confirmed,
             note=top.note or m.note,
             period_from=max(earlier) if earlier else None,

@@ -108,9 +108,10 @@ class PenaltyContext:
 
     currency: str  # the tier's currency
     revenue: Decimal | None  # worldwide turnover in that currency, None when unknown
-    count: int = 1  # violations counted by per_violation
+    count: int | None = 1  # violations counted by per_violation; None when the description gives no count
     count_label: str = "violation"
     as_of: dt.date = dt.date(2026, 1, 1)
+    count_path: str | None = None  # the JSON path that would give the count
 
 
 def money(value: Decimal, currency: str) -> str:
@@ -164,8 +165,9 @@ def compute(formula: Formula, ctx: PenaltyContext) -> tuple[Decimal, str]:
         return value, text
     if isinstance(formula, PerViolation):
         unit, text = compute(formula.item, ctx)
-        total = unit * ctx.count
-        return total, f"{text} per {ctx.count_label} x {ctx.count:,} = {money(total, ctx.currency)}"
+        count = 1 if ctx.count is None else ctx.count  # a finding is at least one violation
+        total = unit * count
+        return total, f"{text} per {ctx.count_label} x {count:,} = {money(total, ctx.currency)}"
     if isinstance(formula, PerDay):
         unit, text = compute(formula.item, ctx)
         days = formula.days or 1
@@ -214,3 +216,83 @@ def describe(formula: Formula | None) -> str:
     if isinstance(formula, PerDay):
         return f"{describe(formula.item)} per day" + (f" x {formula.days} days" if formula.days else "")
     raise TypeError(formula)  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A maximum as far as the description bounds it.
+
+    ``value`` is None when the maximum is open-ended: a turnover share with unknown turnover, or an
+    amount per unit (consumer, day) with no count. ``at_least`` is then what the maximum is known
+    to reach, and ``missing`` the JSON paths that would bound it. ``product_of_maxima`` marks a value
+    that multiplies a statutory maximum by a count: a theoretical ceiling, not an expected fine.
+    """
+
+    value: Decimal | None
+    at_least: Decimal
+    text: str
+    missing: tuple[str, ...] = ()
+    per_unit: Decimal | None = None
+    unit: str | None = None
+    product_of_maxima: bool = False
+
+
+def bound(formula: Formula, ctx: PenaltyContext) -> Bound:
+    """The maximum a formula gives on ``ctx``, open-ended where the description leaves it so."""
+    if isinstance(formula, TurnoverPct) and ctx.revenue is None:
+        pct = f"{formula.pct.normalize():f}%"
+        return Bound(
+            None, Decimal(0), f"{pct} of turnover (turnover unknown)", ("organization.annual_revenue",)
+        )
+    if isinstance(formula, GreaterOf | LesserOf):
+        parts = [bound(i, ctx) for i in formula.items]
+        known = [p for p in parts if p.value is not None]
+        missing = tuple(dict.fromkeys(m for p in parts for m in p.missing))
+        word = "greater" if isinstance(formula, GreaterOf) else "lesser"
+        text = f"{word} of " + " and ".join(p.text for p in parts)
+        if isinstance(formula, LesserOf) and known:  # the known terms cap it from above
+            value = min(p.value for p in known)  # type: ignore[type-var]
+            note = " (a term is unknown: this is an upper bound)" if len(known) < len(parts) else ""
+            return Bound(value, value, text + note)
+        if len(known) == len(parts):
+            value = (
+                max(p.value for p in known) if isinstance(formula, GreaterOf) else min(p.value for p in known)
+            )  # type: ignore[type-var]
+            return Bound(value, value, text)
+        floor = max(p.value if p.value is not None else p.at_least for p in parts)
+        return Bound(
+            None, floor, f"{text}: at least {money(floor, ctx.currency)}, open-ended until "
+            + ", ".join(missing) + " is given", missing,
+        )  # fmt: skip
+    if isinstance(formula, PerViolation):
+        unit = bound(formula.item, ctx)
+        if unit.value is None:
+            return unit
+        if ctx.count is None:
+            path = (ctx.count_path,) if ctx.count_path else ()
+            give = f" (give {ctx.count_path})" if ctx.count_path else ""
+            return Bound(
+                None, unit.value, f"{unit.text} per {ctx.count_label}; how many is not given{give}",
+                path, unit.value, ctx.count_label,
+            )  # fmt: skip
+        total = unit.value * ctx.count
+        text = f"{unit.text} per {ctx.count_label} x {ctx.count:,} = {money(total, ctx.currency)}"
+        if ctx.count > 1:
+            text += " (a theoretical ceiling: every one counted at the statutory maximum)"
+        return Bound(
+            total, total, text, per_unit=unit.value, unit=ctx.count_label, product_of_maxima=ctx.count > 1
+        )
+    if isinstance(formula, PerDay):
+        unit = bound(formula.item, ctx)
+        if unit.value is None or formula.days is None:
+            floor = unit.value if unit.value is not None else unit.at_least
+            return Bound(
+                None, floor, f"{unit.text} per day in violation; the days are not described",
+                unit.missing, unit.value, "day",
+            )  # fmt: skip
+        total = unit.value * formula.days
+        return Bound(
+            total, total, f"{unit.text} per day x {formula.days:,} days = {money(total, ctx.currency)}"
+        )
+    value, text = compute(formula, ctx)
+    return Bound(value, value, text)

@@ -530,6 +530,17 @@ class Governance(_Model):
     cn_children_officer: StrictBool = Field(False, description="A person in charge of children's PI (CN).")
     pi_compliance_audit: StrictBool = Field(False, description="Regular PIPL compliance audits (Art. 54).")
     pi_protection_officer_cn: StrictBool = Field(False, description="PIPL Art. 52 person in charge of PI.")
+    cn_important_data_risk_assessment: StrictBool = Field(
+        False,
+        description="regulint addition: processors of important data assess the risk of their processing "
+        "regularly and report it to the authorities (CN Data Security Law Art. 30); a safeguard, so false "
+        "by default.",
+    )
+    cn_data_security_officer: StrictBool = Field(
+        False,
+        description="regulint addition: a person responsible for data security and a management body are "
+        "designated (CN Data Security Law Art. 27(2)); a safeguard, so false by default.",
+    )
     cn_minors_pi_annual_audit: StrictBool = Field(
         False,
         description="regulint addition: the processing of minors' PI is audited every year and the result "

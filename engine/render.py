@@ -34,6 +34,21 @@ def render_json(items: Sequence[Checked], as_list: bool) -> str:
     return "[\n" + ",\n".join(i.report.model_dump_json(indent=2) for i in items) + "\n]"
 
 
+def _maybe(amount, currency: str) -> str:
+    return "open-ended" if amount is None else money(amount, currency)
+
+
+def penalty_text(p) -> str:
+    """A violation's maximum for a table cell: the amount, '≥ floor (open)', per unit, or conditional."""
+    if p.max is not None:
+        text = money(p.max, p.currency) + (" (theoretical ceiling)" if p.theoretical_ceiling else "")
+    elif p.per_unit is not None:
+        text = f"{money(p.per_unit, p.currency)} per {p.unit}, count unknown"
+    else:
+        text = f"≥ {money(p.max_at_least or 0, p.currency)} (open-ended)"
+    return text + (" if the event occurs" if p.conditional else "")
+
+
 def render_table(items: Sequence[Checked], color: bool = True, width: int | None = None) -> str:
     """A readable terminal report, grouped by jurisdiction, severity coloured, exposure at the foot."""
     from rich.console import Console
@@ -64,7 +79,7 @@ def render_table(items: Sequence[Checked], color: bool = True, width: int | None
                     f"{v.title}\n[dim]{v.citation} · {v.rule_id} · official text: {site}[/]",
                     v.subject.path or v.subject.id,
                     v.remediation,
-                    money(v.penalty.max, v.penalty.currency),
+                    penalty_text(v.penalty),
                 )
             console.print(table)
         if rep.upcoming:
@@ -77,13 +92,17 @@ def render_table(items: Sequence[Checked], color: bool = True, width: int | None
             console.print("[bold]Upcoming penalty changes[/] (duties in force whose maximum changes):")
             for c in rep.upcoming_penalty_changes:
                 console.print(
-                    f"  {c.effective_from}  {c.rule_id} ({c.tier}): {money(c.old_max, c.currency)}"
-                    f" -> {money(c.new_max, c.currency)} ({c.citation})"
+                    f"  {c.effective_from}  {c.rule_id} ({c.tier}): {_maybe(c.old_max, c.currency)}"
+                    f" -> {_maybe(c.new_max, c.currency)} ({c.citation})"
                 )
         if rep.insufficient_information:
             console.print("[bold]Insufficient information[/] (give these facts to decide):")
             for i in rep.insufficient_information:
-                what = i.rule_id or f"applicability of {i.instrument}"
+                what = i.rule_id or (
+                    f"maximum penalty of {i.instrument}"
+                    if i.about == "penalty"
+                    else f"applicability of {i.instrument}"
+                )
                 where = f" at {i.subject.path or i.subject.id}" if i.subject else ""
                 console.print(f"  {what}{where}: needs {', '.join(i.missing) or i.reason}")
         if rep.not_applicable:
@@ -94,9 +113,13 @@ def render_table(items: Sequence[Checked], color: bool = True, width: int | None
         counts = ", ".join(f"{n} {k}" for k, n in s.by_severity.items() if n)
         console.print(f"[bold]{s.violations} violation(s)[/]" + (f" ({counts})" if counts else ""))
         for e in s.exposure:
+            amount = (
+                f"up to {money(e.max, e.currency)} (≈ {money(e.usd.max, 'USD')})"
+                if e.max is not None and e.usd.max is not None
+                else f"at least {money(e.max_at_least or 0, e.currency)}, open-ended (give {', '.join(e.missing) or 'the count'})"
+            )
             console.print(
-                f"  exposure {e.jurisdiction} {' + '.join(e.instruments or [e.instrument])}: up to {money(e.max, e.currency)}"
-                f" (≈ {money(e.usd.max, 'USD')}) — {e.explanation}"
+                f"  exposure {e.jurisdiction} {' + '.join(e.instruments or [e.instrument])}: {amount} — {e.explanation}"
             )
     return console.export_text(styles=color)
 
@@ -142,7 +165,8 @@ def render_sarif(items: Sequence[Checked], ruleset: RuleSet, version: str) -> st
             "helpUri": rule.source,  # the official text; commentary is under properties.references
             "help": {"text": rule.remediation, "markdown": f"**{rule.citation}** — {rule.remediation}"},
             "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
-            "properties": {"citation": rule.citation, "severity": rule.severity, "instrument": rule.instrument_id,
+            "properties": {"citation": rule.citation, "citations": list(rule.provisions()),
+                           "severity": rule.severity, "instrument": rule.instrument_id,
                            "jurisdiction": rule.jurisdiction, "tags": ["compliance", rule.jurisdiction],
                            **{k: v for k, v in source_fields(rule.source, rule.references).items() if k != "source"}},
         })  # fmt: skip
@@ -163,6 +187,7 @@ def render_sarif(items: Sequence[Checked], ruleset: RuleSet, version: str) -> st
                 "partialFingerprints": {"regulint/v1": f"{item.report.product_id}:{v.rule_id}:{v.subject.id}"},
                 "properties": {
                     "severity": v.severity, "instrument": v.instrument, "jurisdiction": v.jurisdiction,
+                    "citations": v.citations,
                     "penalty": json.loads(v.penalty.model_dump_json()),
                     "evidence": [json.loads(e.model_dump_json()) for e in v.evidence],
                 },

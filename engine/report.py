@@ -35,7 +35,7 @@ class EngineInfo(_Out):
 
 class UsdRange(_Out):
     min: Money
-    max: Money
+    max: Money | None = Field(description="Null when the maximum is open-ended.")
 
 
 class Exposure(_Out):
@@ -52,7 +52,24 @@ class Exposure(_Out):
     tiers: list[str] = Field(default=[], description="The penalty tiers of the violations aggregated here.")
     currency: str
     min: Money
-    max: Money
+    max: Money | None = Field(
+        description="The statutory maximum, or null when it is open-ended (see max_at_least and missing)."
+    )
+    max_at_least: Money | None = Field(
+        None, description="When max is null (open-ended): the amount the maximum is known to reach."
+    )
+    missing: list[str] = Field(
+        default=[],
+        description="JSON paths that would bound an open-ended maximum (e.g. organization.annual_revenue).",
+    )
+    theoretical_ceiling: bool = Field(
+        default=False,
+        description="The maximum multiplies a statutory maximum by a count (e.g. every affected consumer): "
+        "a theoretical ceiling, not an expected fine; the explanation shows the arithmetic.",
+    )
+    conditional: str | None = Field(
+        default=None, description="Amounts left out of min and max because they arise only on an event."
+    )
     usd: UsdRange
     aggregation: str
     explanation: str
@@ -82,7 +99,26 @@ class Evidence(_Out):
 class Penalty(_Out):
     currency: str
     min: Money
-    max: Money
+    max: Money | None = Field(
+        description="The statutory maximum, or null when it is open-ended (see max_at_least and missing)."
+    )
+    max_at_least: Money | None = Field(
+        None, description="When max is null (open-ended): the amount the maximum is known to reach."
+    )
+    missing: list[str] = Field(
+        default=[],
+        description="JSON paths that would bound an open-ended maximum (e.g. organization.annual_revenue).",
+    )
+    per_unit: Money | None = Field(
+        None, description="The statutory maximum per unit (consumer, day), when counted per unit."
+    )
+    unit: str | None = Field(None, description="What per_unit counts ('affected consumer', 'day').")
+    theoretical_ceiling: bool = Field(
+        default=False, description="max multiplies a statutory maximum by a count: a theoretical ceiling."
+    )
+    conditional: str | None = Field(
+        default=None, description="The event this amount arises only on; it is then never a minimum."
+    )
     basis: str
     citation: str
     explanation: str
@@ -121,6 +157,15 @@ class Violation(_Out):
     instrument: str
     jurisdiction: str
     citation: str
+    citations: list[str] = Field(
+        default=[],
+        description="Every provision a regulator cites for this failing, one per entry "
+        "(general and specific, e.g. GDPR Art. 5(1)(a), 12(1), 13(1)).",
+    )
+    citation_practice: str | None = Field(
+        default=None,
+        description="Whose citation practice the list follows, when it goes beyond the citation.",
+    )
     title: str
     severity: Literal["critical", "high", "medium", "low"]
     subject: SubjectRef
@@ -153,7 +198,11 @@ class NotApplicable(_Out):
 
 class Insufficient(_Out):
     rule_id: str | None = Field(
-        description="The rule, or null when the instrument's applicability is unknown."
+        description="The rule, or null when the instrument's applicability (or its penalty) is unknown."
+    )
+    about: Literal["rule", "applicability", "penalty"] = Field(
+        default="rule",
+        description="What is undecided: a rule, the instrument's applicability, or the bound of its penalty.",
     )
     instrument: str
     jurisdiction: str
@@ -185,8 +234,8 @@ class UpcomingPenaltyChange(_Out):
     tier: str
     effective_from: dt.date
     currency: str
-    old_max: Money
-    new_max: Money
+    old_max: Money | None
+    new_max: Money | None
     citation: str = Field(description="The penalty provision from that day.")
     explanation: str
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from engine import conditions, taxonomy
+from engine.citations import all_provisions
 from engine.conditions import Condition, ConditionError
 from engine.dated import newest_on
 from engine.facts import NAMESPACES, SUBJECT_KINDS, fact_specs, list_item_kind
@@ -146,6 +147,8 @@ class RuleModel(StrictModel):
     id: Annotated[str, Field(pattern=_ID)]
     title: str
     citation: str | Annotated[list[DatedCitation], Field(min_length=1)]
+    citations: list[str] = []
+    citation_practice: str | None = None
     source: Annotated[str, Field(pattern=_URL)]
     references: References = ()
     requirement: str | None = None
@@ -239,6 +242,10 @@ class Rule:
     aggravated_when: str | None = None
     penalty_mapping: str | None = None  # the referring provision when the tiers are another law's
     legal: LegalData = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    #: Other provisions a regulator cites for this failing (engine.citations); see provisions().
+    also_cites: tuple[str, ...] = ()
+    #: Whose practice the citations follow (EDPB binding decisions, DPA decisions, CAC notices...).
+    citation_practice: str | None = None
     references: tuple[Reference, ...] = ()
     citations: tuple[DatedCitation, ...] = ()  # dated citations; ``citation`` is the latest
 
@@ -275,6 +282,11 @@ class Rule:
             if e.in_force(day)
         ]
         return conditions.All((base, *carve)) if carve else base
+
+    def provisions(self, day: dt.date | None = None) -> tuple[str, ...]:
+        """Every provision a regulator cites for this failing, one per entry: those of the citation
+        (in force on ``day``; the latest when no day is given), then those it also cites."""
+        return all_provisions(self.citation_at(day) if day else self.citation, self.also_cites)
 
     def citation_at(self, day: dt.date) -> str:
         """The citation, with the provisions of the ``cited`` exceptions in force on ``day``."""
@@ -742,6 +754,8 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
             legal=legal,
             references=rm.references,
             citations=citations,
+            also_cites=tuple(rm.citations),
+            citation_practice=rm.citation_practice,
         )
         latest = _latest(rule.boundaries(), rule.effective.until)
         rules.append(dataclasses.replace(rule, when=rule.when_at(latest)))

@@ -59,7 +59,7 @@ def test_check_all_seeds_as_json_has_every_contract_field() -> None:
             for e in v["evidence"]:
                 assert e["fact"] and e["op"]
             assert set(v["penalty"]) >= {"currency", "min", "max", "basis", "citation", "explanation"}
-            assert v["penalty"]["min"] <= v["penalty"]["max"]
+            assert v["penalty"]["max"] is None or v["penalty"]["min"] <= v["penalty"]["max"]
     found = {v["jurisdiction"] for r in reports for v in r["violations"]}
     assert found >= {"CN", "EU", "US-CA"}, "the seeds together show violations in every market"
 

@@ -288,7 +288,8 @@ def test_ccpa_history_sale_without_link_and_ignored_signals_in_2021(durable: Eva
     signal = next(v for v in report.violations if v.rule_id == "us-ca-ccpa-opt-out-signal")
     assert signal.source.startswith("https://oag.ca.gov/")
     assert signal.period.from_ == dt.date(2020, 8, 14) and signal.period.until == dt.date(2022, 12, 31)
-    assert signal.penalty.max == 2500  # the original Act's civil penalty, per violation
+    # the original Act's civil penalty, per violation: no count of consumers given, so open-ended
+    assert signal.penalty.max is None and signal.penalty.per_unit == 2500
     # the same rule ids before and after the CPRA and the CPPA regulations
     later = durable.evaluate(product, dt.date(2023, 6, 1))
     ids = {v.rule_id for v in later.violations}

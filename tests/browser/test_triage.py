@@ -94,7 +94,7 @@ def test_csv_export_matches_the_json_report(page: Page, server) -> None:
     rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
     assert len(rows) == len(report["violations"])
     rates = {
-        i: (float(e["usd"]["max"]) / float(e["max"]) if float(e["max"]) else None)
+        i: (float(e["usd"]["max"]) / float(e["max"]) if e["max"] is not None and float(e["max"]) else None)
         for e in report["summary"]["exposure"]
         for i in e.get("instruments") or [e["instrument"]]
     }

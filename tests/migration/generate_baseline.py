@@ -45,6 +45,7 @@ def project(report: dict) -> dict:
             [i["rule_id"] or "", i["instrument"], (i.get("subject") or {}).get("path", ""),
              sorted(i["missing"]), sorted(i.get("would_violate") or [])]
             for i in report["insufficient_information"]
+            if i.get("about") != "penalty"  # issue #11: open-ended maxima are listed here too
         ),
         "not_applicable": sorted(n["instrument"] for n in report["not_applicable"]),
         "exposure": sorted(
