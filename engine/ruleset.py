@@ -136,6 +136,18 @@ class RuleModel(StrictModel):
     note: str | None = None
     examples: Examples
 
+    @field_validator("penalty", mode="before")
+    @classmethod
+    def _penalty_ref(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            try:
+                return PenaltyRef.model_validate(value)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(str(p) for p in err["loc"])
+                raise ValueError(f"{where + ': ' if where else ''}{err['msg']}") from None
+        return value
+
     @field_validator("citation")
     @classmethod
     def _dated_in_order(cls, value: Any) -> Any:
