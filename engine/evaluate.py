@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from engine import conditions
 from engine.durable import Check, Decision, DurableEngine
-from engine.facts import Subject, build_subjects
+from engine.facts import Subject, build_subjects, date_number
 from engine.fx import fx_rates
 from engine.jurisdictions import jurisdictions, market_of
 from engine.penalties import PenaltyContext, basis_of, evaluate_formula, money
@@ -233,6 +233,14 @@ def _missing(ev: Evaluator, cond: conditions.Condition, subject: Subject) -> lis
     return sorted({subject.doc_path(f) for f in _explained(ev, cond).facts if f not in facts})
 
 
+def _began_before(subject: Subject, day: dt.date) -> bool | None:
+    """Whether the subject's practice began before ``day`` (None: its start is not given)."""
+    started = subject.facts.get("practice.started_on")
+    if started is None:
+        return None
+    return bool(started < date_number(day))
+
+
 def _penalty(
     ruleset: RuleSet,
     inst: Instrument,
@@ -262,6 +270,14 @@ def _penalty(
     low = evaluate_formula(tier.min, ctx)[0] if tier.min is not None else Decimal(0)
     if org.sme and tier.sme_max is not None:
         text = f"SME: {text}"
+    aggravated_max = None
+    if rule.aggravated is not None:
+        grave = ruleset.tiers[rule.aggravated].at(on)
+        grave_formula = grave.sme_max if (org.sme and grave.sme_max is not None) else grave.max
+        aggravated_max, grave_text = evaluate_formula(grave_formula, ctx)
+        text = f"{text}; up to {grave_text} ({grave.citation}) where {rule.aggravated_when}"
+    if rule.penalty_mapping:
+        text = f"no fine of its own ({rule.penalty_mapping}), mapped to {tier.citation}: {text}"
     return Penalty(
         currency=currency,
         min=min(low, high),
@@ -273,6 +289,8 @@ def _penalty(
         tier=rule.penalty,
         aggravated_tier=rule.aggravated,
         aggravated_when=rule.aggravated_when,
+        aggravated_max=aggravated_max,
+        mapping=rule.penalty_mapping,
     )
 
 
@@ -397,7 +415,13 @@ def _assemble(
         return found
 
     def penalty(inst: Instrument, rule: Rule) -> Penalty:
-        key = (inst.jurisdiction, rule.penalty, rule.aggravated or "")
+        key = (
+            inst.jurisdiction,
+            rule.penalty,
+            rule.aggravated or "",
+            rule.aggravated_when or "",
+            rule.penalty_mapping or "",
+        )
         found = penalties.get(key)
         if found is None:
             found = penalties[key] = _penalty(ev.ruleset, inst, rule, product, as_of)
@@ -442,6 +466,23 @@ def _assemble(
                             citation=rule.citation, title=rule.title, severity=rule.severity,
                             effective_from=starts, subject=ref(subject), remediation=rule.remediation,
                         ))  # fmt: skip
+                    elif (grace := rule.effective.grace_for_existing(as_of)) is not None and (
+                        began := _began_before(subject, grace.began_before)
+                    ) is not False:
+                        if began is None:
+                            insufficient.append(Insufficient(
+                                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                                subject=ref(subject), missing=[subject.doc_path("practice.started_on")],
+                                reason=f"{grace.citation}: processing begun before {grace.began_before} "
+                                f"is bound only after {grace.until}; when did it begin?",
+                            ))  # fmt: skip
+                        else:
+                            upcoming.append(Upcoming(
+                                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                                citation=f"{rule.citation_at(as_of)}; {grace.citation}", title=rule.title,
+                                severity=rule.severity, effective_from=grace.until + dt.timedelta(days=1),
+                                subject=ref(subject), remediation=rule.remediation,
+                            ))  # fmt: skip
                     elif rule.effective.in_force(as_of):
                         start, end = rule.period(as_of)
                         inst_violations.append(Violation(

@@ -92,6 +92,14 @@ class Penalty(_Out):
         None, description="The tier the law reserves for aggravated cases of this rule, if any."
     )
     aggravated_when: str | None = Field(None, description="What makes a case aggravated, in words.")
+    aggravated_max: Money | None = Field(
+        None, description="The ceiling of the aggravated tier (not counted in the exposure), if any."
+    )
+    mapping: str | None = Field(
+        None,
+        description="Set when the instrument has no fine of its own and refers to other laws: the referring "
+        "provision; the tiers are the other law's, mapped.",
+    )
 
 
 class Period(_Out):

@@ -44,15 +44,34 @@ _ID = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 _URL = r"^https?://\S+$"
 
 
+class ExistingProcessing(StrictModel):
+    """A transition: processing begun before ``began_before`` is bound only after ``until``."""
+
+    began_before: dt.date
+    until: dt.date
+    citation: str
+
+
 class Effective(StrictModel):
     from_: dt.date = Field(alias="from")
     until: dt.date | None = None
+    existing: ExistingProcessing | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Effective:
         if self.until is not None and self.until < self.from_:
             raise ValueError(f"effective.until ({self.until}) is before effective.from ({self.from_})")
+        if self.existing is not None and self.existing.until < self.from_:
+            raise ValueError(
+                f"effective.existing.until ({self.existing.until}) is before effective.from ({self.from_})"
+            )
         return self
+
+    def grace_for_existing(self, day: dt.date) -> ExistingProcessing | None:
+        """The transition for processing begun earlier, while it still runs on ``day``."""
+        if self.existing is not None and day <= self.existing.until:
+            return self.existing
+        return None
 
     def in_force(self, day: dt.date) -> bool:
         return self.from_ <= day and (self.until is None or day <= self.until)
@@ -70,6 +89,11 @@ class PenaltyRef(StrictModel):
     tier: Annotated[str, Field(pattern=_ID)]
     aggravated: Annotated[str, Field(pattern=_ID)] | None = None
     aggravated_when: str | None = None
+    mapping: str | None = Field(
+        default=None,
+        description="The provision by which the instrument refers its penalties to other laws (e.g. Deep "
+        "Synthesis Provisions Art. 22): the tiers are that law's, a mapping, not the instrument's own fine.",
+    )
 
     @model_validator(mode="after")
     def _paired(self) -> PenaltyRef:
@@ -148,6 +172,14 @@ class RuleModel(StrictModel):
                 raise ValueError(f"{where + ': ' if where else ''}{err['msg']}") from None
         return value
 
+    @model_validator(mode="after")
+    def _transition_has_a_start(self) -> RuleModel:
+        if self.effective.existing is not None and self.subject not in ("practice", "transfer"):
+            raise ValueError(
+                "effective.existing reads practice.started_on: only practice and transfer rules may have it"
+            )
+        return self
+
     @field_validator("citation")
     @classmethod
     def _dated_in_order(cls, value: Any) -> Any:
@@ -217,6 +249,7 @@ class Rule:
     exceptions: tuple[RuleException, ...] = ()
     aggravated: str | None = None
     aggravated_when: str | None = None
+    penalty_mapping: str | None = None  # the referring provision when the tiers are another law's
     legal: LegalData = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
     references: tuple[Reference, ...] = ()
     citations: tuple[DatedCitation, ...] = ()  # dated citations; ``citation`` is the latest
@@ -437,8 +470,22 @@ def unset_path(doc: dict[str, Any], path: str) -> None:
         del node[last]
 
 
+def _json_dates(value: Any) -> Any:
+    """YAML reads ``2026-01-01`` as a date; an example product holds it as JSON does (ISO text)."""
+    if isinstance(value, dict):
+        return {k: _json_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_dates(v) for v in value]
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
     """An example is a product, or ``{base: NAME, set: {path: value}, unset: [path], as_of: DATE}``."""
+    example = _expand_example(raw, bases)
+    return Example(product=_json_dates(example.product), as_of=example.as_of)
+
+
+def _expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
     if not isinstance(raw, dict):
         raise ValueError(f"an example is a product description or {{base: NAME, set: {{...}}}}, got {raw!r}")
     if "base" not in raw:
@@ -703,6 +750,7 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
             exceptions=tuple(exceptions),
             aggravated=ref.aggravated,
             aggravated_when=ref.aggravated_when,
+            penalty_mapping=ref.mapping,
             legal=legal,
             references=rm.references,
             citations=citations,

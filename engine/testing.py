@@ -316,6 +316,8 @@ def _value_strategy(
         return _model_strategy(inner, opts), optional
     if inner is bool:
         return st.booleans(), optional
+    if inner is dt.date:
+        return st.dates(dt.date(2015, 1, 1), dt.date(2031, 12, 31)).map(dt.date.isoformat), optional
     if isinstance(inner, type) and issubclass(inner, Enum):
         return st.sampled_from([e.value for e in inner]), optional
     if inner is int:

@@ -76,20 +76,24 @@ def test_faceswap_upcoming_lists_new_duties_only_and_penalty_changes_apart(
     assert changes and {c.rule_id for c in changes} <= in_force
     cn = [c for c in changes if c.jurisdiction == "CN"]
     assert cn and all(c.effective_from == dt.date(2026, 1, 1) and c.new_max > c.old_max for c in cn)
-    csl = next(c for c in cn if c.tier == "cn-csl-content")
-    assert (csl.old_max, csl.new_max) == (500_000, 10_000_000)
+    # the general security duty's maximum rises with the amended Cybersecurity Law; the content duty's
+    # default (a fine on refusal to correct) does not, only its serious-cases ceiling (#18)
+    csl = next(c for c in cn if c.tier == "cn-csl-general")
+    assert (csl.old_max, csl.new_max) == (100_000, 2_000_000)
+    assert not [c for c in cn if c.tier == "cn-csl-content-refusal"]
 
 
 def test_faceswap_cn_exposure_counts_pipl_art_66_once(durable: Evaluator, load_seed) -> None:
     report = durable.evaluate(product_from_data(load_seed("faceswap-zao-style.json")), dt.date(2026, 3, 1))
-    pipl = [v for v in report.violations if v.penalty.tier == "cn-pipl-66-2"]
-    assert len({v.instrument for v in pipl}) > 1, "PIPL Art. 66(2) backs duties of several CN instruments"
+    pipl = [v for v in report.violations if v.penalty.tier == "cn-pipl-66-1"]
+    assert len({v.instrument for v in pipl}) > 1, "PIPL Art. 66 backs duties of several CN instruments"
+    assert all(v.penalty.aggravated_tier == "cn-pipl-66-2" for v in pipl)  # the serious tier is the ceiling
     cn = [e for e in report.summary.exposure if e.jurisdiction == "CN"]
-    holding = [e for e in cn if "cn-pipl-66-2" in e.tiers]
+    holding = [e for e in cn if "cn-pipl-66-1" in e.tiers]
     assert len(holding) == 1
     assert {v.instrument for v in pipl} <= set(holding[0].instruments)
-    cap = max(v.penalty.max for v in pipl)
-    assert sum(e.max for e in cn if "cn-pipl-66-2" in e.tiers) == cap
+    cap = max(v.penalty.max for v in report.violations if v.instrument in holding[0].instruments)
+    assert holding[0].max == cap
     # every violation is judged under a stated version of its rule
     for v in report.violations:
         assert v.period is not None and v.period.from_ <= dt.date(2026, 3, 1)

@@ -7,6 +7,7 @@ import { badge, citationLink, dateTime, plural, show } from "./format.js";
 import { instrumentShort, jurisdictionName, state } from "./meta.js";
 import { atLeast, compact, conditionOf, isOpenEnded, penaltyView } from "./penalty.js";
 import { findingsCsv } from "./export.js";
+import { fixPlanView } from "./fixplan.js";
 import { questionsFor } from "./questions.js";
 import { SORTS, emptyFilter, matches, ruleGroups, sevRank, subjectNoun, topIssues, verdicts } from "./triage.js";
 
@@ -423,7 +424,8 @@ export function renderReport() {
       )
     ),
     verdictView(report),
-    topIssuesView(state.groups)
+    topIssuesView(state.groups),
+    fixPlanView(report)
   );
   box.append(h("h3", { id: "findings-title", text: `All findings (${report.violations.length})` }));
   if (!report.violations.length) {
