@@ -2,12 +2,14 @@
 
 Exit codes: 0 compliant (or nothing at or above ``--fail-on``), 1 violations at or above
 ``--fail-on``, 2 bad input or usage, 3 the engine could not evaluate (never read as compliant).
+An unexpected exception is exit 3 with a one-line message, never 1 (which reads as a finding).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from enum import StrEnum
@@ -25,6 +27,8 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Browse the rule catalog.", invoke_without_command=True, no_args_is_help=False)
 app.add_typer(rules_app, name="rules")
+db_app = typer.Typer(help="The evaluation history database (REGULINT_DATABASE_URL).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 
 def _print_version(value: bool) -> None:
@@ -91,6 +95,9 @@ def _load_ruleset(path: Path | None):  # noqa: ANN202 - returns RuleSet
     except (RulesetError, YamlError) as exc:
         _err(f"{exc}")
         raise typer.Exit(2) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        _err(f"{path}: cannot read the rulesets: {exc.__class__.__name__}: {exc}")
+        raise typer.Exit(2) from None
 
 
 # --- check ---------------------------------------------------------------------------------
@@ -98,9 +105,14 @@ def _load_ruleset(path: Path | None):  # noqa: ANN202 - returns RuleSet
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(rulesets: str | None) -> None:
+def _init_worker(rulesets: str | None, parent: int | None = None) -> None:
     from engine.evaluate import Evaluator, default_evaluator
     from engine.ruleset import load_rulesets
+
+    if parent is not None:  # a --jobs worker: end with the process that started it
+        from api.processes import die_with_parent
+
+        die_with_parent(parent)
 
     loaded = _worker_state.get("ruleset")  # the parent's, inherited when the pool forks: no second load
     if loaded is not None:
@@ -114,7 +126,7 @@ def _check_one(
 ) -> tuple[str, str | None, str | None, list[str], int]:
     """Evaluate one file in a worker: (source, report JSON (indented, as rendered), text, errors,
     index in SEVERITIES of the gravest violation, or len(SEVERITIES) when there is none)."""
-    from engine.durable import EngineError
+    from engine.evaluate import MarketSelectionError
     from engine.inputs import InputError, parse_text, product_from_data
 
     source, as_of, markets = args
@@ -134,8 +146,16 @@ def _check_one(
         report = evaluator.evaluate(product, dt.date.fromisoformat(as_of) if as_of else None, markets)  # type: ignore[attr-defined]
     except InputError as exc:
         return source, None, text, [f"{source}: {issue}" for issue in exc.issues], len(SEVERITIES)
-    except EngineError as exc:
-        return source, None, text, [f"{source}: engine error: {exc}", "__engine__"], len(SEVERITIES)
+    except MarketSelectionError as exc:
+        return source, None, text, [f"{source}: --market: {exc}"], len(SEVERITIES)
+    except Exception as exc:  # noqa: BLE001 - the engine failed on this file: exit 3, the others go on
+        return (
+            source,
+            None,
+            text,
+            [f"{source}: engine error: {exc.__class__.__name__}: {exc}", "__engine__"],
+            len(SEVERITIES),
+        )
     gravest = min((SEVERITIES.index(v.severity) for v in report.violations), default=len(SEVERITIES))
     return source, report.model_dump_json(indent=2), text, [], gravest
 
@@ -191,6 +211,8 @@ def check(
         raise typer.BadParameter("give a description (FILE) or --from-fides MANIFEST", param_hint="FILE")
     if files.count("-") > 1:
         raise typer.BadParameter("standard input ('-') can be read once", param_hint="FILE")
+    _check_output(output)
+    _check_limits()
     ruleset = _load_ruleset(rulesets)
     tasks = [(f, day.isoformat() if day else None, market) for f in files]
     results: list[tuple[str, str | None, str | None, list[str], int]] = []
@@ -198,7 +220,7 @@ def check(
     _worker_state["ruleset"] = ruleset
     if jobs > 1 and len(files) > 1 and "-" not in files:
         with ProcessPoolExecutor(
-            jobs, initializer=_init_worker, initargs=(str(rulesets) if rulesets else None,)
+            jobs, initializer=_init_worker, initargs=(str(rulesets) if rulesets else None, os.getpid())
         ) as pool:
             it = pool.map(_check_one, tasks, chunksize=max(1, min(64, len(tasks) // (jobs * 8) or 1)))
             results = list(_with_progress(it, len(tasks)) if progress else it)
@@ -216,9 +238,12 @@ def check(
         if errors:
             engine_failed |= "__engine__" in errors
             bad_input |= "__engine__" not in errors
-            for e in errors:
-                if e != "__engine__":
-                    _err(e)
+            shown = [e for e in errors if e != "__engine__"]
+            for e in shown:
+                _err(e)
+            if fmt is CheckFormat.json:  # one entry per file, in order: an error object for this one
+                kind = "engine" if "__engine__" in errors else "input"
+                texts.append(json.dumps({"file": source, "error": kind, "messages": shown}, indent=2))
             continue
         if fmt is CheckFormat.json:
             texts.append(report_json)  # type: ignore[arg-type]
@@ -237,7 +262,11 @@ def check(
         else:
             text_out = render_table(checked, color=output is None and sys.stdout.isatty())
         if output:
-            output.write_text(text_out + ("" if text_out.endswith("\n") else "\n"), encoding="utf-8")
+            try:
+                output.write_text(text_out + ("" if text_out.endswith("\n") else "\n"), encoding="utf-8")
+            except OSError as exc:
+                _err(f"--output {output}: cannot write: {exc.strerror or exc}")
+                raise typer.Exit(2) from None
         else:
             typer.echo(text_out.rstrip("\n"))
     if bad_input:
@@ -247,6 +276,32 @@ def check(
     threshold = SEVERITIES.index(fail_on.value)
     failing = gravest <= threshold
     raise typer.Exit(1 if failing else 0)
+
+
+def _check_output(output: Path | None) -> None:
+    """Refuse an --output that cannot be written before any work is done."""
+    if output is None:
+        return
+    problem = None
+    if output.is_dir():
+        problem = "is a directory"
+    elif not output.parent.is_dir():
+        problem = f"its folder {output.parent} does not exist"
+    elif not os.access(output if output.exists() else output.parent, os.W_OK):
+        problem = "is not writable"
+    if problem:
+        _err(f"--output {output}: {problem}")
+        raise typer.Exit(2)
+
+
+def _check_limits() -> None:
+    from engine.inputs import InputLimits
+
+    try:
+        InputLimits.from_env()
+    except ValueError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
 
 
 def _check_markets(markets: list[str] | None) -> None:
@@ -389,9 +444,53 @@ def serve(
         _err(str(exc))
         raise typer.Exit(2) from None
     from api.server import run_server  # uvicorn.run("api.app:create_app", factory=True, …), TCP_NODELAY fixed
+    from api.settings import Settings, SettingsError
 
+    try:
+        settings = Settings.from_env()  # a blank or malformed setting stops here, before any worker starts
+    except SettingsError as exc:
+        _err(f"regulint serve: {exc}")
+        raise typer.Exit(2) from None
     typer.echo(f"regulint dashboard: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", err=True)
-    run_server(host, port, workers)
+    run_server(host, port, workers, timeouts=settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the history schema or upgrade it in place to this version (`serve` does it too)."""
+    from engine.extras import MissingExtra, require_server
+
+    try:
+        require_server()
+    except MissingExtra as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.db import Repository, SchemaMismatch
+    from api.settings import Settings, SettingsError
+
+    try:
+        repo = Repository.from_url(Settings.from_env().database_url)
+    except (SettingsError, ValueError) as exc:
+        _err(f"regulint db upgrade: {exc}")
+        raise typer.Exit(2) from None
+    try:
+        before, after = repo.upgrade_schema()
+    except SchemaMismatch as exc:
+        _err(f"regulint db upgrade: {exc}")
+        raise typer.Exit(2) from None
+    except SQLAlchemyError as exc:
+        _err(
+            f"regulint db upgrade: the database failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        )
+        raise typer.Exit(3) from None
+    finally:
+        repo.dispose()
+    if before == after:
+        typer.echo(f"the history is at revision {after} (the newest)")
+    else:
+        typer.echo(f"the history was upgraded from revision {before or 'none'} to {after}")
 
 
 @app.command()
@@ -428,8 +527,12 @@ app.add_typer(_import_app, name="import")
 
 
 def main() -> None:
-    """Entry point of the ``regulint`` script."""
-    app()
+    """Entry point of the ``regulint`` script: an unexpected exception is exit 3, not a traceback."""
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - last resort: typer already handled usage errors
+        _err(f"regulint: internal error: {exc.__class__.__name__}: {exc}")
+        sys.exit(3)
 
 
 if __name__ == "__main__":  # pragma: no cover

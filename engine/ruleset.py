@@ -782,15 +782,23 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
 
 
 def ruleset_files(root: Path | str | None = None) -> list[Path]:
-    """Every instrument file under ``root`` (default: the shipped rulesets), sorted."""
+    """Every instrument file (``*.yaml`` or ``*.yml``) under ``root`` (default: the shipped rulesets), sorted.
+
+    A ``root`` that does not exist is a :class:`RulesetError`: an empty ruleset would pass every product.
+    """
     base = Path(root) if root is not None else rulesets_dir()
     if base.is_file():
         return [base]
-    skip = {"jurisdictions.yaml", "fx.yaml"}
+    if not base.is_dir():
+        raise RulesetError(str(base), 1, "no such file or directory")
+    skip = {"jurisdictions", "fx"}
     return sorted(
         p
-        for p in base.rglob("*.yaml")
-        if p.name not in skip and not set(p.relative_to(base).parts[:-1]) & set(LEGAL_DIRS)
+        for p in base.rglob("*")
+        if p.suffix in (".yaml", ".yml")
+        and p.stem not in skip
+        and p.is_file()
+        and not set(p.relative_to(base).parts[:-1]) & set(LEGAL_DIRS)
     )
 
 
@@ -798,6 +806,10 @@ def load_rulesets(root: Path | str | None = None) -> RuleSet:
     """Load every instrument; the first error stops the load (``file:line: message``)."""
     legal = load_legal_data(Path(root) if root is not None else None)
     instruments = [load_instrument(p, legal) for p in ruleset_files(root)]
+    if not instruments:
+        raise RulesetError(
+            str(root if root is not None else rulesets_dir()), 1, "no ruleset (*.yaml, *.yml) found here"
+        )
     tiers = dict(legal.tiers)
     for inst in instruments:
         for tid, tier in inst.legal.tiers.items():
