@@ -21,10 +21,11 @@ from fastapi.staticfiles import StaticFiles
 from api import problems
 from api.catalog import Catalog
 from api.db import DatabaseTimeouts, Repository
+from api.jobs import Worker
 from api.limits import BodyLimitMiddleware, EvaluationSlots
 from api.problems import PROBLEM_MEDIA_TYPE, Problem
 from api.processes import die_with_serving_parent
-from api.routes import catalog, dashboard, evaluations, fixplans, health
+from api.routes import catalog, dashboard, evaluations, fixplans, health, reevaluations
 from api.routes import seeds as seed_routes
 from api.settings import Settings
 from engine.evaluate import Evaluator, default_evaluator, engine_version
@@ -185,9 +186,13 @@ def create_app(
     repository.create_schema()
     seeds = load_seeds(settings.seeds_dir)
 
+    worker = Worker(repository, evaluator)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker.kick()  # items a stopped server left queued or running
         yield
+        worker.stop()
         repository.dispose()
 
     app = FastAPI(
@@ -202,6 +207,7 @@ def create_app(
     app.state.settings = settings
     app.state.evaluator = evaluator
     app.state.repository = repository
+    app.state.worker = worker
     app.state.catalog = Catalog(evaluator.ruleset)
     app.state.seeds = seeds
     app.state.slots = EvaluationSlots(settings.max_concurrent_evaluations, settings.max_queued_evaluations)
@@ -210,6 +216,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
 
     app.include_router(evaluations.router)
+    app.include_router(reevaluations.router)
     app.include_router(fixplans.router)
     app.include_router(catalog.router)
     app.include_router(seed_routes.router)

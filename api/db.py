@@ -152,6 +152,40 @@ class JurisdictionRow(Base):
     __table_args__ = (Index("ix_evaluation_jurisdictions_jurisdiction", "jurisdiction", "evaluation_id"),)
 
 
+class JobRow(Base):
+    """A background re-evaluation of every stored product against the current rulesets."""
+
+    __tablename__ = "reevaluation_jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    ruleset_digest: Mapped[str] = mapped_column(String(80), nullable=False)
+    total: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class JobItemRow(Base):
+    """One product of a job: queued, claimed by a worker (running), then done or failed."""
+
+    __tablename__ = "reevaluation_items"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("reevaluation_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    source_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, comment="the evaluation re-run")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, comment="queued, running, done, failed")
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, comment="the new evaluation")
+    added: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, comment="rule ids now violated")
+    removed: Mapped[list[str] | None] = mapped_column(
+        JSON, nullable=True, comment="rule ids no longer violated"
+    )
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_reevaluation_items_status", "status", "job_id"),)
+
+
 class IdempotencyRow(Base):
     """A POST made with an ``Idempotency-Key``: what it stored, so a retry answers the same."""
 
@@ -472,6 +506,24 @@ class Repository:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def latest_per_product(self) -> list[EvaluationRow]:
+        """The newest evaluation of every product (what a portfolio re-evaluation re-runs)."""
+        newest = (
+            select(EvaluationRow.product_id, func.max(EvaluationRow.created_at).label("at"))
+            .group_by(EvaluationRow.product_id)
+            .subquery()
+        )
+        query = select(EvaluationRow).join(
+            newest,
+            (EvaluationRow.product_id == newest.c.product_id) & (EvaluationRow.created_at == newest.c.at),
+        )
+        with self._sessions() as session:
+            rows = list(session.scalars(query.order_by(EvaluationRow.product_id, EvaluationRow.id.desc())))
+        seen: dict[str, EvaluationRow] = {}
+        for row in rows:  # two stored in the same instant: either is the latest
+            seen.setdefault(row.product_id, row)
+        return list(seen.values())
 
     def add_all(
         self, evaluations: Sequence[NewEvaluation], idempotent: IdempotentRequest | None = None

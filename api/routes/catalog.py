@@ -11,6 +11,7 @@ from api.deps import CatalogDep
 from api.problems import ProblemError, problem_responses
 from api.routes.evaluations import Severity
 from api.schemas import InstrumentList, JurisdictionList, RuleDetail, RuleList
+from engine import taxonomy
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
@@ -47,7 +48,8 @@ def list_instruments(
     "/rules",
     response_model=RuleList,
     summary="The rules, filtered",
-    description="`q` matches every word (case-insensitive) against id, title, citation, requirement, "
+    description="`q` matches every word (case-insensitive; a simple stem and synonyms such as "
+    "kid/child/minor, face/biometric, label/watermark) against id, title, citation, requirement, "
     "remediation, instrument title and note.",
     responses=problem_responses(422, 500),
 )
@@ -85,3 +87,15 @@ def get_rule(rule_id: str, catalog: CatalogDep) -> JSONResponse:
             404, f"no rule {rule_id!r}" + (f"; did you mean {near!r}?" if near else ""), slug="rule-not-found"
         )
     return JSONResponse(data)
+
+
+@router.get(
+    "/taxonomy/{kind}",
+    summary="The taxonomy keys a description may use: data_category, data_use or data_subject",
+    description="fideslang's default keys plus regulint's own, sorted (the guided form's pickers).",
+    responses=problem_responses(404, 500),
+)
+def list_taxonomy(kind: str) -> JSONResponse:
+    if kind not in taxonomy.KINDS:
+        raise ProblemError(404, f"no taxonomy {kind!r}; one of {', '.join(taxonomy.KINDS)}")
+    return JSONResponse({"kind": kind, "items": sorted(taxonomy.keys(kind))})

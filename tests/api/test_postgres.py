@@ -63,3 +63,35 @@ def test_two_workers_share_one_postgres_database(postgres_schema_url: str) -> No
         concurrent_equals_sequential(server.url, postgres_schema_url, n=64)
     finally:
         server.stop()
+
+
+def test_reevaluation_workers_share_items_with_skip_locked(
+    postgres_schema_url: str, evaluator: Evaluator
+) -> None:
+    """Three workers (each its own engine) claim concurrently: every item runs exactly once."""
+    import datetime as dt
+    import threading
+
+    from api.db import Repository
+    from api.jobs import create_job, job_status, work
+    from api.routes.evaluations import EvaluationParams, _evaluate_and_store
+    from engine.inputs import product_from_data
+
+    repo = Repository.from_url(postgres_schema_url)
+    repo.create_schema()
+    items = [(d, product_from_data(d)) for d in (product(id=f"pg-{i:02d}") for i in range(30))]
+    _evaluate_and_store(evaluator, repo, items, EvaluationParams(None, None), None, 10**8)
+    job = create_job(repo, dt.date(2026, 12, 1), evaluator.ruleset.digest)
+    workers = [Repository.from_url(postgres_schema_url) for _ in range(3)]
+    runs: list[int] = []
+    threads = [threading.Thread(target=lambda r=r: runs.append(work(r, evaluator))) for r in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sum(runs) == 30
+    status = job_status(repo, job).to_dict()
+    assert status["status"] == "done" and status["done"] == 30
+    assert count_rows(postgres_schema_url) == 60  # 30 stored + 30 re-evaluated, none twice
+    for r in [repo, *workers]:
+        r.dispose()

@@ -33,3 +33,11 @@ def test_rules_q_finds_children_rules_for_kids(client: TestClient) -> None:
     watermark = client.get("/v1/rules", params={"q": "watermark"}).json()
     label = client.get("/v1/rules", params={"q": "label"}).json()
     assert watermark["total"] == label["total"] > 0
+
+
+def test_taxonomy_keys_for_the_pickers(client: TestClient) -> None:
+    body = client.get("/v1/taxonomy/data_category").json()
+    assert "user.biometric.face" in body["items"] and body["items"] == sorted(body["items"])
+    assert "child" in client.get("/v1/taxonomy/data_subject").json()["items"]
+    r = client.get("/v1/taxonomy/nope")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")

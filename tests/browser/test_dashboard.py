@@ -261,7 +261,11 @@ def test_rules_search_and_detail(page: Page, server, screenshots: Path) -> None:
     total = server.get("/v1/rules")["total"]
     page.goto("/#rules")
     items = page.locator(".rule-item")
-    expect(items).to_have_count(total)
+    expect(page.locator(".rules-count")).to_have_text(f"{total} rules")
+    expect(items).to_have_count(min(total, 50))  # a page at a time
+    if total > 50:
+        page.click(".rules-more")
+        expect(items).to_have_count(min(total, 100))
     expected = server.get("/v1/rules?q=biometric")
     assert 0 < expected["total"] < total
     page.fill("#r-q", "biometric")
@@ -307,3 +311,36 @@ def test_phone_width_layout(phone_page: Page, screenshots: Path) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the exposure view is {overflow}px wider than a phone screen"
     page.screenshot(path=str(screenshots / "exposure-phone.png"))
+
+
+def test_phone_history_cards_filter_toggle_and_rule_screen(
+    phone_page: Page, server, screenshots: Path
+) -> None:
+    page = phone_page
+    server.post("/v1/evaluations", seed_data(seed_name()))
+    page.goto("/#history")
+    # filters wait behind a toggle; rows are cards with the actions on screen
+    expect(page.locator("#history-filters")).to_be_hidden()
+    page.click("#history-filters-toggle")
+    expect(page.locator("#history-filters")).to_be_visible()
+    expect(page.locator("#history-filters-toggle")).to_have_attribute("aria-expanded", "true")
+    row = page.locator(".history-table tbody tr").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "block"
+    link = row.locator("a.open-evaluation")
+    link.scroll_into_view_if_needed()
+    box = link.bounding_box()
+    assert box and box["height"] >= 44, box
+    assert 0 <= box["x"] and box["x"] + box["width"] <= 390, f"the Open link is off-screen: {box}"
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the history is {overflow}px wider than a phone screen"
+    page.screenshot(path=str(screenshots / "history-phone.png"))
+    # the rule detail is a screen of its own with a back link
+    page.goto("/#rules")
+    page.locator(".rule-item").first.click()
+    expect(page.locator("#rule-detail")).to_be_visible()
+    expect(page.locator("#rules-list")).to_be_hidden()
+    expect(page.locator("#rule-title")).to_be_in_viewport()
+    page.screenshot(path=str(screenshots / "rules-detail-phone.png"))
+    page.click("#rule-detail .back-link")
+    expect(page.locator("#rules-list")).to_be_visible()
+    expect(page.locator("#rule-detail")).to_be_hidden()

@@ -1,6 +1,7 @@
 /* The guided description builder: a form generated from the published JSON Schema (sections, questions
  * with the schema's descriptions as help, searchable pickers for enumerations, live validation), in sync
  * with the JSON editor (the "advanced" tab). Every control has data-path = its JSON path. */
+import { API, get } from "./api.js";
 import { $, $$, clear, debounce, h } from "./dom.js";
 import { editor, setEditorText } from "./editor.js";
 import { state } from "./meta.js";
@@ -118,6 +119,51 @@ function stringList(path, node, labelText) {
   return h("div", { class: "field builder-field" }, h("label", { for: id, text: labelText || humanize(path.split(".").pop()) }), inp, h("p", { class: "help", id: `${id}-help` }, help ? `${help} ` : "", "Separate values with commas; write “none” for an empty list. ", h("code", { text: path })));
 }
 
+const TAXONOMY_OF = { data_categories: "data_category", data_subjects: "data_subject" };
+const taxonomies = {};
+
+/** A searchable picker over a taxonomy's keys (data categories, data subjects). */
+function taxonomyPicker(path, kind, node, labelText) {
+  const id = nextId();
+  const keys = taxonomies[kind] || [];
+  const current = () => (Array.isArray(getAt(doc, path)) ? getAt(doc, path) : null);
+  const name = labelText || humanize(path.split(".").pop());
+  const chosen = h("ul", { class: "chosen", "aria-label": `Chosen ${name.toLowerCase()}` });
+  const results = h("div", { class: "checks results" });
+  const search = h("input", { type: "search", id: `${id}-q`, autocomplete: "off", placeholder: "Search, e.g. face, email, location", dataset: { path, taxonomy: kind }, "aria-describedby": `${id}-help`, oninput: () => draw() });
+  const none = h("input", { type: "checkbox", class: "none-check", id: `${id}-none`, checked: Array.isArray(current()) && !current().length, onchange: () => set(none.checked ? [] : undefined) });
+  function set(list) {
+    setAt(doc, path, list);
+    commit();
+    draw();
+  }
+  function toggle(key, on) {
+    const list = [...(current() || [])].filter((k) => k !== key);
+    if (on) list.push(key);
+    none.checked = false;
+    set(list.length ? list : undefined);
+  }
+  function draw() {
+    const list = current() || [];
+    clear(chosen).append(...list.map((k) => h("li", {}, h("code", { text: k }), " ", h("button", { type: "button", class: "link-button", "aria-label": `Remove ${k}`, onclick: () => toggle(k, false), text: "remove" }))));
+    const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+    const hits = words.length ? keys.filter((k) => words.every((w) => k.toLowerCase().includes(w))).slice(0, 30) : [];
+    clear(results).append(...hits.map((k) => h("label", { class: "pick" }, h("input", { type: "checkbox", value: k, checked: list.includes(k), onchange: (e) => toggle(k, e.target.checked) }), ` ${k}`)));
+  }
+  draw();
+  return h(
+    "fieldset",
+    { class: "field builder-field taxonomy", dataset: { path } },
+    h("legend", { text: name }),
+    chosen,
+    h("label", { for: `${id}-q`, text: `Find a ${kind.replace("_", " ")} key` }),
+    search,
+    h("p", { class: "help", id: `${id}-help` }, `${helpOf(node) ? `${helpOf(node)} ` : ""}Keys of the Fides taxonomy (and regulint's own); a key covers the keys under it. `, h("code", { text: path })),
+    results,
+    h("label", { class: "pick", for: `${id}-none` }, none, " none")
+  );
+}
+
 function objectList(path, itemNode, labelText) {
   const items = getAt(doc, path);
   const name = labelText || humanize(path.split(".").pop());
@@ -169,6 +215,8 @@ function nodeView(path, node, labelText) {
     const ik = kindOf(item);
     if (ik === "object") return objectList(path, item, labelText);
     if (ik === "enum") return enumList(path, item, labelText);
+    const kind = TAXONOMY_OF[path.split(".").pop()];
+    if (kind && taxonomies[kind]) return taxonomyPicker(path, kind, node, labelText);
     return stringList(path, node, labelText);
   }
   if (kind === "object" && node.properties) {
@@ -285,6 +333,15 @@ async function openBuilder() {
     box.textContent = "Loading the description schema…";
     try {
       schema = await loadSchema();
+      await Promise.all(
+        Object.values(TAXONOMY_OF).map(async (kind) => {
+          try {
+            taxonomies[kind] = (await get(`${API}/taxonomy/${kind}`)).items;
+          } catch {
+            /* an older server: free text instead of a picker */
+          }
+        })
+      );
     } catch (err) {
       box.textContent = `The form cannot be built: ${err.message}. Use the JSON tab.`;
       return;

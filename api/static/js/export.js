@@ -19,6 +19,8 @@ export const CSV_COLUMNS = [
   "penalty_usd_min",
   "penalty_usd_max",
   "penalty_condition",
+  "penalty_tier",
+  "version_from",
 ];
 
 const cell = (v) => {
@@ -52,6 +54,8 @@ export function findingsCsv(report) {
       usd(usdMin(v, rates)),
       open ? "" : usd(usdMax(v, rates)),
       cond === null ? "" : typeof cond === "string" ? cond : JSON.stringify(cond),
+      p.tier || "",
+      v.period ? v.period.from || "" : "",
     ];
   });
   return [CSV_COLUMNS, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";

@@ -7,7 +7,7 @@ import { money, plural } from "./format.js";
 import { instrumentLabel, instrumentShort, jurisdictionName, state } from "./meta.js";
 import { compact, conditionOf, formula, isOpenEnded, maxLabel } from "./penalty.js";
 import { chartWidth, countChart, figure, rangeChart } from "./charts.js";
-import { showInDescription } from "./report.js";
+import { penaltyChangeView, showInDescription } from "./report.js";
 
 /** One exposure row with what a reader needs to quote it: the gravest violation, conditions, open end. */
 export function exposureFacts(report, e) {
@@ -62,7 +62,7 @@ function instrumentTable(facts, jur) {
           h(
             "tr",
             { dataset: { instrument: f.e.instrument } },
-            h("th", { scope: "row", text: instrumentLabel(f.e.instrument) }),
+            h("th", { scope: "row" }, (f.e.instruments && f.e.instruments.length > 1 ? f.e.instruments : [f.e.instrument]).map(instrumentLabel).join(" + "), f.e.instruments && f.e.instruments.length > 1 ? h("div", { class: "help", text: "One act under a shared tier: counted once." }) : null),
             h("td", {}, amountCell(f), conditionalNote(f)),
             h("td", { text: f.open ? `≥ ${money(f.e.usd && f.e.usd.min, "USD")}` : `${Number(f.e.usd.min) > 0 ? `${money(f.e.usd.min, "USD")} – ` : "up to "}${money(f.e.usd.max, "USD")}` }),
             h(
@@ -121,7 +121,7 @@ export function renderExposure() {
     box.append(sec);
   }
   if (Array.isArray(report.upcoming_penalty_changes) && report.upcoming_penalty_changes.length) {
-    box.append(h("h2", { text: "Upcoming penalty changes" }), h("ul", { class: "plain-list panel" }, report.upcoming_penalty_changes.map((c) => h("li", {}, `${c.effective_from || c.date || ""}: ${[c.instrument, c.rule_id].filter(Boolean).join(" · ")} — ${c.summary || c.description || c.explanation || ""}`))));
+    box.append(h("h2", { text: "Upcoming penalty changes" }), h("ul", { class: "plain-list panel" }, report.upcoming_penalty_changes.map(penaltyChangeView)));
   }
   const sev = report.summary.by_severity || {};
   const half = w > 700 ? Math.floor((w - 24) / 2) : w;

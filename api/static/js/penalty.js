@@ -83,7 +83,6 @@ export function penaltyView(p, { onMissing } = {}) {
         )
       : null,
     h("span", { class: "help formula", text: formula(p) }),
-    p.period ? h("span", { class: "help", text: `Period: ${typeof p.period === "string" ? p.period : JSON.stringify(p.period)}` }) : null
   );
 }
 

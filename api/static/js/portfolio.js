@@ -1,6 +1,6 @@
 /* The Portfolio view: the latest evaluation of every product in the history, its worst severity per
  * market, and a calendar of upcoming duties across the portfolio. */
-import { API, asList, fetchEvaluation, get, query } from "./api.js";
+import { API, ApiError, api, asList, fetchEvaluation, get, query } from "./api.js";
 import { $, clear, groupBy, h, status } from "./dom.js";
 import { badge, dateTime, plural } from "./format.js";
 import { instrumentShort, state } from "./meta.js";
@@ -17,9 +17,9 @@ async function latestPerProduct() {
     const data = await get(`${API}/evaluations${query({ limit: 500, cursor })}`);
     for (const item of asList(data, "evaluations")) if (!seen.has(item.product_id)) seen.set(item.product_id, item);
     cursor = data && data.next_cursor;
-    if (!cursor || seen.size >= MAX_PRODUCTS) break;
+    if (!cursor) break;
   }
-  return [...seen.values()].slice(0, MAX_PRODUCTS);
+  return [...seen.values()];
 }
 
 export async function loadPortfolio() {
@@ -27,10 +27,11 @@ export async function loadPortfolio() {
   status("Loading the portfolio…", null, "portfolio");
   try {
     const latest = await latestPerProduct();
-    const evs = (await Promise.all(latest.map((x) => fetchEvaluation(x.id).catch(() => null)))).filter(Boolean);
+    const evs = (await Promise.all(latest.slice(0, MAX_PRODUCTS).map((x) => fetchEvaluation(x.id).catch(() => null)))).filter(Boolean);
     state.portfolio = evs;
     render(box, evs);
-    status(`${plural(evs.length, "product")} in the portfolio.`, null, "portfolio");
+    const shown = latest.length > evs.length ? `; showing the ${evs.length} most recently evaluated` : "";
+    status(`${plural(latest.length, "product")} in the portfolio${shown}.`, null, "portfolio");
   } catch (err) {
     status(`Could not load the portfolio: ${err.message}`, "error", "portfolio");
   }
@@ -114,6 +115,67 @@ function render(box, evs) {
     );
 }
 
+// --- re-evaluation job ----------------------------------------------------------------------------
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function jobSummary(job) {
+  const changed = job.items.filter((i) => i.added.length || i.removed.length);
+  const ruleList = (counts, kind) => {
+    const entries = Object.entries(counts);
+    return entries.length
+      ? h("ul", { class: `plain-list job-${kind}` }, entries.map(([rule, n]) => h("li", { dataset: { rule } }, h("a", { href: `#rules/${encodeURIComponent(rule)}` }, h("code", { text: rule })), ` — ${plural(n, "product")}`)))
+      : h("p", { class: "muted", text: kind === "added" ? "No rule is newly violated." : "No finding went away." });
+  };
+  return h(
+    "div",
+    { class: "job-summary" },
+    h("h3", { text: "What the current rulesets add" }),
+    ruleList(job.added, "added"),
+    h("h3", { text: "What they remove" }),
+    ruleList(job.removed, "removed"),
+    job.failed ? h("p", { class: "status error", text: `${plural(job.failed, "product")} could not be re-evaluated: ${job.items.filter((i) => i.status === "failed").map((i) => `${i.product_id} (${i.error})`).join("; ")}` }) : null,
+    changed.length
+      ? h(
+          "details",
+          { class: "job-products" },
+          h("summary", { text: `${plural(changed.length, "product")} changed` }),
+          h("ul", { class: "plain-list" }, changed.map((i) => h("li", {}, h("a", { href: `#compare/${encodeURIComponent(i.source_id)}/${encodeURIComponent(i.evaluation_id)}` }, h("code", { text: i.product_id })), i.added.length ? ` +${i.added.join(", +")}` : "", i.removed.length ? ` −${i.removed.join(", −")}` : "")))
+        )
+      : null
+  );
+}
+
+async function reevaluate() {
+  const button = $("#reevaluate-button");
+  const box = clear($("#reevaluation"));
+  button.disabled = true;
+  const bar = h("progress", { id: "reevaluation-progress", max: "1", value: "0", "aria-labelledby": "reevaluation-label" });
+  const label = h("p", { id: "reevaluation-label", class: "help", role: "status", text: "Queuing…" });
+  box.append(label, bar);
+  try {
+    const { body, headers } = await api(`${API}/reevaluations`, { method: "POST" });
+    const url = headers.get("Location") || `${API}/reevaluations/${encodeURIComponent(body.id)}`;
+    let job = body;
+    for (;;) {
+      bar.max = Math.max(1, job.total);
+      bar.value = job.done + job.failed;
+      label.textContent = `Re-evaluated ${job.done + job.failed} of ${plural(job.total, "product")} against the current rulesets${job.status === "done" ? "." : "…"}`;
+      if (job.status === "done") break;
+      await sleep(400);
+      job = await get(url);
+    }
+    box.append(jobSummary(job));
+    await loadPortfolio();
+    status(`Re-evaluation done: ${plural(job.done, "product")} re-evaluated${job.failed ? `, ${job.failed} failed` : ""}.`, null, "portfolio");
+  } catch (err) {
+    status(err instanceof ApiError && err.status === 401 ? "This server needs an API key to re-evaluate: enter it on the Evaluate view." : `Re-evaluation failed: ${err.message}`, "error", "portfolio");
+  } finally {
+    button.disabled = false;
+  }
+}
+
 export function initPortfolio() {
   $("#portfolio-refresh").addEventListener("click", loadPortfolio);
+  $("#reevaluate-button").addEventListener("click", reevaluate);
 }

@@ -82,12 +82,21 @@ export function violationView(v, index) {
         {},
         penaltyView(v.penalty, { onMissing: showInDescription }),
         v.penalty && v.penalty.citation ? h("div", { class: "help", text: v.penalty.citation }) : null,
-        v.penalty && v.penalty.confirmed === false ? h("div", { class: "help", text: "The penalty figure could not be confirmed against its source." }) : null
+        v.penalty && v.penalty.confirmed === false ? h("div", { class: "help", text: "The penalty figure could not be confirmed against its source." }) : null,
+        v.penalty && v.penalty.tier ? h("div", { class: "help tier", text: `Tier ${v.penalty.tier}` }) : null,
+        v.penalty && v.penalty.aggravated_tier ? h("div", { class: "help aggravated", text: `Aggravated cases${v.penalty.aggravated_when ? ` (${v.penalty.aggravated_when})` : ""} fall under tier ${v.penalty.aggravated_tier}.` }) : null
       ),
+      v.period ? [h("dt", { text: "Version" }), h("dd", { class: "period", text: periodText(v.period) })] : null,
       v.note ? [h("dt", { text: "Note" }), h("dd", { text: v.note })] : null
     ),
     h("details", { class: "evidence-details" }, h("summary", {}, `Evidence (${plural(n, "fact")})`), evidenceTable(v.evidence))
   );
+}
+
+/** "the rule as in force from 2026-01-01 (still current)" from a violation's `period`. */
+export function periodText(p) {
+  const from = p.from || p.from_ || "";
+  return `judged under the rule as it stands from ${from}${p.until ? ` until ${p.until}` : " (no change scheduled)"}`;
 }
 
 function verdictView(report) {
@@ -375,18 +384,21 @@ function otherLists(report) {
   );
 }
 
-/** One entry of `upcoming_penalty_changes` (fields read defensively). */
+/** One entry of `upcoming_penalty_changes`: a violated duty whose maximum changes on a later day. */
 export function penaltyChangeView(c) {
-  const date = c.effective_from || c.date || c.from || "";
-  const what = c.summary || c.description || c.explanation || c.note || [c.tier, c.tier_id].filter(Boolean).join(" ") || "penalty changes";
+  const date = c.effective_from || c.date || "";
+  const change =
+    c.old_max !== undefined && c.new_max !== undefined
+      ? `maximum ${c.new_max === null ? "open-ended" : compact(c.new_max, c.currency)} (was ${c.old_max === null ? "open-ended" : compact(c.old_max, c.currency)})`
+      : c.explanation || "the penalty changes";
   return h(
     "li",
-    {},
+    { class: "penalty-change", dataset: { rule: c.rule_id || "", tier: c.tier || "" } },
     h("strong", {}, h("time", { datetime: date, text: `From ${date}` })),
     " ",
-    [c.jurisdiction, c.instrument ? instrumentShort(c.instrument) : null, c.rule_id].filter(Boolean).join(" · "),
-    ": ",
-    what
+    c.title || c.rule_id || "",
+    h("span", { class: "muted", text: ` — ${[c.jurisdiction, c.instrument ? instrumentShort(c.instrument) : null].filter(Boolean).join(" · ")}` }),
+    h("div", { class: "help" }, `${change}${c.tier ? `; tier ${c.tier}` : ""}${c.citation ? `; ${c.citation}` : ""}`)
   );
 }
 

@@ -30,31 +30,34 @@ export function renderInstrumentOptions() {
   fillSelect($("#r-instrument"), list.map((i) => [i.id, `${i.short || i.id} (${i.jurisdiction})`]));
 }
 
-function renderRules() {
+const PAGE = 50;
+
+function ruleItem(r) {
+  return h(
+    "li",
+    {},
+    h(
+      "a",
+      { href: `#rules/${encodeURIComponent(r.id)}`, class: "rule-item", "aria-current": r.id === state.ruleId ? "true" : null, dataset: { rule: r.id } },
+      h("span", { class: "t" }, badge(r.severity), " ", r.title),
+      h("span", { class: "s", text: `${r.citation} · ${r.jurisdiction} · ${r.instrument} · in force ${r.effective_from}${r.effective_until ? ` – ${r.effective_until}` : ""} · ${r.id}` })
+    )
+  );
+}
+
+/** The matching rules, a page at a time (the whole catalog is hundreds of rules). */
+function renderRules(shown = PAGE) {
   const list = clear($("#rules-list"));
-  list.append(h("p", { class: "help rules-count", text: `${state.rules.length} rule${state.rules.length === 1 ? "" : "s"}` }));
-  if (!state.rules.length) {
+  const n = state.rules.length;
+  list.append(h("p", { class: "help rules-count", text: `${n} rule${n === 1 ? "" : "s"}` }));
+  if (!n) {
     list.append(h("p", { class: "panel muted", text: "No rule matches this search." }));
     return;
   }
-  list.append(
-    h(
-      "ul",
-      {},
-      state.rules.map((r) =>
-        h(
-          "li",
-          {},
-          h(
-            "a",
-            { href: `#rules/${encodeURIComponent(r.id)}`, class: "rule-item", "aria-current": r.id === state.ruleId ? "true" : null, dataset: { rule: r.id } },
-            h("span", { class: "t" }, badge(r.severity), " ", r.title),
-            h("span", { class: "s", text: `${r.citation} · ${r.jurisdiction} · ${r.instrument} · in force ${r.effective_from}${r.effective_until ? ` – ${r.effective_until}` : ""} · ${r.id}` })
-          )
-        )
-      )
-    )
-  );
+  list.append(h("ul", {}, state.rules.slice(0, shown).map(ruleItem)));
+  if (n > shown) {
+    list.append(h("button", { type: "button", class: "secondary rules-more", text: `Show ${Math.min(PAGE, n - shown)} more of ${n - shown}`, onclick: () => renderRules(shown + PAGE) }));
+  }
 }
 
 function penaltyText(p) {
