@@ -507,8 +507,17 @@ def facts() -> None:
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the product description."""
+def schema(
+    rulesets: bool = typer.Option(
+        False, "--rulesets", help="Print the JSON Schema of ruleset (instrument) files instead, for editors."
+    ),
+) -> None:
+    """Print the JSON Schema of the product description (or, with --rulesets, of ruleset files)."""
+    if rulesets:
+        from engine.ruleset_schema import ruleset_json_schema
+
+        typer.echo(json.dumps(ruleset_json_schema(), indent=2))
+        return
     from engine.product import product_json_schema
 
     typer.echo(json.dumps(product_json_schema(), indent=2))

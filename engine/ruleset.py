@@ -163,6 +163,18 @@ class RuleModel(StrictModel):
     note: str | None = None
     examples: Examples
 
+    @field_validator("penalty", mode="before")
+    @classmethod
+    def _penalty_ref(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            try:
+                return PenaltyRef.model_validate(value)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(str(p) for p in err["loc"])
+                raise ValueError(f"{where + ': ' if where else ''}{err['msg']}") from None
+        return value
+
     @model_validator(mode="after")
     def _transition_has_a_start(self) -> RuleModel:
         if self.effective.existing is not None and self.subject not in ("practice", "transfer"):

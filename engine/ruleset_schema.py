@@ -95,7 +95,7 @@ def _described(prop: Any) -> dict[str, Any]:
 
 def ruleset_json_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of one ruleset (instrument) file, with the shipped vocabulary."""
-    from engine.ruleset import RulesetFileModel
+    from engine.ruleset import PenaltyRef, RulesetFileModel
 
     legal = load_legal_data()
     facts = sorted(fact_specs())
@@ -103,15 +103,12 @@ def ruleset_json_schema() -> dict[str, Any]:
     tiers = sorted(legal.tiers)
     schema = RulesetFileModel.model_json_schema(by_alias=True)
     tier_id = {"enum": tiers, "description": "A penalty tier defined once in rulesets/tiers."}
+    ref = PenaltyRef.model_json_schema(by_alias=True)  # every key the loader takes, tiers as enums
+    ref_props = {**ref["properties"], "tier": tier_id, "aggravated": tier_id}
     penalty = {
         "anyOf": [
             tier_id,
-            {
-                "type": "object",
-                "properties": {"tier": tier_id, "aggravated": tier_id, "aggravated_when": {"type": "string"}},
-                "required": ["tier"],
-                "additionalProperties": False,
-            },
+            {"type": "object", "properties": ref_props, "required": ["tier"], "additionalProperties": False},
         ]
     }
     schema = _patch(schema, {"when", "scope", "unless"}, penalty)

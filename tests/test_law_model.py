@@ -301,3 +301,48 @@ def test_ccpa_history_sale_without_link_and_ignored_signals_in_2021(durable: Eva
     assert not [
         v for v in durable.evaluate(product, dt.date(2019, 12, 31)).violations if v.instrument == "us-ca-ccpa"
     ]
+
+
+def test_a_rule_names_its_default_and_aggravated_tier(tmp_path: Path) -> None:
+    tiers = (
+        _TIER_FILE
+        + textwrap.dedent("""
+      xx-fine-serious:
+        citation: Test Act Art. 9(2)
+        currency: EUR
+        max:
+          - {from: 2020-01-01, value: {amount: 90000, currency: EUR}, reference: https://eur-lex.europa.eu/x}
+    """)
+        .replace("\n", "\n  ")
+        .rstrip()
+        + "\n"
+    )
+    rulesets = _tmp_rulesets(tmp_path, tiers)
+    text = (tmp_path / "eu" / "xx.yaml").read_text(encoding="utf-8")
+    (tmp_path / "eu" / "xx.yaml").write_text(
+        text.replace(
+            "penalty: xx-fine",
+            'penalty: {tier: xx-fine, aggravated: xx-fine-serious, aggravated_when: "serious circumstances"}',
+        ),
+        encoding="utf-8",
+    )
+    rulesets = load_rulesets(tmp_path)
+    rule = rulesets.rules_by_id["xx-test-consent"]
+    assert (rule.penalty, rule.aggravated, rule.aggravated_when) == (
+        "xx-fine",
+        "xx-fine-serious",
+        "serious circumstances",
+    )
+    report = Evaluator(rulesets, "reference").evaluate(product_from_data(_doc(10)), dt.date(2021, 6, 1))
+    (v,) = report.violations
+    assert v.penalty.tier == "xx-fine" and v.penalty.max == 1000  # priced at the default tier
+    assert (v.penalty.aggravated_tier, v.penalty.aggravated_when) == (
+        "xx-fine-serious",
+        "serious circumstances",
+    )
+    (tmp_path / "eu" / "xx.yaml").write_text(
+        text.replace("penalty: xx-fine", "penalty: {tier: xx-fine, aggravated: xx-fine-serious}"),
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesetError, match="go together"):
+        load_rulesets(tmp_path)
