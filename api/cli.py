@@ -51,8 +51,16 @@ SEVERITIES = ["critical", "high", "medium", "low"]
 class CheckFormat(StrEnum):
     table = "table"
     json = "json"
+    json_lines = "json-lines"
     sarif = "sarif"
     junit = "junit"
+    github = "github"
+
+
+class GroupBy(StrEnum):
+    rule = "rule"
+    practice = "practice"
+    fix = "fix"
 
 
 class RulesFormat(StrEnum):
@@ -83,7 +91,7 @@ def _parse_date(value: str | None) -> dt.date | None:
         ) from None
 
 
-def _load_ruleset(path: Path | None):  # noqa: ANN202 - returns RuleSet
+def _load_ruleset(path: Path | None | list[Path | None]):  # noqa: ANN202 - returns RuleSet
     from engine.ruleset import RulesetError, YamlError, load_rulesets
 
     try:
@@ -98,7 +106,7 @@ def _load_ruleset(path: Path | None):  # noqa: ANN202 - returns RuleSet
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(rulesets: str | None) -> None:
+def _init_worker(rulesets: list[str | None] | None) -> None:
     from engine.evaluate import Evaluator, default_evaluator
     from engine.ruleset import load_rulesets
 
@@ -110,34 +118,41 @@ def _init_worker(rulesets: str | None) -> None:
 
 
 def _check_one(
-    args: tuple[str, str | None, list[str] | None],
-) -> tuple[str, str | None, str | None, list[str], int]:
-    """Evaluate one file in a worker: (source, report JSON (indented, as rendered), text, errors,
-    index in SEVERITIES of the gravest violation, or len(SEVERITIES) when there is none)."""
+    args: tuple[str, str | None, list[str] | None, bool],
+) -> tuple[str, str | None, dict[str, int] | None, list[str], dict[str, float]]:
+    """Evaluate one file in a worker: (source, report JSON (indented, as rendered), line of each
+    subject path (when ``want_lines``: computed here, so renderers scale with ``--jobs``), errors,
+    and facts for the exit code: ``gravest`` (index in SEVERITIES, len(SEVERITIES) for none),
+    ``insufficient`` (count) and ``seconds``)."""
+    import time
+
+    from engine.checked import line_map, report_paths
     from engine.durable import EngineError
     from engine.inputs import InputError, parse_text, product_from_data
 
-    source, as_of, markets = args
+    source, as_of, markets, want_lines = args
     evaluator = _worker_state["evaluator"]
+    started = time.perf_counter()
+    none = {"gravest": len(SEVERITIES), "insufficient": 0, "seconds": 0.0}
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return (
-            source,
-            None,
-            None,
-            [f"{source}: cannot read: {exc.__class__.__name__}: {exc}"],
-            len(SEVERITIES),
-        )
+        return source, None, None, [f"{source}: cannot read: {exc.__class__.__name__}: {exc}"], none
     try:
         product = product_from_data(parse_text(text, source), source)
         report = evaluator.evaluate(product, dt.date.fromisoformat(as_of) if as_of else None, markets)  # type: ignore[attr-defined]
     except InputError as exc:
-        return source, None, text, [f"{source}: {issue}" for issue in exc.issues], len(SEVERITIES)
+        return source, None, None, [f"{source}: {issue}" for issue in exc.issues], none
     except EngineError as exc:
-        return source, None, text, [f"{source}: engine error: {exc}", "__engine__"], len(SEVERITIES)
+        return source, None, None, [f"{source}: engine error: {exc}", "__engine__"], none
     gravest = min((SEVERITIES.index(v.severity) for v in report.violations), default=len(SEVERITIES))
-    return source, report.model_dump_json(indent=2), text, [], gravest
+    lines = line_map(source, text, report_paths(report)) if want_lines else None
+    meta = {
+        "gravest": gravest,
+        "insufficient": len(report.insufficient_information),
+        "seconds": time.perf_counter() - started,
+    }
+    return source, report.model_dump_json(indent=2), lines, [], meta
 
 
 @app.command()
@@ -151,10 +166,20 @@ def check(
         list[str] | None,
         typer.Option("--market", "-m", help="Only these of the product's markets (repeatable)."),
     ] = None,
-    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
+    fmt: Annotated[
+        CheckFormat | None, typer.Option("--format", "-f", help="Output format (default table).")
+    ] = None,
     fail_on: Annotated[
-        Severity, typer.Option("--fail-on", help="Exit 1 when a violation is at least this severe.")
-    ] = Severity.low,
+        Severity | None,
+        typer.Option("--fail-on", help="Exit 1 when a new violation is at least this severe (default low)."),
+    ] = None,
+    fail_on_insufficient: Annotated[
+        bool | None,
+        typer.Option(
+            "--fail-on-insufficient/--no-fail-on-insufficient",
+            help="Exit 1 when a rule or an instrument's applicability is undecided for want of facts.",
+        ),
+    ] = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, max=256, help="Evaluate files in N processes.")
     ] = 1,
@@ -162,76 +187,189 @@ def check(
         Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
     ] = None,
     rulesets: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--rulesets",
+            help="Also evaluate these rulesets (file or directory; repeatable), next to the shipped ones.",
+        ),
+    ] = None,
+    no_default_rulesets: Annotated[
+        bool, typer.Option("--no-default-rulesets", help="Evaluate only the --rulesets given.")
+    ] = False,
+    config: Annotated[
         Path | None,
         typer.Option(
-            "--rulesets", help="Use these rulesets (file or directory) instead of the shipped ones."
+            "--config", help="Configuration file (default: .regulint.yaml or pyproject.toml found upwards)."
         ),
+    ] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore any configuration file.")] = False,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Findings in this baseline file do not fail the run.")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option("--write-baseline", help="Write every finding of this run to a baseline file."),
+    ] = None,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary", help="One screen per product instead of the table (on stderr for other formats)."
+        ),
+    ] = False,
+    group_by: Annotated[
+        GroupBy | None,
+        typer.Option("--group-by", help="Table rows: one per rule (default), practice or fix."),
     ] = None,
 ) -> None:
     """Check product descriptions against every ruleset of their markets."""
-    from engine.render import Checked, render_junit, render_sarif, render_table
-    from engine.report import Report
+    from api.config import ConfigError, find_config, load_config
 
-    day = _parse_date(as_of)
+    try:
+        cfg = load_config(None if no_config else (config or find_config()))
+    except ConfigError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+    day = _parse_date(as_of) or cfg.as_of
+    market = market or cfg.markets
     _check_markets(market)
+    fmt = fmt or CheckFormat(cfg.format or "table")
+    threshold = SEVERITIES.index((fail_on.value if fail_on else None) or cfg.fail_on or "low")
+    if fail_on_insufficient is None:
+        fail_on_insufficient = bool(cfg.fail_on_insufficient)
+    group_by_key = (group_by.value if group_by else None) or cfg.group_by or "rule"
     if files.count("-") > 1:
         raise typer.BadParameter("standard input ('-') can be read once", param_hint="FILE")
-    ruleset = _load_ruleset(rulesets)
-    tasks = [(f, day.isoformat() if day else None, market) for f in files]
-    results: list[tuple[str, str | None, str | None, list[str], int]] = []
+    roots = _ruleset_roots(rulesets or [], cfg, no_default_rulesets)
+    ruleset = _load_ruleset(roots)
+    try:
+        cfg.check_rule_ids(ruleset.rules_by_id)
+    except ConfigError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+    accepted = _read_baseline(baseline or (None if write_baseline else cfg.baseline))
+
+    started = dt.datetime.now(dt.UTC)
+    want_lines = fmt in (CheckFormat.sarif, CheckFormat.github) or (fmt is CheckFormat.table and not summary)
+    tasks = [(f, day.isoformat() if day else None, market, want_lines) for f in files]
     progress = sys.stderr.isatty() and len(files) > 1
     _worker_state["ruleset"] = ruleset
+    worker_roots = [str(r) if r else None for r in roots] if roots != [None] else None
     if jobs > 1 and len(files) > 1 and "-" not in files:
-        with ProcessPoolExecutor(
-            jobs, initializer=_init_worker, initargs=(str(rulesets) if rulesets else None,)
-        ) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(worker_roots,)) as pool:
             it = pool.map(_check_one, tasks, chunksize=max(1, min(64, len(tasks) // (jobs * 8) or 1)))
             results = list(_with_progress(it, len(tasks)) if progress else it)
     else:
-        _init_worker(str(rulesets) if rulesets else None)
+        _init_worker(worker_roots)
         it = map(_check_one, tasks)
         results = list(_with_progress(it, len(tasks)) if progress else it)
 
-    checked: list[Checked] = []
-    texts: list[str] = []  # --format json: the workers' text is the output; no parse in this process
-    gravest = len(SEVERITIES)
-    bad_input = engine_failed = False
-    for source, report_json, text, errors, worst in results:
-        gravest = min(gravest, worst)
-        if errors:
-            engine_failed |= "__engine__" in errors
-            bad_input |= "__engine__" not in errors
-            for e in errors:
-                if e != "__engine__":
-                    _err(e)
-            continue
-        if fmt is CheckFormat.json:
-            texts.append(report_json)  # type: ignore[arg-type]
-        else:
-            checked.append(Checked(source, Report.model_validate_json(report_json), text))  # type: ignore[arg-type]
+    from api.outcome import Outcome, build_outcome
 
-    from engine.evaluate import engine_version
+    outcome: Outcome = build_outcome(
+        results,
+        needs_reports=fmt not in (CheckFormat.json, CheckFormat.json_lines)
+        or bool(cfg.suppressions or accepted is not None or write_baseline or summary),
+        suppressions=cfg.suppressions,
+        baseline=accepted,
+        report_error=_err,
+    )
+    if write_baseline:
+        from engine.baseline import baseline_text
 
-    if checked or texts or fmt in (CheckFormat.sarif, CheckFormat.junit):
-        if fmt is CheckFormat.json:  # what render_json writes, from the reports' JSON as the workers wrote it
-            text_out = texts[0] if len(texts) == 1 and len(files) == 1 else "[\n" + ",\n".join(texts) + "\n]"
-        elif fmt is CheckFormat.sarif:
-            text_out = render_sarif(checked, ruleset, engine_version())
-        elif fmt is CheckFormat.junit:
-            text_out = render_junit(checked, ruleset)
-        else:
-            text_out = render_table(checked, color=output is None and sys.stdout.isatty())
+        _write_text(write_baseline, baseline_text(c.report for c in outcome.checked))
+        _err(f"wrote {sum(len(c.report.violations) for c in outcome.checked)} finding(s) to {write_baseline}")
+    if outcome.checked or outcome.texts or fmt in (CheckFormat.sarif, CheckFormat.junit):
+        text_out = _render(
+            fmt, outcome, files, ruleset, started, baseline or cfg.baseline, summary, group_by_key, output
+        )
         if output:
-            output.write_text(text_out + ("" if text_out.endswith("\n") else "\n"), encoding="utf-8")
+            _write_text(output, text_out + ("" if text_out.endswith("\n") else "\n"))
         else:
             typer.echo(text_out.rstrip("\n"))
-    if bad_input:
+        if summary and fmt is not CheckFormat.table:
+            from engine.render import render_summary
+
+            _err(render_summary(outcome.checked))
+    if outcome.bad_input:
         raise typer.Exit(2)
-    if engine_failed:
+    if outcome.engine_failed:
         raise typer.Exit(3)
-    threshold = SEVERITIES.index(fail_on.value)
-    failing = gravest <= threshold
+    if write_baseline:
+        raise typer.Exit(0)
+    failing = outcome.gravest_new <= threshold
+    if fail_on_insufficient and outcome.insufficient:
+        _err(
+            f"{outcome.insufficient} undecided for want of facts (--fail-on-insufficient); see insufficient_information"
+        )
+        failing = True
     raise typer.Exit(1 if failing else 0)
+
+
+def _ruleset_roots(given: list[Path], cfg, no_default: bool) -> list[Path | None]:  # noqa: ANN001 - api.config.Config
+    """The shipped rulesets (``None``) unless replaced, then every path given on the command line or
+    in the configuration."""
+    paths = [*given, *cfg.rulesets]
+    for p in given:
+        if not p.exists():
+            _err(f"{p}: no such file or directory (--rulesets)")
+            raise typer.Exit(2)
+    if (no_default or cfg.no_default_rulesets) and not paths:
+        _err("--no-default-rulesets needs at least one --rulesets PATH")
+        raise typer.Exit(2)
+    return list(paths) if (no_default or cfg.no_default_rulesets) else [None, *paths]
+
+
+def _read_baseline(path: Path | None) -> frozenset[str] | None:
+    if path is None:
+        return None
+    from engine.baseline import BaselineError, read_baseline
+
+    try:
+        return read_baseline(path)
+    except BaselineError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _err(f"{path}: cannot write: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
+
+
+def _render(fmt, outcome, files, ruleset, started, baseline_path, summary, group_by, output) -> str:  # noqa: ANN001
+    from engine.evaluate import engine_version
+    from engine.render import (
+        render_github,
+        render_json_lines,
+        render_junit,
+        render_sarif,
+        render_summary,
+        render_table,
+    )
+
+    ended = dt.datetime.now(dt.UTC)
+    if fmt is CheckFormat.json:  # what render_json writes, from the reports' JSON as the workers wrote it
+        texts = outcome.texts or [c.report.model_dump_json(indent=2) for c in outcome.checked]
+        return texts[0] if len(texts) == 1 and len(files) == 1 else "[\n" + ",\n".join(texts) + "\n]"
+    if fmt is CheckFormat.json_lines:
+        if outcome.texts:
+            return "\n".join(json.dumps(json.loads(t), separators=(",", ":")) for t in outcome.texts)
+        return render_json_lines(outcome.checked)
+    if fmt is CheckFormat.sarif:
+        return render_sarif(
+            outcome.checked, ruleset, engine_version(), started=started, ended=ended,
+            baseline_name=str(baseline_path) if baseline_path else None,
+        )  # fmt: skip
+    if fmt is CheckFormat.junit:
+        return render_junit(outcome.checked, ruleset, started, (ended - started).total_seconds())
+    if fmt is CheckFormat.github:
+        return render_github(outcome.checked)
+    if summary:
+        return render_summary(outcome.checked)
+    return render_table(outcome.checked, color=output is None and sys.stdout.isatty(), group_by=group_by)
 
 
 def _check_markets(markets: list[str] | None) -> None:

@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -470,9 +471,15 @@ def ruleset_files(root: Path | str | None = None) -> list[Path]:
     return sorted(p for p in base.rglob("*.yaml") if p.name not in skip)
 
 
-def load_rulesets(root: Path | str | None = None) -> RuleSet:
-    """Load every instrument; the first error stops the load (``file:line: message``)."""
-    instruments = [load_instrument(p) for p in ruleset_files(root)]
+def load_rulesets(root: Path | str | None | Sequence[Path | str | None] = None) -> RuleSet:
+    """Load every instrument under ``root`` (or under each of several roots, ``None`` standing for the
+    shipped rulesets); the first error stops the load (``file:line: message``)."""
+    roots = list(root) if isinstance(root, list | tuple) else [root]
+    files: dict[Path, Path] = {}
+    for r in roots:
+        for p in ruleset_files(r):
+            files.setdefault(p.resolve(), p)  # a file named twice is loaded once
+    instruments = [load_instrument(p) for p in files.values()]
     by_id: dict[str, Rule] = {}
     seen_inst: dict[str, str] = {}
     for inst in instruments:

@@ -112,7 +112,10 @@ def test_sarif_is_valid_2_1_0_with_locations() -> None:
         assert result["ruleId"] in rule_ids
         assert rule_ids[result["ruleIndex"]] == result["ruleId"]
         loc = result["locations"][0]
-        assert loc["physicalLocation"]["artifactLocation"]["uri"] == seed
+        assert loc["physicalLocation"]["artifactLocation"] == {  # relative to the working directory
+            "uri": "seeds/faceswap-zao-style.json",
+            "uriBaseId": "SRCROOT",
+        }
         assert loc["physicalLocation"]["region"]["startLine"] >= 1
     practice_lines = {
         r["locations"][0]["physicalLocation"]["region"]["startLine"]

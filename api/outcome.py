@@ -1,0 +1,53 @@
+"""What ``regulint check`` makes of its workers' results: reports triaged against the suppressions and
+the baseline, and the facts its exit code is decided on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from engine.checked import Checked
+from engine.findings import SEVERITIES, Suppression, triage
+from engine.report import Report
+
+
+@dataclass
+class Outcome:
+    checked: list[Checked] = field(default_factory=list)  # parsed reports (every format but plain JSON)
+    texts: list[str] = field(default_factory=list)  # the workers' report JSON, when nothing needed parsing
+    bad_input: bool = False
+    engine_failed: bool = False
+    gravest_new: int = len(SEVERITIES)  # index in SEVERITIES of the gravest new violation
+    insufficient: int = 0  # undecided rules and instruments
+
+
+def build_outcome(
+    results: Iterable[tuple[str, str | None, dict[str, int] | None, list[str], dict[str, float]]],
+    *,
+    needs_reports: bool,
+    suppressions: Sequence[Suppression] = (),
+    baseline: frozenset[str] | None = None,
+    report_error: Callable[[str], None],
+    today: dt.date | None = None,
+) -> Outcome:
+    """Errors go to ``report_error`` as they come; a file with errors yields no report."""
+    out = Outcome()
+    for source, report_json, lines, errors, meta in results:
+        if errors:
+            out.engine_failed |= "__engine__" in errors
+            out.bad_input |= "__engine__" not in errors
+            for e in errors:
+                if e != "__engine__":
+                    report_error(e)
+            continue
+        out.insufficient += int(meta["insufficient"])
+        if not needs_reports:
+            out.texts.append(report_json)  # type: ignore[arg-type]
+            out.gravest_new = min(out.gravest_new, int(meta["gravest"]))
+            continue
+        report = Report.model_validate_json(report_json)  # type: ignore[arg-type]
+        tri = triage(report, suppressions, baseline or frozenset(), today)
+        out.checked.append(Checked(source, report, lines=lines, triage=tri, seconds=meta["seconds"]))
+        out.gravest_new = min([out.gravest_new, *(SEVERITIES.index(t.violation.severity) for t in tri.new)])
+    return out
