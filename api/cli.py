@@ -106,34 +106,39 @@ def _load_ruleset(path: Path | None | list[Path | None]):  # noqa: ANN202 - retu
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(rulesets: list[str | None] | None) -> None:
+def _init_worker(setup: dict[str, object]) -> None:
+    """``setup``: ``rulesets`` (roots, or None for the shipped ones), and for SARIF rendered here
+    ``suppressions``, ``baseline`` and ``baseline_name``."""
     from engine.evaluate import Evaluator, default_evaluator
     from engine.ruleset import load_rulesets
 
+    rulesets = setup.get("rulesets")
     loaded = _worker_state.get("ruleset")  # the parent's, inherited when the pool forks: no second load
     if loaded is not None:
         _worker_state["evaluator"] = Evaluator(loaded)  # type: ignore[arg-type]
     else:
-        _worker_state["evaluator"] = Evaluator(load_rulesets(rulesets)) if rulesets else default_evaluator()
+        _worker_state["evaluator"] = Evaluator(load_rulesets(rulesets)) if rulesets else default_evaluator()  # type: ignore[arg-type]
+    _worker_state["setup"] = setup
 
 
 def _check_one(
-    args: tuple[str, str | None, list[str] | None, bool],
-) -> tuple[str, str | None, dict[str, int] | None, list[str], dict[str, float]]:
-    """Evaluate one file in a worker: (source, report JSON (indented, as rendered), line of each
-    subject path (when ``want_lines``: computed here, so renderers scale with ``--jobs``), errors,
-    and facts for the exit code: ``gravest`` (index in SEVERITIES, len(SEVERITIES) for none),
-    ``insufficient`` (count) and ``seconds``)."""
+    args: tuple[str, str | None, list[str] | None, frozenset[str]],
+) -> tuple[str, str | None, dict[str, int] | None, list[str], dict[str, object]]:
+    """Evaluate one file in a worker: (source, report JSON (indented, as rendered) when ``want`` has
+    ``report``, line of each subject path when it has ``lines``, errors, and ``meta``: ``gravest``
+    (index in SEVERITIES, len(SEVERITIES) for none), ``insufficient`` (count), ``seconds``, and with
+    ``sarif`` in ``want`` the file's SARIF results (``sarif``, triaged here) and ``gravest_new``.
+    Rendering where the file was parsed lets SARIF and the table scale with ``--jobs``."""
     import time
 
-    from engine.checked import line_map, report_paths
+    from engine.checked import Checked, line_map, report_paths
     from engine.durable import EngineError
     from engine.inputs import InputError, parse_text, product_from_data
 
-    source, as_of, markets, want_lines = args
+    source, as_of, markets, want = args
     evaluator = _worker_state["evaluator"]
     started = time.perf_counter()
-    none = {"gravest": len(SEVERITIES), "insufficient": 0, "seconds": 0.0}
+    none: dict[str, object] = {"gravest": len(SEVERITIES), "insufficient": 0, "seconds": 0.0}
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -146,13 +151,27 @@ def _check_one(
     except EngineError as exc:
         return source, None, None, [f"{source}: engine error: {exc}", "__engine__"], none
     gravest = min((SEVERITIES.index(v.severity) for v in report.violations), default=len(SEVERITIES))
-    lines = line_map(source, text, report_paths(report)) if want_lines else None
-    meta = {
-        "gravest": gravest,
-        "insufficient": len(report.insufficient_information),
-        "seconds": time.perf_counter() - started,
-    }
-    return source, report.model_dump_json(indent=2), lines, [], meta
+    lines = line_map(source, text, report_paths(report)) if want & {"lines", "sarif"} else None
+    meta: dict[str, object] = {"gravest": gravest, "insufficient": len(report.insufficient_information)}
+    if "sarif" in want:
+        from engine.findings import triage
+        from engine.sarif import results_fragment, rule_index, sarif_results
+
+        setup = _worker_state["setup"]
+        index = _worker_state.get("rule_index") or rule_index(evaluator.ruleset)  # type: ignore[attr-defined]
+        _worker_state["rule_index"] = index
+        tri = triage(report, setup.get("suppressions") or (), setup.get("baseline") or frozenset())  # type: ignore[union-attr, arg-type]
+        item = Checked(source, report, lines=lines, triage=tri)
+        meta["sarif"] = results_fragment(sarif_results(item, index, setup.get("baseline_name")))  # type: ignore[union-attr, arg-type]
+        meta["gravest_new"] = min(
+            (SEVERITIES.index(t.violation.severity) for t in tri.new), default=len(SEVERITIES)
+        )
+        meta["counts"] = {k: tri.count(k) for k in ("new", "suppressed", "baselined")}
+        meta["expired"] = [
+            f"{s.rule} at {s.subject} ({s.origin}) expired on {s.expires}" for s in tri.expired
+        ]
+    meta["seconds"] = time.perf_counter() - started
+    return source, report.model_dump_json(indent=2) if "report" in want else None, lines, [], meta
 
 
 @app.command()
@@ -249,17 +268,32 @@ def check(
     accepted = _read_baseline(baseline or (None if write_baseline else cfg.baseline))
 
     started = dt.datetime.now(dt.UTC)
-    want_lines = fmt in (CheckFormat.sarif, CheckFormat.github) or (fmt is CheckFormat.table and not summary)
-    tasks = [(f, day.isoformat() if day else None, market, want_lines) for f in files]
+    sarif_in_workers = fmt is CheckFormat.sarif and not summary and not write_baseline
+    needs_reports = not sarif_in_workers and (
+        fmt not in (CheckFormat.json, CheckFormat.json_lines)
+        or bool(cfg.suppressions or accepted is not None or write_baseline or summary)
+    )
+    want = frozenset(
+        {"sarif"} if sarif_in_workers
+        else {"report", "lines"} if fmt in (CheckFormat.github, CheckFormat.table) and not summary
+        else {"report"}
+    )  # fmt: skip
+    tasks = [(f, day.isoformat() if day else None, market, want) for f in files]
     progress = sys.stderr.isatty() and len(files) > 1
     _worker_state["ruleset"] = ruleset
-    worker_roots = [str(r) if r else None for r in roots] if roots != [None] else None
+    baseline_path = baseline or (None if write_baseline else cfg.baseline)
+    setup: dict[str, object] = {
+        "rulesets": [str(r) if r else None for r in roots] if roots != [None] else None,
+        "suppressions": cfg.suppressions,
+        "baseline": accepted,
+        "baseline_name": str(baseline_path) if baseline_path else None,
+    }
     if jobs > 1 and len(files) > 1 and "-" not in files:
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(worker_roots,)) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
             it = pool.map(_check_one, tasks, chunksize=max(1, min(64, len(tasks) // (jobs * 8) or 1)))
             results = list(_with_progress(it, len(tasks)) if progress else it)
     else:
-        _init_worker(worker_roots)
+        _init_worker(setup)
         it = map(_check_one, tasks)
         results = list(_with_progress(it, len(tasks)) if progress else it)
 
@@ -267,8 +301,7 @@ def check(
 
     outcome: Outcome = build_outcome(
         results,
-        needs_reports=fmt not in (CheckFormat.json, CheckFormat.json_lines)
-        or bool(cfg.suppressions or accepted is not None or write_baseline or summary),
+        needs_reports=needs_reports,
         suppressions=cfg.suppressions,
         baseline=accepted,
         report_error=_err,
@@ -278,6 +311,8 @@ def check(
 
         _write_text(write_baseline, baseline_text(c.report for c in outcome.checked))
         _err(f"wrote {sum(len(c.report.violations) for c in outcome.checked)} finding(s) to {write_baseline}")
+    for note in outcome.expired:
+        _err(f"expired suppression: {note}; its finding fails again")
     if outcome.checked or outcome.texts or fmt in (CheckFormat.sarif, CheckFormat.junit):
         text_out = _render(
             fmt, outcome, files, ruleset, started, baseline or cfg.baseline, summary, group_by_key, output
@@ -358,6 +393,10 @@ def _render(fmt, outcome, files, ruleset, started, baseline_path, summary, group
         if outcome.texts:
             return "\n".join(json.dumps(json.loads(t), separators=(",", ":")) for t in outcome.texts)
         return render_json_lines(outcome.checked)
+    if fmt is CheckFormat.sarif and outcome.fragments is not None:
+        from engine.sarif import assemble_sarif
+
+        return assemble_sarif(outcome.fragments, ruleset, engine_version(), started=started, ended=ended)
     if fmt is CheckFormat.sarif:
         return render_sarif(
             outcome.checked, ruleset, engine_version(), started=started, ended=ended,

@@ -20,10 +20,12 @@ class Outcome:
     engine_failed: bool = False
     gravest_new: int = len(SEVERITIES)  # index in SEVERITIES of the gravest new violation
     insufficient: int = 0  # undecided rules and instruments
+    fragments: list[str] | None = None  # SARIF results rendered by the workers, one JSON list per file
+    expired: list[str] = field(default_factory=list)  # expired suppressions that matched a finding
 
 
 def build_outcome(
-    results: Iterable[tuple[str, str | None, dict[str, int] | None, list[str], dict[str, float]]],
+    results: Iterable[tuple[str, str | None, dict[str, int] | None, list[str], dict[str, object]]],
     *,
     needs_reports: bool,
     suppressions: Sequence[Suppression] = (),
@@ -41,13 +43,20 @@ def build_outcome(
                 if e != "__engine__":
                     report_error(e)
             continue
-        out.insufficient += int(meta["insufficient"])
+        out.insufficient += int(meta["insufficient"])  # type: ignore[call-overload]
+        if "sarif" in meta:  # triaged and rendered in the worker
+            out.fragments = out.fragments if out.fragments is not None else []
+            out.fragments.append(meta["sarif"])  # type: ignore[arg-type]
+            out.gravest_new = min(out.gravest_new, int(meta["gravest_new"]))  # type: ignore[call-overload]
+            out.expired += meta["expired"]  # type: ignore[arg-type]
+            continue
         if not needs_reports:
             out.texts.append(report_json)  # type: ignore[arg-type]
-            out.gravest_new = min(out.gravest_new, int(meta["gravest"]))
+            out.gravest_new = min(out.gravest_new, int(meta["gravest"]))  # type: ignore[call-overload]
             continue
         report = Report.model_validate_json(report_json)  # type: ignore[arg-type]
         tri = triage(report, suppressions, baseline or frozenset(), today)
-        out.checked.append(Checked(source, report, lines=lines, triage=tri, seconds=meta["seconds"]))
+        out.checked.append(Checked(source, report, lines=lines, triage=tri, seconds=float(meta["seconds"])))  # type: ignore[arg-type]
+        out.expired += [f"{s.rule} at {s.subject} ({s.origin}) expired on {s.expires}" for s in tri.expired]
         out.gravest_new = min([out.gravest_new, *(SEVERITIES.index(t.violation.severity) for t in tri.new)])
     return out
