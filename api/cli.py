@@ -480,13 +480,21 @@ def rules(
 
 
 @rules_app.command("show")
-def rules_show(ctx: typer.Context, rule_id: Annotated[str, typer.Argument(help="A rule id.")]) -> None:
+def rules_show(
+    ctx: typer.Context,
+    rule_id: Annotated[str, typer.Argument(help="A rule id.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text (default) or json (the raw record).")
+    ] = "text",
+) -> None:
     """Show one rule in full: requirement, citation, dates, penalty, condition and examples."""
     import difflib
 
     from engine.catalog import rule_summary
     from engine.conditions import describe, to_nnf
 
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"expected text or json, got {fmt!r}", param_hint="--format")
     ruleset = _load_ruleset((ctx.obj or {}).get("rulesets"))
     rule = ruleset.rules_by_id.get(rule_id)
     if rule is None:
@@ -499,7 +507,50 @@ def rules_show(ctx: typer.Context, rule_id: Annotated[str, typer.Argument(help="
         "violating": [e.product for e in rule.violating],
         "compliant": [e.product for e in rule.compliant],
     }
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    if fmt == "json":
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        typer.echo(_rule_text(data))
+
+
+def _rule_text(data: dict) -> str:
+    """``rules show`` for a reader: labelled paragraphs wrapped to the terminal."""
+    import shutil
+    import textwrap
+
+    width = min(100, shutil.get_terminal_size((100, 24)).columns)
+    p = data["penalty"]
+    dates = f"{data['effective_from']}" + (
+        f" until {data['effective_until']}" if data["effective_until"] else ""
+    )
+    fields = [
+        ("Instrument", f"{data['instrument_title']} ({data['instrument']}, {data['jurisdiction']})"),
+        ("Citation", data["citation"]),
+        ("Severity", f"{data['severity']} · applies to each {data['subject']} · in force from {dates}"),
+        ("Requirement", data.get("requirement") or ""),
+        ("Condition", f"violated when {data['when']}"),
+        ("Penalty", f"{p['max']} ({p['citation']}, tier {p['tier']}, counted per {p['counts']})"
+         + ("" if p.get("confirmed", True) else " — not confirmed")),
+        ("Fix", data["remediation"]),
+        ("Source", data["source"]),
+        ("Examples", f"{len(data['examples']['violating'])} violating, {len(data['examples']['compliant'])} compliant"
+         " (regulint rules show ID --format json)"),
+        ("Defined in", f"{data['file']}:{data['line']}"),
+    ]  # fmt: skip
+    if not data.get("confirmed", True) or data.get("note"):
+        fields.insert(
+            7,
+            (
+                "Note",
+                ("not confirmed. " if not data.get("confirmed", True) else "") + (data.get("note") or ""),
+            ),
+        )
+    out = [f"{data['id']} — {data['title']}", ""]
+    for label, value in fields:
+        out += textwrap.wrap(
+            value, width, initial_indent=f"{label + ':':<13}", subsequent_indent=" " * 13
+        ) or [label + ":"]
+    return "\n".join(out)
 
 
 # --- lint, serve, schema -------------------------------------------------------------------

@@ -50,10 +50,8 @@ def render_table(
     console = Console(record=True, force_terminal=color, no_color=not color, width=width, file=_Null())
     for item in items:
         rep = item.report
-        console.rule(
-            f"[bold]{rep.product_id}[/] ({item.source}) as of {rep.as_of} — markets {', '.join(rep.markets)}",
-            style="dim",
-        )
+        console.rule(style="dim")
+        console.print(f"[bold]{rep.product_id}[/] ({item.source}) as of {rep.as_of} — markets {', '.join(rep.markets)}")
         tri = item.triaged
         if not rep.violations:
             console.print("[green]No violations.[/]")
