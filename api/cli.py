@@ -623,6 +623,12 @@ def schema() -> None:
     typer.echo(json.dumps(product_json_schema(), indent=2))
 
 
+# commands kept in modules of their own
+from api.cli_fix import fix as _fix  # noqa: E402
+
+app.command("fix")(_fix)
+
+
 def main() -> None:
     """Entry point of the ``regulint`` script."""
     app()

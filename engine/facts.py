@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine import taxonomy
+from engine import derive, taxonomy
 from engine.fx import fx_rates
 from engine.jurisdictions import markets_of
 from engine.product import DataPractice, Organization, Product, SyntheticMedia, Transfer
@@ -377,6 +377,8 @@ def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
     for i, practice in enumerate(product.data_practices):
         pf = dict(base)
         _flatten(practice, "practice", pf, specs)
+        for name, value in derive.practice_facts(product, practice).items():
+            pf[f"practice.{name}"] = value
         pf["practice.data_categories"] = taxonomy.with_ancestors(practice.data_categories)
         pf["practice.purposes"] = taxonomy.with_ancestors([practice.purpose]) if practice.purpose else []
         pf["practice.recipient_roles"] = sorted({r.role for r in practice.recipients})

@@ -282,24 +282,37 @@ class DataPractice(_Model):
     automated_decisions: StrictBool = False
     opt_out_offered: StrictBool = False
     important_data: StrictBool = False
-    automated_decision_significant_effect: StrictBool = Field(
-        False, description="regulint addition: a solely automated decision with legal or similar effect."
+    automated_decision_significant_effect: StrictBool | None = Field(
+        None,
+        description="regulint addition: a solely automated decision with legal or similar effect; "
+        "false when automated_decisions is false, otherwise unknown when absent.",
     )
     human_review_offered: StrictBool = Field(
         False, description="regulint addition: human intervention on request."
     )
-    personalised_marketing: StrictBool = Field(
-        False, description="regulint addition: personalised push or ads."
+    personalised_marketing: StrictBool | None = Field(
+        None,
+        description="regulint addition: personalised push or ads; when absent, derived from the purpose "
+        "(targeted advertising or profiling: true; a purpose outside marketing and personalisation: "
+        "false) or from shared_for_cross_context_ads, otherwise unknown.",
     )
     non_personalised_option: StrictBool = Field(
         False, description="regulint addition: a non-personalised option or easy opt-out (PIPL Art. 24)."
     )
-    large_scale: StrictBool = Field(
-        False, description="regulint addition: large-scale processing (GDPR Arts. 35, 37)."
+    large_scale: StrictBool | None = Field(
+        None,
+        description="regulint addition: large-scale processing (GDPR Arts. 35, 37); when absent, derived "
+        "from audience.monthly_active_users / users_by_market (see docs/facts.md), otherwise unknown.",
     )
-    systematic_monitoring: StrictBool = Field(False, description="regulint addition: systematic monitoring.")
-    captured_in_public_places: StrictBool = Field(
-        False, description="regulint addition: cameras in public (PIPL Art. 26)."
+    systematic_monitoring: StrictBool | None = Field(
+        None,
+        description="regulint addition: systematic monitoring; when absent, true for tracking, precise "
+        "location or behavioural data and targeted-advertising or profiling purposes, otherwise unknown.",
+    )
+    captured_in_public_places: StrictBool | None = Field(
+        None,
+        description="regulint addition: cameras in public (PIPL Art. 26); when absent, false for a practice "
+        "with no image or biometric data, otherwise unknown.",
     )
     spi_used_beyond_service: StrictBool = Field(
         False,

@@ -60,9 +60,21 @@ class Effective(_Strict):
         return self.from_ <= day and (self.until is None or day <= self.until)
 
 
+class Reference(_Strict):
+    """Secondary material on a provision: commentary, a translation, guidance, a judgment."""
+
+    label: Annotated[str, Field(min_length=1, max_length=300)]
+    url: Annotated[str, Field(pattern=_URL, max_length=2000)]
+
+
+# The official text goes in ``source`` (see engine.sources); everything else here.
+References = Annotated[tuple[Reference, ...], Field(max_length=20)]
+
+
 class PenaltyTier(_Strict):
     citation: str
     source: Annotated[str, Field(pattern=_URL)] | None = None
+    references: References = ()
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     min: Any = None
     max: Any
@@ -94,6 +106,7 @@ class RuleModel(_Strict):
     title: str
     citation: str
     source: Annotated[str, Field(pattern=_URL)]
+    references: References = ()
     requirement: str | None = None
     severity: Severity
     effective: Effective
@@ -113,6 +126,7 @@ class InstrumentModel(_Strict):
     jurisdiction: str
     in_force: dt.date
     source: Annotated[str, Field(pattern=_URL)]
+    references: References = ()
     scope: Any
     notes: str | None = None
 
@@ -150,6 +164,7 @@ class Rule:
     jurisdiction: str
     file: str
     line: int
+    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,6 +186,7 @@ class Instrument:
     file: str
     digest: str
     notes: str | None = None
+    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -440,6 +456,7 @@ def load_instrument(path: Path | str) -> Instrument:
                 jurisdiction=inst.jurisdiction,
                 file=name,
                 line=line,
+                references=rm.references,
             )
         )
     digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -459,6 +476,7 @@ def load_instrument(path: Path | str) -> Instrument:
         file=name,
         digest=digest,
         notes=inst.notes,
+        references=inst.references,
     )
 
 
@@ -499,6 +517,6 @@ def load_rulesets(root: Path | str | None | Sequence[Path | str | None] = None) 
 
 
 __all__ = [
-    "SEVERITIES", "SUBJECT_KINDS", "Instrument", "Rule", "RuleSet", "RulesetError", "YamlError",
+    "SEVERITIES", "SUBJECT_KINDS", "Instrument", "Reference", "Rule", "RuleSet", "RulesetError", "YamlError",
     "load_instrument", "load_rulesets", "ruleset_files", "set_path", "expand_example",
 ]  # fmt: skip

@@ -15,6 +15,10 @@
   the same instrument, citation and subject, and B is in force whenever A is — A adds only a
   second report of the same breach. Equivalent rules are reported once, on the later one.
 - ``penalty-tier-unused`` (warning): a penalty tier no rule refers to.
+- ``source-not-official`` (error): an instrument's, penalty tier's or rule's ``source`` is not on
+  an official site (:data:`engine.sources.OFFICIAL_SITES`); the finding points at the ``source:``
+  line. Commentary and translations belong under ``references``.
+- ``source-missing`` (error): a penalty tier without a ``source``.
 - ``market-reference`` (warning): a rule of jurisdiction J tests ``product.markets`` for a place
   outside J, so J's verdicts would depend on the other markets listed (market isolation).
 
@@ -57,6 +61,7 @@ from engine.facts import fact_specs, list_item_kind
 from engine.jurisdictions import _member_of, market_of
 from engine.lint import Finding
 from engine.ruleset import Instrument, Rule, RuleSet
+from engine.sources import OFFICIAL_SITES, describe_source
 
 z3 = require("z3", "lint", "regulint lint's static checks (z3)")
 
@@ -595,6 +600,43 @@ def _unused_tiers(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]
     ]  # fmt: skip
 
 
+def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
+    root = _yaml(inst.file, yaml_cache)
+    items: list[tuple[list[Any], str, str | None]] = [(["instrument"], f"instrument {inst.id}", inst.source)]
+    items += [
+        (["penalty_tiers", name], f"{inst.id}: penalty tier {name!r}", tier.source)
+        for name, tier in inst.penalty_tiers.items()
+    ]
+    items += [(["rules", i], f"rule {rule.id}", rule.source) for i, rule in enumerate(inst.rules)]
+    out = []
+    for loc, what, url in items:
+        if url is None:
+            out.append(
+                Finding(
+                    inst.file,
+                    _at(root, loc)[1],
+                    "error",
+                    "source-missing",
+                    f"{what} has no source: link the official text (law-reference §9)",
+                )
+            )
+            continue
+        info = describe_source(url)
+        if not info.official:
+            out.append(
+                Finding(
+                    inst.file,
+                    _at(root, [*loc, "source"])[1],
+                    "error",
+                    "source-not-official",
+                    f"{what}: source {url} is on {info.site or 'no site'}, not an official site "
+                    f"({', '.join(OFFICIAL_SITES)}); link the official text and list this URL "
+                    "under references",
+                )
+            )
+    return out
+
+
 def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Finding]:
     out = []
     for n in _atoms_of(when):
@@ -631,6 +673,7 @@ def run(ruleset: RuleSet) -> list[Finding]:
             findings += _market_references(inst, rule, when)
         findings += _subsumption(inst, nodes, scope, never)
         findings += _unused_tiers(inst, yaml_cache)
+        findings += _sources(inst, yaml_cache)
     findings.sort(key=lambda f: (f.file, f.line, f.code))
     return findings
 

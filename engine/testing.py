@@ -85,6 +85,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine import taxonomy
+from engine.edits import apply_edit, falsifying_edits, rule_numbers
+from engine.edits import get_path as _get
+from engine.edits import set_path as _set
 from engine.extras import require
 from engine.jurisdictions import _member_of, _other_places, jurisdictions, market_of
 from engine.product import (
@@ -146,24 +149,21 @@ _OTHER_SAMPLE = ("US", "GB", "JP", "IN", "BR", "CH", "SG", "HK", "KR", "AU", "CA
 @cache
 def _rule_hints() -> tuple[dict[str, tuple[float, ...]], tuple[str, ...], tuple[str, ...]]:
     """Numeric constants per fact path, and the taxonomy keys the rules name (with children)."""
-    from engine.conditions import NUMERIC_OPS, atoms
+    from engine.conditions import atoms
     from engine.facts import list_item_kind
 
     try:
         from engine.evaluate import default_evaluator
 
         ruleset = default_evaluator().ruleset
+        numbers = rule_numbers()
     except Exception:  # noqa: BLE001 - hints are optional; strategies work without them
         return {}, (), ()
-    numbers: dict[str, set[float]] = {}
     cats: set[str] = set()
     uses: set[str] = set()
     conds = [i.scope for i in ruleset.instruments] + [r.when for r in ruleset.rules]
     for cond in conds:
         for a in atoms(cond):
-            if a.op in NUMERIC_OPS or (a.op in ("eq", "ne") and isinstance(a.value, int | float)):
-                if not isinstance(a.value, bool):
-                    numbers.setdefault(a.fact, set()).add(a.value)
             kind = list_item_kind(a.fact)
             items = a.value if isinstance(a.value, tuple) else (a.value,)
             if kind == "data_category":
@@ -171,7 +171,7 @@ def _rule_hints() -> tuple[dict[str, tuple[float, ...]], tuple[str, ...], tuple[
             elif kind == "data_use":
                 uses.update(i for i in items if isinstance(i, str))
     return (
-        {k: tuple(sorted(v)) for k, v in numbers.items()},
+        numbers,
         tuple(sorted(_with_descendants("data_category", cats))),
         tuple(sorted(_with_descendants("data_use", uses))),
     )
@@ -594,271 +594,22 @@ def _evaluator() -> Any:
     return default_evaluator()
 
 
-_PART = __import__("re").compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _parts(path: str) -> list[str | int]:
-    return [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PART.finditer(path)]
-
-
-def _get(doc: Any, path: str) -> Any:
-    node = doc
-    for p in _parts(path):
-        node = node[p]
-    return node
-
-
-def _set(doc: dict[str, Any], path: str, value: Any) -> None:
-    parts = _parts(path)
-    node: Any = doc
-    for p in parts[:-1]:
-        if isinstance(p, str) and (p not in node or node[p] is None):
-            node[p] = {}
-        node = node[p]
-    node[parts[-1]] = value
-
-
-def _delete(doc: dict[str, Any], path: str) -> None:
-    parts = _parts(path)
-    try:
-        node = _get(doc, ".".join(str(p) for p in parts[:-1])) if len(parts) > 1 else doc
-    except (KeyError, IndexError, TypeError):
-        return
-    if isinstance(node, dict):
-        node.pop(parts[-1], None)
-
-
-def _doc_field(fact: str, subject_path: str) -> str | None:
-    """The document path of a plain (non-derived) fact, seen from a subject."""
-    ns, _, rest = fact.partition(".")
-    if ns == "product":
-        return rest
-    if ns == "synthetic_media":
-        return fact
-    practice = subject_path.split(".transfers[")[0]
-    if ns == "practice":
-        return f"{practice}.{rest}" if practice else None
-    if ns == "transfer":
-        return f"{subject_path}.{rest}" if ".transfers[" in subject_path else None
-    return None
-
-
-def _field_values(fact: str, rng: random.Random) -> list[Any]:
-    from engine.facts import fact_specs
-
-    spec = fact_specs().get(fact)
-    if spec is None:
-        return []
-    if spec.values is not None:
-        return list(spec.values)
-    numbers, _, _ = _rule_hints()
-    if spec.type in ("int", "number"):
-        hints = numbers.get(fact, ())
-        vals = {1, 30, 365, 18, 0}
-        for h in hints:
-            vals.update({int(h) - 1, int(h), int(h) + 1})
-        return sorted(v for v in vals if v >= 0)
-    if spec.type == "str":
-        return ["regulint", ""]
-    return []
-
-
 def _falsify(
     doc: dict[str, Any], subject_path: str, fact: str, op: str, expected: Any, rng: random.Random
 ) -> bool:
-    """Change ``doc`` so that the atom ``fact op expected`` stops holding; False if no move."""
-    negated = op.startswith("not ")
-    op = op.removeprefix("not ")
-    practice = subject_path.split(".transfers[")[0]
-    items = expected if isinstance(expected, list) else [expected]
-    practices = doc.get("data_practices") or []
-    own = (
-        [practices[int(practice.split("[")[1].rstrip("]"))]]
-        if practice.startswith("data_practices[")
-        else practices
-    )
+    """Change ``doc`` so that the atom ``fact op expected`` stops holding; False if no move.
 
-    def list_move(
-        add: bool,
-        keys: list[str],
-        where: Callable[[dict[str, Any]], list[Any]],
-        setter: Callable[[dict[str, Any], list[Any]], None],
-        targets: list[dict[str, Any]],
-        hier: bool,
-    ) -> bool:
-        if not targets:
-            return False
-        if add:
-            t = rng.choice(targets)
-            setter(t, list(where(t)) + [rng.choice(keys)])
-            return True
-        changed = False
-        for t in targets:
-            old = list(where(t))
-            new = [x for x in old if not any(x == k or (hier and x.startswith(k + ".")) for k in keys)]
-            if new != old:
-                setter(t, new)
-                changed = True
-        return changed
-
-    # derived facts first
-    if fact.endswith(".data_categories"):
-        targets = own if fact.startswith("practice.") else practices
-        add = (op == "contains_none") or (op == "contains" and negated)
-        return list_move(
-            add,
-            items,
-            lambda p: p.get("data_categories", []),
-            lambda p, v: p.__setitem__("data_categories", v),
-            targets,
-            True,
-        )
-    if fact.endswith(".purposes"):
-        targets = own if fact.startswith("practice.") else practices
-        add = (op == "contains_none") or (op == "contains" and negated)
-        if not targets:
-            return False
-        t = rng.choice(targets)
-        if add:
-            t["purpose"] = rng.choice(items)
-        else:
-            allowed = [
-                k
-                for k in taxonomy.keys("data_use")
-                if not any(k == i or k.startswith(i + ".") or i.startswith(k + ".") for i in items)
-            ]
-            t["purpose"] = rng.choice(sorted(allowed))
-        return True
-    if fact in ("product.transfer_destinations", "practice.transfer_destinations", "transfer.to_markets"):
-        add = (op == "contains_none") or (op == "contains" and negated)
-        targets = own if not fact.startswith("product.") else practices
-        if add:
-            if not targets:
-                return False
-            t = rng.choice(targets)
-            t.setdefault("transfers", []).append({"to": rng.choice(items)})
-            return True
-        changed = False
-        for t in targets:
-            old = t.get("transfers") or []
-            new = [x for x in old if x.get("to") not in items and market_of(x.get("to", "")) not in items]
-            if len(new) != len(old):
-                t["transfers"] = new
-                changed = True
-        return changed
-    if fact == "product.organization.establishment_markets":
-        org = doc.setdefault("organization", {})
-        add = (op == "contains_none") or (op == "contains" and negated)
-        if add:
-            org["establishments"] = list(org.get("establishments") or []) + [rng.choice(items)]
-            return True
-        hq = org.get("headquarters")
-        if hq and (hq in items or market_of(hq) in items):
-            org["headquarters"] = "SG"
-        org["establishments"] = [
-            e for e in org.get("establishments") or [] if e not in items and market_of(e) not in items
-        ]
-        return True
-    if fact.startswith("product.organization.annual_revenue_"):
-        cur = fact.rsplit("_", 1)[1].upper()
-        value = expected if isinstance(expected, int | float) and not isinstance(expected, bool) else 0
-        # a revenue that makes the atom false: (op, negated) -> target
-        target = {
-            ("lt", False): value, ("lte", False): value + 1, ("gt", False): value, ("gte", False): value - 1,
-            ("lt", True): value - 1, ("lte", True): value, ("gt", True): value + 1, ("gte", True): value,
-            ("eq", False): value + 1, ("ne", False): value,
-        }.get((op, negated), value)  # fmt: skip
-        doc.setdefault("organization", {})["annual_revenue"] = {
-            "amount": max(target if isinstance(target, int) else round(float(target), 2), 0),
-            "currency": cur,
-        }
-        return True
-    if fact == "product.sells_or_shares":
-        for p in practices:
-            p["sold"] = not expected if op == "eq" else expected
-            p["shared_for_cross_context_ads"] = False
-        return bool(practices)
-    if fact == "product.has_synthetic_media":
+    Any move of :func:`engine.edits.falsifying_edits` will do here (a random one), except
+    dropping a market: the walk looks for products compliant *in* a market."""
+    moves = [
+        m
+        for m in falsifying_edits(doc, subject_path, fact, op, expected)
+        if not any(e.kind == "market" for e in m)
+    ]
+    if not moves:
         return False
-    if fact == "product.markets":
-        return False
-    if fact == "practice.recipient_roles":
-        add = (op == "contains_none") or (op == "contains" and negated)
-        if not own:
-            return False
-        t = rng.choice(own)
-        if add:
-            t.setdefault("recipients", []).append({"name": "r", "role": rng.choice(items), "contract": True})
-        else:
-            t["recipients"] = [r for r in t.get("recipients") or [] if r.get("role") not in items]
-        return True
-    if fact == "practice.recipients_without_contract":
-        for t in own:
-            for r in t.get("recipients") or []:
-                r["contract"] = True
-        return bool(own)
-
-    path = _doc_field(fact, subject_path)
-    if path is None or (fact.startswith("synthetic_media.") and doc.get("synthetic_media") is None):
-        return False
-    from engine.facts import fact_specs
-
-    spec = fact_specs().get(fact)
-    if spec is None:
-        return False
-    if op == "exists":
-        _delete(doc, path)
-        return True
-    if op == "missing":
-        choices = _field_values(fact, rng) or [True]
-        _set(doc, path, rng.choice(choices))
-        return True
-    if spec.type == "list":
-        try:
-            current = list(_get(doc, path) or [])
-        except (KeyError, IndexError, TypeError):
-            current = []
-        add = (op == "contains_none") or (op == "contains" and negated)
-        if add:
-            _set(doc, path, current + [rng.choice(items)])
-        else:
-            _set(doc, path, [x for x in current if x not in items])
-        return True
-    domain = _field_values(fact, rng)
-    if spec.type == "bool":
-        domain = [True, False]
-    if op in ("eq", "in"):
-        choices = [v for v in domain if v not in items]
-    elif op in ("ne", "not_in"):
-        choices = [v for v in items if v is not None or fact == "practice.retention_days"]
-    elif op in ("lt", "lte", "gt", "gte"):
-        v = expected
-        fine = {
-            "lt": lambda x: x >= v,
-            "lte": lambda x: x > v,
-            "gt": lambda x: x <= v,
-            "gte": lambda x: x < v,
-        }[op]
-        if negated:
-            fine = {
-                "lt": lambda x: x < v,
-                "lte": lambda x: x <= v,
-                "gt": lambda x: x > v,
-                "gte": lambda x: x >= v,
-            }[op]
-        cands = [
-            x
-            for x in domain + [int(v) - 1, int(v), int(v) + 1, int(v) * 2 + 1]
-            if isinstance(x, int | float) and x >= 0
-        ]
-        choices = [x for x in cands if fine(x)]
-        if fact == "practice.retention_days":
-            choices = [x for x in choices if x > 0]
-    else:
-        choices = []
-    if not choices:
-        return False
-    _set(doc, path, rng.choice(choices))
+    for edit in rng.choice(moves):
+        apply_edit(doc, edit)
     return True
 
 

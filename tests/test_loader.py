@@ -82,6 +82,18 @@ def test_good_ruleset_loads(tmp_path: Path) -> None:
             "before effective.from",
         ),
         ("source: https://example.org/law#2", "source: example.org", 19, "source"),
+        (
+            "source: https://example.org/law#2\n",
+            "source: https://example.org/law#2\n    references: [{label: A note, url: not-a-url}]\n",
+            20,
+            "references.0.url",
+        ),
+        (
+            "source: https://example.org/law#2\n",
+            "source: https://example.org/law#2\n    references: [{url: https://example.org/n}]\n",
+            20,
+            "references.0.label",
+        ),
         ("      compliant: [", "      compliant: []\n      x: [", 27, "examples"),
         ("  id: xx-test\n", "  id: xx-test\n  id2: 3\n", 3, "id2"),
         ("subject: practice", "subject: product", 22, "not available to subject 'product'"),

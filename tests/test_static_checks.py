@@ -18,11 +18,12 @@ instrument:
   short: TEST
   jurisdiction: EU
   in_force: 2020-01-01
-  source: https://example.org/law
+  source: https://eur-lex.europa.eu/eli/reg/2016/679/oj
   scope: {fact: product.markets, contains: EU}
 penalty_tiers:
   only:
     citation: Art. 1
+    source: https://eur-lex.europa.eu/eli/reg/2016/679/oj#art_83
     max: {amount: 100, currency: EUR}
 aggregation: sum
 rules:
@@ -36,13 +37,18 @@ EXAMPLES = """\
 
 
 def rule(
-    rid: str, when: str, citation: str = "Art. 2", subject: str = "practice", start: str = "2020-01-01"
+    rid: str,
+    when: str,
+    citation: str = "Art. 2",
+    subject: str = "practice",
+    start: str = "2020-01-01",
+    source: str = "https://eur-lex.europa.eu/eli/reg/2016/679/oj#art_2",
 ) -> str:
     body = f"""\
   - id: {rid}
     title: A rule
     citation: {citation}
-    source: https://example.org/law#2
+    source: {source}
     severity: low
     effective: {{from: {start}}}
     subject: {subject}
@@ -224,10 +230,11 @@ def test_equivalent_rules_are_reported_once_on_the_later(tmp_path: Path) -> None
 def test_unused_penalty_tier_is_a_warning_on_its_line(tmp_path: Path) -> None:
     head = HEAD.replace(
         "aggregation: sum",
-        "  spare:\n    citation: Art. 9\n    max: {amount: 5, currency: EUR}\naggregation: sum",
+        "  spare:\n    citation: Art. 9\n    source: https://eur-lex.europa.eu/eli/reg/2016/679/oj#art_9\n"
+        "    max: {amount: 5, currency: EUR}\naggregation: sum",
     )
     found = findings(tmp_path, rule("xx-test-r", "{fact: practice.consent.explicit, eq: false}"), head=head)
-    assert codes(found) == [("penalty-tier-unused", "warning", 13)]
+    assert codes(found) == [("penalty-tier-unused", "warning", 14)]
 
 
 def test_a_rule_testing_another_markets_presence_is_a_warning(tmp_path: Path) -> None:
@@ -265,3 +272,57 @@ def test_the_shipped_rulesets_have_no_static_errors() -> None:
     found = static_checks.run(load_rulesets())
     errors = [str(f) for f in found if f.level == "error"]
     assert errors == []
+
+
+def test_an_official_source_lints_clean_and_keeps_its_references(tmp_path: Path) -> None:
+    body = rule("xx-test-r", "{fact: practice.consent.explicit, eq: false}").replace(
+        "    severity:",
+        '    references: [{label: "A commentary", url: "https://blog.example.com/a"}]\n    severity:',
+    )
+    path = tmp_path / "test.yaml"
+    path.write_text(HEAD + body)
+    assert [f for f in static_checks.run(load_rulesets(path)) if f.code.startswith("source-")] == []
+    refs = load_rulesets(path).rules[0].references
+    assert [(r.label, r.url) for r in refs] == [("A commentary", "https://blog.example.com/a")]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "what"),
+    [
+        ("    source: https://eur-lex", "    source: https://blog.example.com/x#", "rule xx-test-r"),
+        (
+            "    source: https://eur-lex",
+            "    source: https://curia.europa.eu/juris/x#",
+            "xx-test: penalty tier 'only'",
+        ),
+        ("  source: https://eur-lex", "  source: http://fliphtml5.com/gdpr#", "instrument xx-test"),
+    ],
+)
+def test_lint_rejects_a_source_outside_the_official_sites_at_its_line(
+    tmp_path: Path, old: str, new: str, what: str
+) -> None:
+    text = HEAD + rule("xx-test-r", "{fact: practice.consent.explicit, eq: false}")
+    if what.startswith("rule"):
+        head, _, tail = text.partition("rules:\n")
+        text = head + "rules:\n" + tail.replace(old, new, 1)
+    else:
+        text = text.replace(old, new, 1)
+    path = tmp_path / "test.yaml"
+    path.write_text(text)
+    found = [str(f) for f in lint(path) if f.code.startswith("source-")]
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith(new))
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{path}:{line}: error: [source-not-official] {what}: ")
+    assert "list this URL under references" in found[0]
+
+
+def test_lint_rejects_a_penalty_tier_without_a_source(tmp_path: Path) -> None:
+    head = HEAD.replace("    source: https://eur-lex.europa.eu/eli/reg/2016/679/oj#art_83\n", "")
+    found = findings(tmp_path, rule("xx-test-r", "{fact: practice.consent.explicit, eq: false}"), head=head)
+    assert [(f.code, f.line, f.message) for f in found] == [
+        (
+            "source-missing",
+            10,
+            "xx-test: penalty tier 'only' has no source: link the official text (law-reference §9)",
+        )
+    ]
