@@ -51,7 +51,9 @@ def render_table(
     for item in items:
         rep = item.report
         console.rule(style="dim")
-        console.print(f"[bold]{rep.product_id}[/] ({item.source}) as of {rep.as_of} — markets {', '.join(rep.markets)}")
+        console.print(
+            f"[bold]{rep.product_id}[/] ({item.source}) as of {rep.as_of} — markets {', '.join(rep.markets)}"
+        )
         tri = item.triaged
         if not rep.violations:
             console.print("[green]No violations.[/]")

@@ -218,7 +218,7 @@ def test_rules_listing_and_show() -> None:
     assert {r["jurisdiction"] for r in rules} >= {"CN", "EU", "US-CA"}
     eu = json.loads(run("rules", "--jurisdiction", "EU", "--format", "json").stdout)
     assert eu and all(r["jurisdiction"] == "EU" for r in eu)
-    shown = json.loads(run("rules", "show", rules[0]["id"]).stdout)
+    shown = json.loads(run("rules", "show", rules[0]["id"], "--format", "json").stdout)
     assert shown["id"] == rules[0]["id"] and shown["examples"]["violating"]
     missing = run("rules", "show", rules[0]["id"] + "x")
     assert missing.returncode == 2 and "did you mean" in missing.stderr
