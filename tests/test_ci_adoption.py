@@ -173,3 +173,19 @@ def test_fail_on_insufficient(tmp_path: Path) -> None:
     assert strict.returncode == 1 and "undecided" in strict.stderr
     (tmp_path / ".regulint.yaml").write_text("fail-on-insufficient: true\n")
     assert run("check", "product.json", "--as-of", AS_OF, cwd=tmp_path).returncode == 1
+
+
+def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
+    import re
+
+    from api.config import load_config
+    from engine.ruleset import load_rulesets
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Configuration: `.regulint.yaml`") :]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "compliance" / "rules").mkdir(parents=True)
+    (tmp_path / ".regulint.yaml").write_text(block)
+    cfg = load_config(tmp_path / ".regulint.yaml")
+    cfg.check_rule_ids(load_rulesets().rules_by_id)
+    assert cfg.as_of and cfg.fail_on == "high" and len(cfg.suppressions) == 2
