@@ -24,6 +24,7 @@ from api.db import Repository
 from api.limits import BodyLimitMiddleware
 from api.problems import PROBLEM_MEDIA_TYPE, Problem
 from api.routes import catalog, dashboard, evaluations, health
+from api.routes import schemas as schema_routes
 from api.routes import seeds as seed_routes
 from api.settings import Settings
 from engine.evaluate import Evaluator, default_evaluator, engine_version
@@ -196,6 +197,7 @@ def create_app(
     app.include_router(evaluations.router)
     app.include_router(catalog.router)
     app.include_router(seed_routes.router)
+    app.include_router(schema_routes.router)
     app.include_router(health.router)
     if settings.static_dir.is_dir():
         app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")

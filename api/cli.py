@@ -616,17 +616,19 @@ def facts() -> None:
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the product description."""
-    from engine.product import product_json_schema
+def schema(
+    name: Annotated[
+        str, typer.Argument(help="product (a description; default) or ruleset (a ruleset file).")
+    ] = "product",
+) -> None:
+    """Print a JSON Schema: of the product description (editors: add "$schema" to your file)."""
+    from engine.description_schema import available_schemas, named_schema
 
-    typer.echo(json.dumps(product_json_schema(), indent=2))
-
-
-# commands kept in modules of their own
-from api.cli_fix import fix as _fix  # noqa: E402
-
-app.command("fix")(_fix)
+    data = named_schema(name)
+    if data is None:
+        _err(f"no schema {name!r}; known: {', '.join(available_schemas())}")
+        raise typer.Exit(2)
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def main() -> None:

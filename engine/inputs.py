@@ -130,8 +130,10 @@ def product_from_data(data: Any, source: str = "<input>") -> Product:
                 )
             ],
         )
+    from engine.description_schema import without_schema_key
+
     try:
-        return Product.model_validate(data)
+        return Product.model_validate(without_schema_key(data))
     except ValidationError as exc:
         raise InputError(source, issues_from_validation(exc)) from None
 
