@@ -631,6 +631,12 @@ def schema(
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+# commands kept in modules of their own
+from api.cli_fix import fix as _fix  # noqa: E402
+
+app.command("fix")(_fix)
+
+
 def main() -> None:
     """Entry point of the ``regulint`` script."""
     app()
