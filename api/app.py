@@ -23,7 +23,7 @@ from api.catalog import Catalog
 from api.db import Repository
 from api.limits import BodyLimitMiddleware
 from api.problems import PROBLEM_MEDIA_TYPE, Problem
-from api.routes import catalog, dashboard, evaluations, health
+from api.routes import catalog, dashboard, evaluations, fixplans, health
 from api.routes import schemas as schema_routes
 from api.routes import seeds as seed_routes
 from api.settings import Settings
@@ -81,6 +81,10 @@ def build_openapi(app: FastAPI, settings: Settings, seeds: dict[str, Any]) -> di
         routes=app.routes,
         tags=[
             {"name": "evaluations", "description": "Evaluate descriptions; the stored history."},
+            {
+                "name": "fix plans",
+                "description": "The smallest verified set of edits that clears violations.",
+            },
             {"name": "catalog", "description": "Jurisdictions, instruments and rules."},
             {"name": "health", "description": "Liveness and readiness."},
         ],
@@ -195,6 +199,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     app.include_router(evaluations.router)
+    app.include_router(fixplans.router)
     app.include_router(catalog.router)
     app.include_router(seed_routes.router)
     app.include_router(schema_routes.router)

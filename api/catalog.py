@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from api.search import matches
 from engine.catalog import rule_summary, tier_summary
 from engine.conditions import describe, to_nnf
 from engine.jurisdictions import jurisdictions
@@ -87,12 +88,7 @@ class Catalog:
         if severity:
             out = [r for r in out if r["severity"] == severity]
         if q:
-            words = q.casefold().split()
-            out = [
-                r
-                for r in out
-                if all(any(w in str(r.get(f) or "").casefold() for f in SEARCHED) for w in words)
-            ]
+            out = [r for r in out if matches(q, " ".join(str(r.get(f) or "") for f in SEARCHED))]
         return out
 
     def rule(self, rule_id: str) -> dict[str, Any] | None:

@@ -176,7 +176,9 @@ def _check_one(
 
 @app.command()
 def check(
-    files: Annotated[list[str], typer.Argument(help="Product descriptions (JSON or YAML); '-' reads stdin.")],
+    files: Annotated[
+        list[str] | None, typer.Argument(help="Product descriptions (JSON or YAML); '-' reads stdin.")
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", help="Evaluate the law in force on this date (YYYY-MM-DD); default today."),
@@ -239,6 +241,12 @@ def check(
         GroupBy | None,
         typer.Option("--group-by", help="Table rows: one per rule (default), practice or fix."),
     ] = None,
+    from_fides: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from-fides", help="Also check the product a Fides manifest describes (offered in --market)."
+        ),
+    ] = None,
 ) -> None:
     """Check product descriptions against every ruleset of their markets."""
     from api.config import ConfigError, find_config, load_config
@@ -251,6 +259,13 @@ def check(
     day = _parse_date(as_of) or cfg.as_of
     market = market or cfg.markets
     _check_markets(market)
+    files = list(files or [])
+    if from_fides:  # api/cli_fides.py: the imported description joins the files checked
+        from api.cli_fides import fides_to_file
+
+        files.append(fides_to_file(from_fides, market))
+    if not files:
+        raise typer.BadParameter("give a description (FILE) or --from-fides MANIFEST", param_hint="FILE")
     fmt = fmt or CheckFormat(cfg.format or "table")
     threshold = SEVERITIES.index((fail_on.value if fail_on else None) or cfg.fail_on or "low")
     if fail_on_insufficient is None:
@@ -632,9 +647,11 @@ def schema(
 
 
 # commands kept in modules of their own
+from api.cli_fides import import_app as _import_app  # noqa: E402
 from api.cli_fix import fix as _fix  # noqa: E402
 
 app.command("fix")(_fix)
+app.add_typer(_import_app, name="import")
 
 
 def main() -> None:

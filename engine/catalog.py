@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from engine import conditions
 from engine.penalties import describe
-from engine.ruleset import Instrument, PenaltyTier, Rule, RuleSet
+from engine.ruleset import Instrument, PenaltyTier, Rule, RuleSet, Tier
 
 
-def tier_summary(tier: PenaltyTier) -> dict[str, Any]:
-    """A penalty tier as plain data: its citation and formulas in words."""
+def tier_summary(tier: Tier | PenaltyTier) -> dict[str, Any]:
+    """A penalty tier as plain data: its latest citation and formulas in words, and (for a dated
+    tier) every version with the day it applies from."""
+    if isinstance(tier, Tier):
+        out = _version(tier.latest())
+        out["history"] = [
+            {"from": (day.isoformat() if day else None), **_version(tier.at(day or dt.date.min))}
+            for day in [None, *sorted(tier.boundaries())][1 if tier.boundaries() else 0 :]
+        ]
+        return out
+    return _version(tier)
+
+
+def _version(tier: PenaltyTier) -> dict[str, Any]:
     return {
         "citation": tier.citation,
         "max": describe(tier.max),
@@ -23,6 +37,15 @@ def tier_summary(tier: PenaltyTier) -> dict[str, Any]:
 def rule_summary(rule: Rule, inst: Instrument) -> dict[str, Any]:
     """A rule as plain data (used by ``regulint rules --format json`` and the API)."""
     tier = inst.penalty_tiers[rule.penalty]
+    aggravated = (
+        {
+            "tier": rule.aggravated,
+            "when": rule.aggravated_when,
+            **tier_summary(inst.penalty_tiers[rule.aggravated]),
+        }
+        if rule.aggravated
+        else None
+    )
     return {
         "id": rule.id,
         "title": rule.title,
@@ -36,7 +59,17 @@ def rule_summary(rule: Rule, inst: Instrument) -> dict[str, Any]:
         "subject": rule.subject,
         "effective_from": max(rule.effective.from_, inst.in_force).isoformat(),
         "effective_until": rule.effective.until.isoformat() if rule.effective.until else None,
-        "penalty": {"tier": rule.penalty, **tier_summary(tier)},
+        "penalty": {"tier": rule.penalty, **tier_summary(tier), "aggravated": aggravated},
+        "exceptions": [
+            {
+                "from": e.from_.isoformat(),
+                "until": e.until.isoformat() if e.until else None,
+                "citation": e.citation,
+                "unless": conditions.describe(e.unless),
+                "confirmed": e.confirmed,
+            }
+            for e in rule.exceptions
+        ],
         "remediation": rule.remediation,
         "confirmed": rule.confirmed,
         "note": rule.note,
@@ -75,12 +108,17 @@ def catalog_markdown(ruleset: RuleSet, jurisdiction: str | None = None) -> str:
         if inst.notes:
             out += [_cell(inst.notes), ""]
         out += ["| penalty tier | citation | maximum | SME maximum | counted per |", "|---|---|---|---|---|"]
-        for name, tier in inst.penalty_tiers.items():
-            flag = "" if tier.confirmed else " *(unconfirmed)*"
-            out.append(
-                f"| {name}{flag} | {_cell(tier.citation)} | {_cell(describe(tier.max))} | "
-                f"{_cell(describe(tier.sme_max)) if tier.sme_max is not None else ''} | {tier.counts} |"
-            )
+        for name, dated in sorted(inst.penalty_tiers.items()):
+            days = sorted(dated.boundaries())
+            for k, day in enumerate(days or [None]):
+                tier = dated.at(day) if day else dated.latest()
+                flag = "" if tier.confirmed else " *(unconfirmed)*"
+                since = f" from {day}" if day and len(days) > 1 else ""
+                label = f"`{name}`{flag}{since}" if k == 0 else f"↳{since}"
+                out.append(
+                    f"| {label} | {_cell(tier.citation)} | {_cell(describe(tier.max))} | "
+                    f"{_cell(describe(tier.sme_max)) if tier.sme_max is not None else ''} | {tier.counts} |"
+                )
         out += [
             "",
             "| rule | citation | severity | subject | in force | penalty |",
@@ -90,9 +128,15 @@ def catalog_markdown(ruleset: RuleSet, jurisdiction: str | None = None) -> str:
             start = max(rule.effective.from_, inst.in_force)
             dates = f"{start} – {rule.effective.until}" if rule.effective.until else f"from {start}"
             flag = " *(unconfirmed)*" if not rule.confirmed else ""
+            for e in rule.exceptions:
+                span = f"{e.from_} – {e.until}" if e.until else f"from {e.from_}"
+                dates += f"; exception {span} ({_cell(e.citation)})"
+            penalty = f"`{rule.penalty}`" + (
+                f"; `{rule.aggravated}` if {_cell(rule.aggravated_when)}" if rule.aggravated else ""
+            )
             out.append(
                 f"| `{rule.id}`: {_cell(rule.title)}{flag} | [{_cell(rule.citation)}]({rule.source}) | "
-                f"{rule.severity} | {rule.subject} | {dates} | {rule.penalty} |"
+                f"{rule.severity} | {rule.subject} | {dates} | {penalty} |"
             )
         if inst.not_encoded:
             out += ["", "Deliberately not encoded:", ""]

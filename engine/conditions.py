@@ -3,6 +3,11 @@
 A condition is ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}`` or an atom
 ``{fact: <path>, <op>: <value>}``. Nothing in a condition is ever evaluated as code.
 
+A value may name a dated legal parameter instead of spelling it out:
+``{fact: transfer.to_markets, contains_none: {param: eu.adequacy}}``. Parsing keeps a
+:class:`Param`; :func:`resolve` replaces it by the parameter's value on a given day
+(:mod:`engine.parameters`), before a condition reaches an engine.
+
 Truth is three-valued: an atom on a fact whose value is unknown (absent from the fact) is
 *unknown*, except ``exists``/``missing``, which ask exactly that. A rule whose condition is
 unknown is reported as "insufficient information", never as a violation.
@@ -41,6 +46,16 @@ class ConditionError(ValueError):
     def __init__(self, loc: list[str | int], message: str):
         self.loc, self.message = loc, message
         super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A reference to a dated legal parameter (``{param: eu.adequacy}``), resolved per day."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return f"{{param: {self.name}}}"
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,11 @@ def parse(node: Any, loc: list[str | int] | None = None) -> Condition:
             loc + ["fact"], f"'fact' is a fact path such as practice.consent.explicit, got {fact!r}"
         )
     value = node[op]
+    if isinstance(value, dict) and set(value) == {"param"}:
+        name = value["param"]
+        if op in ("exists", "missing") or not isinstance(name, str) or not name:
+            raise ConditionError(loc + [op], f"'{op}' cannot take a parameter reference {value!r}")
+        return Atom(fact, op, Param(name))
     if op in ("in", "not_in", "contains_any", "contains_none"):
         if not isinstance(value, list) or not value:
             raise ConditionError(loc + [op], f"'{op}' takes a non-empty list, got {value!r}")
@@ -128,6 +148,31 @@ def parse(node: Any, loc: list[str | int] | None = None) -> Condition:
     elif isinstance(value, list | dict):
         raise ConditionError(loc + [op], f"'{op}' takes a single value, got {value!r}")
     return Atom(fact, op, value)
+
+
+def params(cond: Condition) -> set[str]:
+    """The names of the parameters a condition refers to."""
+    return {a.value.name for a in atoms(cond) if isinstance(a.value, Param)}
+
+
+def resolve(cond: Condition, value_of: Any) -> Condition:
+    """``cond`` with every :class:`Param` replaced by ``value_of(name)`` (lists become tuples).
+
+    Returns ``cond`` itself when it refers to no parameter, so unchanged conditions keep their
+    identity (the engine caches by it).
+    """
+    if isinstance(cond, Atom):
+        if not isinstance(cond.value, Param):
+            return cond
+        value = value_of(cond.value.name)
+        return Atom(cond.fact, cond.op, tuple(value) if isinstance(value, list) else value, cond.negated)
+    if isinstance(cond, Not):
+        item = resolve(cond.item, value_of)
+        return cond if item is cond.item else Not(item)
+    items = tuple(resolve(c, value_of) for c in cond.items)
+    if all(a is b for a, b in zip(items, cond.items, strict=True)):
+        return cond
+    return All(items) if isinstance(cond, All) else AnyOf(items)
 
 
 def to_nnf(cond: Condition, negate: bool = False) -> Condition:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from engine import conditions
 from engine.durable import Check, Decision, DurableEngine
-from engine.facts import Subject, build_subjects
+from engine.facts import Subject, build_subjects, date_number
 from engine.fx import fx_rates
 from engine.jurisdictions import jurisdictions, market_of
 from engine.penalties import PenaltyContext, basis_of, evaluate_formula, money
@@ -28,11 +28,13 @@ from engine.report import (
     Insufficient,
     NotApplicable,
     Penalty,
+    Period,
     Report,
     RulesetRef,
     SubjectRef,
     Summary,
     Upcoming,
+    UpcomingPenaltyChange,
     UsdRange,
     Violation,
 )  # fmt: skip
@@ -45,10 +47,23 @@ class Decider(Protocol):
     def decide(self, subjects: list[Subject]) -> list[Decision]: ...
 
 
-def checks_of(ruleset: RuleSet) -> list[Check]:
-    """What the engine decides: every instrument's scope and every rule."""
-    out = [Check(f"scope:{i.id}", "product", i.scope) for i in ruleset.instruments]
-    out += [Check(r.id, r.subject, r.when) for r in ruleset.rules]
+def checks_of(ruleset: RuleSet, day: dt.date | None = None) -> list[Check]:
+    """What the engine decides on ``day``: every instrument's scope and every rule not yet expired.
+
+    A rule in force is decided as it stands on ``day`` (dated parameters resolved, exceptions in
+    force applied); a rule not yet in force as it will stand when it starts (for ``upcoming``).
+    Without ``day``: every rule and scope in its latest version.
+    """
+    if day is None:
+        out = [Check(f"scope:{i.id}", "product", i.scope) for i in ruleset.instruments]
+        return out + [Check(r.id, r.subject, r.when) for r in ruleset.rules]
+    out = [Check(f"scope:{i.id}", "product", i.scope_at(day)) for i in ruleset.instruments]
+    for inst in ruleset.instruments:
+        for r in inst.rules:
+            if r.effective.until is not None and r.effective.until < day:
+                continue  # expired: nothing to report
+            starts = max(r.effective.from_, inst.in_force)
+            out.append(Check(r.id, r.subject, r.when_at(max(day, starts))))
     return out
 
 
@@ -76,23 +91,48 @@ class Evaluator:
     """Rulesets compiled once; evaluates products (thread-safe: the engine serialises itself)."""
 
     def __init__(self, ruleset: RuleSet, backend: str = "durable"):
+        if backend not in ("durable", "reference"):
+            raise ValueError(f"unknown backend {backend!r}")
         self.ruleset = ruleset
         self.backend = backend
-        checks = checks_of(ruleset)
-        if backend == "durable":
-            self.decider: Decider = DurableEngine(checks)
-        elif backend == "reference":
-            from engine.reference import ReferenceEngine
-
-            self.decider = ReferenceEngine(checks)
-        else:
-            raise ValueError(f"unknown backend {backend!r}")
+        self._lock = threading.Lock()
+        self._by_epoch: dict[dt.date, _Compiled] = {}
+        self._by_checks: dict[tuple[Check, ...], _Compiled] = {}
         self._explained: dict[int, tuple[conditions.Condition, _Explained]] = {}
         self._info = EngineInfo(
             version=engine_version(),
             backend="durable_rules" if backend == "durable" else backend,
             rulesets=[RulesetRef(id=i.id, digest=i.digest) for i in ruleset.instruments],
         )
+
+    def compiled_at(self, day: dt.date) -> _Compiled:
+        """The checks of ``day``'s epoch, compiled on first use; epochs with equal checks share one."""
+        epoch = self.ruleset.epoch_of(day)
+        with self._lock:
+            found = self._by_epoch.get(epoch)
+            if found is None:
+                checks = tuple(checks_of(self.ruleset, epoch))
+                found = self._by_checks.get(checks)
+                if found is None:
+                    found = self._by_checks[checks] = _Compiled(self._decider(list(checks)), checks)
+                self._by_epoch[epoch] = found
+            return found
+
+    def _decider(self, checks: list[Check]) -> Decider:
+        if self.backend == "durable":
+            return DurableEngine(checks)
+        from engine.reference import ReferenceEngine
+
+        return ReferenceEngine(checks)
+
+    def decider_at(self, day: dt.date) -> Decider:
+        return self.compiled_at(day).decider
+
+    @property
+    def decider(self) -> Decider:
+        """The decider of the latest epoch (the law as it stands after its last dated change)."""
+        epochs = self.ruleset.epochs_cached()
+        return self.decider_at(epochs[-1] if epochs else dt.date.today())
 
     def evaluate(
         self, product: Product, as_of: dt.date | None = None, markets: list[str] | None = None
@@ -101,8 +141,19 @@ class Evaluator:
         as_of = as_of or dt.date.today()
         product, selected = restrict_markets(product, markets)
         subjects = build_subjects(product, as_of)
-        decisions = self.decider.decide(subjects)
-        return _assemble(self, product, as_of, selected, subjects, decisions)
+        compiled = self.compiled_at(as_of)
+        decisions = compiled.decider.decide(subjects)
+        return _assemble(self, compiled, product, as_of, selected, subjects, decisions)
+
+
+class _Compiled:
+    """One epoch's checks and their decider; ``conditions`` maps a check key to its condition."""
+
+    __slots__ = ("decider", "conditions")
+
+    def __init__(self, decider: Decider, checks: tuple[Check, ...]):
+        self.decider = decider
+        self.conditions = {c.key: c.condition for c in checks}
 
 
 def _subject_ref(subject: Subject) -> SubjectRef:
@@ -164,8 +215,8 @@ def _holding(cond: conditions.Condition, facts: dict[str, Any]) -> list[conditio
     return found or None
 
 
-def _evidence(ev: Evaluator, rule: Rule, subject: Subject) -> list[Evidence]:
-    plan = _explained(ev, rule.when)
+def _evidence(ev: Evaluator, compiled: _Compiled, rule: Rule, subject: Subject) -> list[Evidence]:
+    plan = _explained(ev, compiled.conditions[rule.id])
     facts = subject.facts
     out = []
     for atom in _holding(plan.nnf, facts) or ():
@@ -182,8 +233,25 @@ def _missing(ev: Evaluator, cond: conditions.Condition, subject: Subject) -> lis
     return sorted({subject.doc_path(f) for f in _explained(ev, cond).facts if f not in facts})
 
 
-def _penalty(inst: Instrument, rule: Rule, product: Product, as_of: dt.date) -> Penalty:
-    tier = inst.penalty_tiers[rule.penalty]
+def _began_before(subject: Subject, day: dt.date) -> bool | None:
+    """Whether the subject's practice began before ``day`` (None: its start is not given)."""
+    started = subject.facts.get("practice.started_on")
+    if started is None:
+        return None
+    return bool(started < date_number(day))
+
+
+def _penalty(
+    ruleset: RuleSet,
+    inst: Instrument,
+    rule: Rule,
+    product: Product,
+    as_of: dt.date,
+    on: dt.date | None = None,
+) -> Penalty:
+    """The rule's penalty for ``product``: its tier as it stands ``on`` (default ``as_of``)."""
+    on = on or as_of
+    tier = ruleset.tiers[rule.penalty].at(on)
     currency = tier.currency or jurisdictions()[inst.jurisdiction].currency
     org = product.organization
     revenue = None
@@ -202,6 +270,14 @@ def _penalty(inst: Instrument, rule: Rule, product: Product, as_of: dt.date) -> 
     low = evaluate_formula(tier.min, ctx)[0] if tier.min is not None else Decimal(0)
     if org.sme and tier.sme_max is not None:
         text = f"SME: {text}"
+    aggravated_max = None
+    if rule.aggravated is not None:
+        grave = ruleset.tiers[rule.aggravated].at(on)
+        grave_formula = grave.sme_max if (org.sme and grave.sme_max is not None) else grave.max
+        aggravated_max, grave_text = evaluate_formula(grave_formula, ctx)
+        text = f"{text}; up to {grave_text} ({grave.citation}) where {rule.aggravated_when}"
+    if rule.penalty_mapping:
+        text = f"no fine of its own ({rule.penalty_mapping}), mapped to {tier.citation}: {text}"
     return Penalty(
         currency=currency,
         min=min(low, high),
@@ -211,17 +287,49 @@ def _penalty(inst: Instrument, rule: Rule, product: Product, as_of: dt.date) -> 
         explanation=text,
         confirmed=tier.confirmed,
         tier=rule.penalty,
+        aggravated_tier=rule.aggravated,
+        aggravated_when=rule.aggravated_when,
+        aggravated_max=aggravated_max,
+        mapping=rule.penalty_mapping,
     )
 
 
-def _exposure(inst: Instrument, violations: list[Violation], as_of: dt.date) -> Exposure:
+def _penalty_changes(
+    ruleset: RuleSet, inst: Instrument, rule: Rule, product: Product, as_of: dt.date, now: Penalty
+) -> list[UpcomingPenaltyChange]:
+    """Each later day on which the maximum for this rule's violation changes (while the rule lasts)."""
+    out = []
+    previous = now
+    for day in sorted(d for d in ruleset.tiers[rule.penalty].boundaries() if d > as_of):
+        if rule.effective.until is not None and day > rule.effective.until:
+            break
+        later = _penalty(ruleset, inst, rule, product, as_of, on=day)
+        if later.max != previous.max or later.currency != previous.currency:
+            out.append(UpcomingPenaltyChange(
+                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, title=rule.title,
+                tier=rule.penalty, effective_from=day, currency=later.currency,
+                old_max=previous.max, new_max=later.max, citation=later.citation,
+                explanation=f"from {day}: {later.explanation} (was {money(previous.max, previous.currency)})",
+            ))  # fmt: skip
+        previous = later
+    return out
+
+
+def _exposure_of(
+    jurisdiction: str, insts: list[Instrument], violations: list[Violation], as_of: dt.date
+) -> Exposure:
+    """The exposure of one instrument, or of several whose violations meet in one act."""
     currency = violations[0].penalty.currency
     maxima = [v.penalty.max for v in violations]
     minima = [v.penalty.min for v in violations]
-    if inst.aggregation == "gravest":
+    ids = [i.id for i in insts]
+    aggregation = insts[0].aggregation
+    if aggregation == "gravest":
         low, high = max(minima), max(maxima)
-        cite = f" ({inst.aggregation_citation})" if inst.aggregation_citation else ""
-        text = f"gravest of {len(violations)} violation(s){cite}: {money(high, currency)}"
+        cites = sorted({i.aggregation_citation for i in insts if i.aggregation_citation})
+        cite = f" ({'; '.join(cites)})" if cites else ""
+        scope = f" under {', '.join(ids)}, one act meeting several instruments" if len(insts) > 1 else ""
+        text = f"gravest of {len(violations)} violation(s){scope}{cite}: {money(high, currency)}"
     else:
         low, high = sum(minima, Decimal(0)), sum(maxima, Decimal(0))
         text = f"sum of {len(violations)} violation(s): {money(high, currency)}"
@@ -230,27 +338,64 @@ def _exposure(inst: Instrument, violations: list[Violation], as_of: dt.date) -> 
         min=rates.convert(low, currency, "USD", as_of), max=rates.convert(high, currency, "USD", as_of)
     )
     return Exposure(
-        jurisdiction=inst.jurisdiction,
-        instrument=inst.id,
+        jurisdiction=jurisdiction,
+        instrument=ids[0],
+        instruments=ids,
+        tiers=sorted({v.penalty.tier for v in violations}),
         currency=currency,
         min=low,
         max=high,
         usd=usd,
-        aggregation=inst.aggregation,
+        aggregation=aggregation,
         explanation=text,
     )
 
 
-def _scope_reason(inst: Instrument, product: Product) -> str:
+def _exposures(ruleset: RuleSet, violations: list[Violation], as_of: dt.date) -> list[Exposure]:
+    """Exposure per instrument, except that instruments aggregating at the gravest whose violations
+    share a penalty tier for the same subject (one act, several instruments) are counted together:
+    one act is not fined twice (Administrative Penalty Law Art. 29; GDPR Art. 83(3))."""
+    by_inst: dict[str, list[Violation]] = {}
+    for v in violations:
+        by_inst.setdefault(v.instrument, []).append(v)
+    parent = {i: i for i in by_inst}
+
+    def find(i: str) -> str:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    meets: dict[tuple[str, str, str, str], list[str]] = {}
+    for v in violations:
+        if ruleset.instrument(v.instrument).aggregation == "gravest":
+            key = (v.jurisdiction, v.subject.kind, v.subject.path, v.penalty.tier)
+            meets.setdefault(key, []).append(v.instrument)
+    for insts in meets.values():
+        for other in insts[1:]:
+            parent[find(other)] = find(insts[0])
+    groups: dict[str, list[str]] = {}
+    for inst in ruleset.instruments:
+        if inst.id in by_inst:
+            groups.setdefault(find(inst.id), []).append(inst.id)
+    out = []
+    for members in groups.values():
+        insts = [ruleset.instrument(i) for i in members]
+        mine = [v for i in members for v in by_inst[i]]
+        out.append(_exposure_of(insts[0].jurisdiction, insts, mine, as_of))
+    out.sort(key=lambda e: (e.jurisdiction, e.instrument))
+    return out
+
+
+def _scope_reason(inst: Instrument, scope: conditions.Condition, product: Product) -> str:
     return (
         f"{inst.short} applies when "
-        + conditions.describe(inst.scope)
+        + conditions.describe(scope)
         + f"; this product does not (markets: {', '.join(sorted(product.markets))})"
     )
 
 
 def _assemble(
-    ev: Evaluator, product: Product, as_of: dt.date, selected: set[str] | None,
+    ev: Evaluator, compiled: _Compiled, product: Product, as_of: dt.date, selected: set[str] | None,
     subjects: list[Subject], decisions: list[Decision],
 ) -> Report:  # fmt: skip
     product_decision = decisions[0]
@@ -258,6 +403,7 @@ def _assemble(
     not_applicable: list[NotApplicable] = []
     insufficient: list[Insufficient] = []
     upcoming: list[Upcoming] = []
+    changes: dict[str, list[UpcomingPenaltyChange]] = {}
     by_kind: dict[str, list[tuple[Subject, Decision]]] = {}
     penalties: dict[tuple[str, str], Penalty] = {}  # per (instrument, tier): one product, one as_of
     refs: dict[int, SubjectRef] = {}
@@ -269,9 +415,18 @@ def _assemble(
         return found
 
     def penalty(inst: Instrument, rule: Rule) -> Penalty:
-        found = penalties.get((inst.id, rule.penalty))
+        key = (
+            inst.jurisdiction,
+            rule.penalty,
+            rule.aggravated or "",
+            rule.aggravated_when or "",
+            rule.penalty_mapping or "",
+        )
+        found = penalties.get(key)
         if found is None:
-            found = penalties[(inst.id, rule.penalty)] = _penalty(inst, rule, product, as_of)
+            found = penalties[key] = _penalty(ev.ruleset, inst, rule, product, as_of)
+        if rule.id not in changes:
+            changes[rule.id] = _penalty_changes(ev.ruleset, inst, rule, product, as_of, found)
         return found
 
     for subject, decision in zip(subjects, decisions, strict=True):
@@ -289,7 +444,9 @@ def _assemble(
         if scope_key not in product_decision.true and not scope_unknown:
             not_applicable.append(
                 NotApplicable(
-                    instrument=inst.id, jurisdiction=inst.jurisdiction, reason=_scope_reason(inst, product)
+                    instrument=inst.id,
+                    jurisdiction=inst.jurisdiction,
+                    reason=_scope_reason(inst, compiled.conditions[scope_key], product),
                 )
             )
             continue
@@ -309,13 +466,32 @@ def _assemble(
                             citation=rule.citation, title=rule.title, severity=rule.severity,
                             effective_from=starts, subject=ref(subject), remediation=rule.remediation,
                         ))  # fmt: skip
+                    elif (grace := rule.effective.grace_for_existing(as_of)) is not None and (
+                        began := _began_before(subject, grace.began_before)
+                    ) is not False:
+                        if began is None:
+                            insufficient.append(Insufficient(
+                                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                                subject=ref(subject), missing=[subject.doc_path("practice.started_on")],
+                                reason=f"{grace.citation}: processing begun before {grace.began_before} "
+                                f"is bound only after {grace.until}; when did it begin?",
+                            ))  # fmt: skip
+                        else:
+                            upcoming.append(Upcoming(
+                                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                                citation=f"{rule.citation_at(as_of)}; {grace.citation}", title=rule.title,
+                                severity=rule.severity, effective_from=grace.until + dt.timedelta(days=1),
+                                subject=ref(subject), remediation=rule.remediation,
+                            ))  # fmt: skip
                     elif rule.effective.in_force(as_of):
+                        start, end = rule.period(as_of)
                         inst_violations.append(Violation(
                             rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
-                            citation=rule.citation, title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
-                            subject=ref(subject), evidence=_evidence(ev, rule, subject),
+                            citation=rule.citation_at(as_of), title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
+                            subject=ref(subject), evidence=_evidence(ev, compiled, rule, subject),
                             remediation=rule.remediation, penalty=penalty(inst, rule),
-                            source=rule.source, confirmed=rule.confirmed, note=rule.note,
+                            source=rule.source_at(as_of), confirmed=rule.confirmed_at(as_of), note=rule.note_at(as_of),
+                            period=Period(from_=max(start, inst.in_force), until=end),
                         ))  # fmt: skip
                 elif (
                     rule.id in decision.unknown
@@ -325,15 +501,15 @@ def _assemble(
                 ):
                     insufficient.append(Insufficient(
                         rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
-                        subject=ref(subject), missing=_missing(ev, rule.when, subject),
+                        subject=ref(subject), missing=_missing(ev, compiled.conditions[rule.id], subject),
                         reason=f"{rule.citation}: the rule turns on facts the description does not give",
                     ))  # fmt: skip
         if scope_unknown and as_of >= inst.in_force:  # nothing is undecided before the law applies
             insufficient.append(Insufficient(
                 rule_id=None, instrument=inst.id, jurisdiction=inst.jurisdiction,
-                missing=_missing(ev, inst.scope, subjects[0]),
+                missing=_missing(ev, compiled.conditions[scope_key], subjects[0]),
                 reason=f"whether {inst.short} applies depends on facts the description does not give: "
-                + conditions.describe(inst.scope),
+                + conditions.describe(compiled.conditions[scope_key]),
                 would_violate=sorted(set(would)),
             ))  # fmt: skip
         violations += inst_violations
@@ -347,11 +523,11 @@ def _assemble(
     )
     not_applicable.sort(key=lambda n: (n.jurisdiction, n.instrument))
 
-    exposure = []
-    for inst in ev.ruleset.instruments:
-        mine = [v for v in violations if v.instrument == inst.id]
-        if mine:
-            exposure.append(_exposure(inst, mine, as_of))
+    exposure = _exposures(ev.ruleset, violations, as_of)
+    penalty_changes = sorted(
+        (c for cs in changes.values() for c in cs),
+        key=lambda c: (c.effective_from, c.jurisdiction, c.rule_id),
+    )
     by_jurisdiction = {j: 0 for j in sorted({i.jurisdiction for i in ev.ruleset.instruments})}
     for v in violations:
         by_jurisdiction[v.jurisdiction] += 1
@@ -373,6 +549,7 @@ def _assemble(
         not_applicable=not_applicable,
         insufficient_information=insufficient,
         upcoming=upcoming,
+        upcoming_penalty_changes=penalty_changes,
     )
 
 

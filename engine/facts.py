@@ -115,6 +115,8 @@ def _walk(model: type[BaseModel], prefix: str, skip: set[str]) -> list[FactSpec]
             continue
         elif inner is bool:
             specs.append(FactSpec(path, "bool", (True, False), missing, desc))
+        elif inner is dt.date:  # compared as the number YYYYMMDD (durable_rules has no dates)
+            specs.append(FactSpec(path, "int", None, missing, f"{desc} Tested as the number YYYYMMDD."))
         elif inner is int:
             specs.append(FactSpec(path, "int", None, missing, desc))
         elif inner in (float, Decimal):
@@ -327,9 +329,14 @@ def _flatten(
             elif path in specs:
                 if value is None and specs[path].may_be_missing:
                     continue
-                out[path] = value
+                out[path] = date_number(value) if isinstance(value, dt.date) else value
 
     walk(data, prefix)
+
+
+def date_number(day: dt.date) -> int:
+    """A date as the number YYYYMMDD, so conditions compare it with ``lt``/``gte``."""
+    return day.year * 10000 + day.month * 100 + day.day
 
 
 def _revenue_facts(org: Organization, as_of: dt.date, out: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
+from engine.dated import newest_on
 from engine.resources import read_yaml_resource
 
 
@@ -23,11 +24,7 @@ class FxRates:
 
     def table_for(self, as_of: dt.date) -> RateTable:
         """The newest table dated on or before ``as_of`` (else the oldest)."""
-        chosen = self.tables[0]
-        for table in self.tables:
-            if table.date <= as_of:
-                chosen = table
-        return chosen
+        return newest_on(self.tables, as_of, lambda t: t.date)
 
     def convert(self, amount: Decimal, src: str, dst: str, as_of: dt.date) -> Decimal:
         """``amount`` of ``src`` in ``dst`` at the rates in force on ``as_of``."""

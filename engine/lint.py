@@ -24,10 +24,18 @@ class Finding:
 
 
 def example_date(rule: Rule, ruleset: RuleSet, example: Example) -> dt.date:
-    """The day an example is evaluated on: its own ``as_of``, else when the rule starts to apply."""
+    """The day an example is evaluated on: its own ``as_of``, else the first day of the rule's
+    latest version (the law as it stands after its last dated change; give ``as_of`` to test an
+    earlier version)."""
     if example.as_of is not None:
         return example.as_of
-    return max(rule.effective.from_, ruleset.instrument(rule.instrument_id).in_force)
+    start = max(rule.effective.from_, ruleset.instrument(rule.instrument_id).in_force)
+    versions = [
+        d
+        for d in rule.boundaries()
+        if start <= d and (rule.effective.until is None or d <= rule.effective.until)
+    ]
+    return max([start, *versions])
 
 
 def check_examples(ruleset: RuleSet, evaluator: Evaluator) -> list[Finding]:

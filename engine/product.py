@@ -12,6 +12,7 @@ some requirement rows of the law need; README "Input reference" lists them.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -186,6 +187,12 @@ class Organization(_Model):
     cn_data_stored_in_china: StrictBool = Field(
         False, description="regulint addition: PIPL Art. 40 localisation."
     )
+    cn_individuals_handled: _COUNT | None = Field(
+        None,
+        description="regulint addition: individuals whose PI the handler processes in China (PIPL Art. 52; "
+        "CAC Compliance Audit Measures, from 2025-05-01: a PI protection officer from 1 million, an audit at "
+        "least every two years above 10 million); unknown when absent (monthly active users are not it).",
+    )
 
 
 class Audience(_Model):
@@ -252,6 +259,11 @@ class Transfer(_Model):
     remote_access_only: StrictBool = False
     recipient_dpf_certified: StrictBool = Field(
         False, description="regulint addition: US recipient certified under the EU-US Data Privacy Framework."
+    )
+    recipient_privacy_shield_certified: StrictBool = Field(
+        False,
+        description="regulint addition: US recipient certified under the EU-US Privacy Shield "
+        "(Decision (EU) 2016/1250, invalidated on 2020-07-16 by C-311/18).",
     )
     cn_standard_contract_filed: StrictBool = Field(
         False, description="regulint addition: the CN standard contract was filed with the provincial CAC."
@@ -327,6 +339,42 @@ class DataPractice(_Model):
         description="regulint addition: the processing is occasional, not regular or systematic "
         "(GDPR Arts. 27(2)(a), 30(5), 49); a claim, so false by default.",
     )
+    started_on: dt.date | None = Field(
+        None,
+        description="regulint addition: the day this processing began; unknown when absent. A duty that "
+        "binds processing begun before its start date later than new processing reads it (e.g. 11 CCR "
+        "§7155(c): CCPA risk assessments for processing begun before 2026-01-01 are due by 2027-12-31).",
+    )
+    biometric_identification: StrictBool | None = Field(
+        None,
+        description="regulint addition: biometric data of this practice are processed by technical means "
+        "to uniquely identify or authenticate a person (GDPR Arts. 4(14), 9(1) and Recital 51; CCPA "
+        "§1798.140(ae)(2)(A)); false for e.g. avatar or voice generation that identifies nobody. Unknown "
+        "when absent.",
+    )
+    account_number_with_access_code: StrictBool | None = Field(
+        None,
+        description="regulint addition: a financial account, debit or credit card number is processed "
+        "together with the security or access code, password or credentials that give access to the "
+        "account (CCPA §1798.140(ae)(1)(B)); unknown when absent.",
+    )
+    genai_service_records: StrictBool | None = Field(
+        None,
+        description="regulint addition: the practice holds the generative-AI service's user input "
+        "(prompts, uploads) or usage records (GenAI Measures Art. 11), not other data of the product "
+        "such as order history; unknown when absent.",
+    )
+    public_security_use_only: StrictBool | None = Field(
+        None,
+        description="regulint addition: images or identifying data captured in public places are used "
+        "only to maintain public security (PIPL Art. 26); unknown when absent.",
+    )
+    further_purpose_consented: StrictBool = Field(
+        False,
+        description="regulint addition: the further use of this practice's data (sale, ad sharing, "
+        "personalised marketing) rests on the person's own consent to that purpose (GDPR Art. 6(4): no "
+        "compatibility test then); a claim the controller must prove, so false by default.",
+    )
     price_discrimination_by_profile: StrictBool = Field(
         False,
         description="regulint addition: prices or trading terms differ between individuals according to "
@@ -396,6 +444,20 @@ class SyntheticMedia(_Model):
     )
     intimate_imagery_safeguards: StrictBool = Field(
         False, description="Filters against sexual deepfakes of real people."
+    )
+    intimate_imagery_foreseeable: StrictBool | None = Field(
+        None,
+        description="regulint addition: sexual or intimate depictions of an identifiable real person, or "
+        "child sexual abuse material, are a reasonably foreseeable and reproducible output of the system "
+        "without significant technical modification (AI Act Art. 5(1)(ba)-(bb), (1a) as amended by Reg. "
+        "(EU) 2026/1744); false for e.g. a fixed-template business avatar tool. Unknown when absent.",
+    )
+    assistive_editing_only: StrictBool | None = Field(
+        None,
+        description="regulint addition: the system only performs an assistive function for standard "
+        "editing (e.g. grammar polishing, enhancement, restoration) and does not generate content or "
+        "substantially alter the input or its meaning (AI Act Art. 50(2) second sentence; Deep Synthesis "
+        "Provisions Art. 17(1)(5) vs 17(2)). Unknown when absent.",
     )
     emotion_recognition: StrictBool = Field(
         False, description="The system infers emotions from biometric data."

@@ -114,6 +114,13 @@ def _print_tail(console: Any, item: Checked) -> None:
             seen.setdefault((u.effective_from, u.rule_id), []).append(u.subject.id)
         for (day, rule_id), subjects in seen.items():
             console.print(f"  {day}  {rule_id} at {', '.join(dict.fromkeys(subjects))}")
+    if rep.upcoming_penalty_changes:
+        console.print("[bold]Upcoming penalty changes[/] (duties in force whose maximum changes):")
+        for c in rep.upcoming_penalty_changes:
+            console.print(
+                f"  {c.effective_from}  {c.rule_id} ({c.tier}): {money(c.old_max, c.currency)}"
+                f" -> {money(c.new_max, c.currency)} ({c.citation})"
+            )
     if rep.insufficient_information:
         console.print("[bold]Insufficient information[/] (give these facts to decide):")
         needs: dict[tuple[str, ...], list[str]] = {}
@@ -138,7 +145,7 @@ def _print_tail(console: Any, item: Checked) -> None:
     )
     for e in s.exposure:
         console.print(
-            f"  exposure {e.jurisdiction} {e.instrument}: up to {money(e.max, e.currency)}"
+            f"  exposure {e.jurisdiction} {' + '.join(e.instruments or [e.instrument])}: up to {money(e.max, e.currency)}"
             f" (≈ {money(e.usd.max, 'USD')}), {e.aggregation}"
         )
     for sup in tri.expired:

@@ -40,7 +40,16 @@ class UsdRange(_Out):
 
 class Exposure(_Out):
     jurisdiction: str
-    instrument: str
+    instrument: str = Field(
+        description="The instrument, or the first of `instruments` when one act meets several."
+    )
+    instruments: list[str] = Field(
+        default=[],
+        description="Every instrument aggregated here: several when the same act violates rules of several "
+        "instruments under one shared penalty tier (Administrative Penalty Law Art. 29; GDPR Art. 83(3)); "
+        "the exposure is then counted once, here.",
+    )
+    tiers: list[str] = Field(default=[], description="The penalty tiers of the violations aggregated here.")
     currency: str
     min: Money
     max: Money
@@ -78,7 +87,26 @@ class Penalty(_Out):
     citation: str
     explanation: str
     confirmed: bool = True
-    tier: str
+    tier: str = Field(description="The penalty tier's id (rulesets/tiers), the same across instruments.")
+    aggravated_tier: str | None = Field(
+        None, description="The tier the law reserves for aggravated cases of this rule, if any."
+    )
+    aggravated_when: str | None = Field(None, description="What makes a case aggravated, in words.")
+    aggravated_max: Money | None = Field(
+        None, description="The ceiling of the aggravated tier (not counted in the exposure), if any."
+    )
+    mapping: str | None = Field(
+        None,
+        description="Set when the instrument has no fine of its own and refers to other laws: the referring "
+        "provision; the tiers are the other law's, mapped.",
+    )
+
+
+class Period(_Out):
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    until: dt.date | None = Field(None, description="Last day of this version; null while open-ended.")
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
 
 class Violation(_Out):
@@ -95,6 +123,11 @@ class Violation(_Out):
     source: str
     confirmed: bool = True
     note: str | None = None
+    period: Period | None = Field(
+        None,
+        description="The version of the rule this was judged under: the days over which its condition, "
+        "exceptions, parameters and penalty tier stay as applied here.",
+    )
 
 
 class NotApplicable(_Out):
@@ -127,6 +160,22 @@ class Upcoming(_Out):
     remediation: str
 
 
+class UpcomingPenaltyChange(_Out):
+    """A duty already in force (and violated) whose penalty changes on a later day."""
+
+    rule_id: str
+    instrument: str
+    jurisdiction: str
+    title: str
+    tier: str
+    effective_from: dt.date
+    currency: str
+    old_max: Money
+    new_max: Money
+    citation: str = Field(description="The penalty provision from that day.")
+    explanation: str
+
+
 class Report(_Out):
     product_id: str
     as_of: dt.date
@@ -136,7 +185,10 @@ class Report(_Out):
     violations: list[Violation]
     not_applicable: list[NotApplicable]
     insufficient_information: list[Insufficient]
-    upcoming: list[Upcoming]
+    upcoming: list[Upcoming] = Field(description="Duties not yet in force that the product would break.")
+    upcoming_penalty_changes: list[UpcomingPenaltyChange] = Field(
+        default=[], description="Duties in force and violated whose maximum penalty changes on a later day."
+    )
 
     def worst_severity(self) -> str | None:
         order = ["critical", "high", "medium", "low"]

@@ -89,6 +89,13 @@ def _yaml(path: str, cache_: dict[str, Any]) -> Any:
     return cache_[path]
 
 
+def _keys(node: Any) -> list[Any]:
+    """The keys of a composed YAML mapping node ([] for anything else)."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    return [k.value for k, _ in node.value]
+
+
 def _child(node: Any, key: Any) -> tuple[Any, int | None]:
     """The child node at ``key`` (a mapping key or a sequence index) and its line."""
     if isinstance(node, yaml.MappingNode) and isinstance(key, str):
@@ -595,7 +602,7 @@ def _unused_tiers(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]
     return [
         Finding(inst.file, _at(root, ["penalty_tiers", name])[1], "warning", "penalty-tier-unused",
                 f"{inst.id}: penalty tier {name!r} is defined but no rule uses it")
-        for name in inst.penalty_tiers
+        for name in _keys(_child(root, "penalty_tiers")[0])
         if name not in used
     ]  # fmt: skip
 
@@ -603,11 +610,23 @@ def _unused_tiers(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]
 def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
     root = _yaml(inst.file, yaml_cache)
     items: list[tuple[list[Any], str, str | None]] = [(["instrument"], f"instrument {inst.id}", inst.source)]
+    local = _keys(_child(root, "penalty_tiers")[0])  # shared tiers are checked in their own files
     items += [
-        (["penalty_tiers", name], f"{inst.id}: penalty tier {name!r}", tier.source)
-        for name, tier in inst.penalty_tiers.items()
+        (
+            ["penalty_tiers", name],
+            f"{inst.id}: penalty tier {name!r}",
+            inst.penalty_tiers[name].latest().source,
+        )
+        for name in local
+        if name in inst.penalty_tiers
     ]
     items += [(["rules", i], f"rule {rule.id}", rule.source) for i, rule in enumerate(inst.rules)]
+    items += [
+        (["rules", i, "citation", k], f"rule {rule.id} (citation from {c.from_})", c.source)
+        for i, rule in enumerate(inst.rules)
+        for k, c in enumerate(rule.citations)
+        if c.source is not None
+    ]
     out = []
     for loc, what, url in items:
         if url is None:
@@ -634,6 +653,28 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
                     "under references",
                 )
             )
+    return out
+
+
+def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Finding]:
+    """The shared tiers (rulesets/tiers): each version's source is official text."""
+    out = []
+    for tid, tier in sorted(ruleset.tiers.items()):
+        root = _yaml(tier.file, yaml_cache)
+        if _child(root, "tiers")[0] is None:
+            continue  # defined in an instrument file: checked with it
+        days = sorted(tier.boundaries()) or [None]
+        for day in days:
+            url = (tier.at(day) if day else tier.latest()).source
+            info = describe_source(url) if url else None
+            if info is None or not info.official:
+                out.append(Finding(
+                    tier.file, _at(root, ["tiers", tid])[1], "error",
+                    "source-missing" if info is None else "source-not-official",
+                    f"penalty tier {tid!r}" + (f" (from {day})" if day else "")
+                    + (" has no source" if info is None else f": source {url} is on {info.site}, not an official site")
+                    + ": link the official text (law-reference §9)",
+                ))  # fmt: skip
     return out
 
 
@@ -674,6 +715,7 @@ def run(ruleset: RuleSet) -> list[Finding]:
         findings += _subsumption(inst, nodes, scope, never)
         findings += _unused_tiers(inst, yaml_cache)
         findings += _sources(inst, yaml_cache)
+    findings += _tier_sources(ruleset, yaml_cache)
     findings.sort(key=lambda f: (f.file, f.line, f.code))
     return findings
 

@@ -316,6 +316,8 @@ def _value_strategy(
         return _model_strategy(inner, opts), optional
     if inner is bool:
         return st.booleans(), optional
+    if inner is dt.date:
+        return st.dates(dt.date(2015, 1, 1), dt.date(2031, 12, 31)).map(dt.date.isoformat), optional
     if isinstance(inner, type) and issubclass(inner, Enum):
         return st.sampled_from([e.value for e in inner]), optional
     if inner is int:
@@ -785,7 +787,8 @@ def seed_path(market: str) -> Path:
 
 
 def boundary_dates(market: str | None = None) -> list[dt.date]:
-    """Every day on which a rule of ``market`` (or any) starts or stops applying, and today."""
+    """Every day on which a rule of ``market`` (or any) starts, stops or changes (its exceptions,
+    dated parameters and tiers), and today."""
     from engine.evaluate import default_evaluator
 
     ruleset = default_evaluator().ruleset
@@ -795,8 +798,10 @@ def boundary_dates(market: str | None = None) -> list[dt.date]:
         if j and inst.jurisdiction != j:
             continue
         days.add(inst.in_force)
+        days |= {d for d in inst.boundaries() if d >= inst.in_force}
         for r in inst.rules:
             days.add(max(r.effective.from_, inst.in_force))
+            days |= {d for d in r.boundaries() if d >= inst.in_force}
             if r.effective.until:
                 days.add(r.effective.until)
                 days.add(r.effective.until + dt.timedelta(days=1))

@@ -42,7 +42,6 @@ BURDEN_ELSEWHERE = {
     "it (DSA Art. 33(4))",
     "synthetic_media.artistic_or_satirical": "an exemption the company claims (AI Act Art. 50(4)); "
     "without the claim the full disclosure duty applies",
-    "synthetic_media.on_eu_market_before_2026_08_02": "a transitional grace period the company claims",
     "synthetic_media.visible_label": "a safeguard: without it the labeling rules fire; the atoms it "
     "switches off belong to rules on removing or altering labels that exist",
     "synthetic_media.metadata_label": "a safeguard: without it the labeling rules fire; the atoms it "
@@ -100,10 +99,14 @@ def _switched_off_by_default(ruleset: RuleSet) -> dict[str, set[str]]:
     defaults = _bool_defaults()
     found: dict[str, set[str]] = {}
     for rule in ruleset.rules:
-        for atom in conditions.atoms(conditions.to_nnf(rule.when)):
-            if atom.fact in defaults and atom.op == "eq":
-                if (defaults[atom.fact] == atom.value) == atom.negated:
-                    found.setdefault(atom.fact, set()).add(rule.id)
+        # every version of the rule: a dated exception (e.g. a transitional period) tests facts
+        # only while it is in force
+        versions = {rule.when_at(day) for day in rule.boundaries()} | {rule.when}
+        for when in versions:
+            for atom in conditions.atoms(conditions.to_nnf(when)):
+                if atom.fact in defaults and atom.op == "eq":
+                    if (defaults[atom.fact] == atom.value) == atom.negated:
+                        found.setdefault(atom.fact, set()).add(rule.id)
     return found
 
 

@@ -173,7 +173,10 @@ def test_generated_descriptions_are_cleared_with_scope_changes() -> None:
         plan = plan_fixes(doc, as_of=DAY, allow_scope_changes=True)
         with_findings += plan.before > 0
         check_plan(doc, plan, None, minimal=i % 10 == 0)
-        assert plan.after == 0, (doc, [u.to_dict() for u in plan.uncleared])
+        # Only a genuine conflict between markets' rules may stay (one transfer mechanism cannot be
+        # both the EU's SCCs and China's security assessment).
+        conflicts = [u for u in plan.uncleared if "every edit that clears it breaks another rule" in u.reason]
+        assert plan.after == len(conflicts), (doc, [u.to_dict() for u in plan.uncleared])
     assert with_findings >= GENERATED // 4
 
 

@@ -11,7 +11,7 @@ import pytest
 from engine.evaluate import Evaluator
 from engine.inputs import product_from_data
 from engine.lint import example_date
-from engine.penalties import PenaltyContext, compute, describe, parse_formula
+from engine.penalties import PenaltyContext, compute, parse_formula
 from engine.ruleset import Rule, RuleSet
 
 LATE = dt.date(2026, 12, 31)
@@ -32,7 +32,7 @@ def _violation(evaluator: Evaluator, rule: Rule, **org_patch):
 def _rule_with_tier(ruleset: RuleSet, instrument: str, predicate) -> Rule:
     inst = ruleset.instrument(instrument)
     for rule in inst.rules:
-        tier = inst.penalty_tiers[rule.penalty]
+        tier = inst.penalty_tiers[rule.penalty].latest()
         if predicate(tier) and rule.effective.until is None:
             return rule
     raise AssertionError(f"no rule of {instrument} with such a tier")
@@ -60,22 +60,35 @@ def test_gdpr_upper_tier_floor_is_eur_20m_for_small_turnover(ruleset: RuleSet, d
     assert v.penalty.max == Decimal("20000000")
 
 
-def test_pipl_serious_tier_for_cny_100bn_reaches_cny_5bn(ruleset: RuleSet, durable: Evaluator) -> None:
-    def serious(tier) -> bool:
-        return "66" in tier.citation and "5% of turnover" in describe(tier.max)
-
-    rule = _rule_with_tier(ruleset, "cn-pipl", serious)
-    v, _ = _violation(
+def test_pipl_is_priced_at_66_1_with_the_serious_tier_as_the_ceiling(
+    ruleset: RuleSet, durable: Evaluator
+) -> None:
+    """Art. 66(1) is the default (a fine only on refusal to correct); Art. 66(2) needs serious circumstances."""
+    rule = next(r for r in ruleset.instrument("cn-pipl").rules if r.aggravated == "cn-pipl-66-2")
+    v, report = _violation(
         durable, rule, organization={"annual_revenue": {"amount": 100_000_000_000, "currency": "CNY"}}
     )
     assert v.penalty.currency == "CNY"
-    assert v.penalty.max == Decimal("5000000000")
+    assert (v.penalty.tier, v.penalty.max) == ("cn-pipl-66-1", Decimal("1000000"))
+    assert v.penalty.aggravated_max == Decimal("5000000000")
+    assert "serious circumstances" in v.penalty.explanation
+    cn = next(e for e in report.summary.exposure if "cn-pipl" in e.instruments)
+    assert cn.max < Decimal("5000000000")  # the ceiling is shown, not counted
+
+
+def test_a_borrowed_penalty_is_marked_as_a_mapping(ruleset: RuleSet, durable: Evaluator) -> None:
+    rule = ruleset.instrument("cn-dsp").rules
+    rule = next(r for r in rule if r.id == "cn-dsp-implicit-marker")
+    v, _ = _violation(durable, rule)
+    assert v.penalty.mapping and "Art. 22" in v.penalty.mapping
+    assert v.penalty.explanation.startswith("no fine of its own")
+    assert v.penalty.max < v.penalty.aggravated_max
 
 
 def test_ccpa_per_violation_times_affected_consumers(ruleset: RuleSet, durable: Evaluator) -> None:
     inst = ruleset.instrument("us-ca-ccpa")
     rule = _rule_with_tier(ruleset, "us-ca-ccpa", lambda t: t.counts == "affected_consumers")
-    tier = inst.penalty_tiers[rule.penalty]
+    tier = inst.penalty_tiers[rule.penalty].latest()
     unit = compute(tier.max, PenaltyContext(currency="USD", revenue=None, count=1, as_of=LATE))[0]
     assert unit in (Decimal("2663"), Decimal("7988"))  # 2025 CPI-adjusted amounts
     v, _ = _violation(durable, rule, audience={"users_by_market": {"US-CA": 12_000}})
@@ -91,7 +104,7 @@ def test_ai_act_sme_gets_the_lesser_of(ruleset: RuleSet, durable: Evaluator) -> 
     small, _ = _violation(durable, rule, organization={**revenue, "sme": True})
     assert big.penalty.max == Decimal("35000000")  # greater of EUR 35M and 7% (5.6M)
     assert small.penalty.max == Decimal("5600000")  # Art. 99(6): the lesser
-    assert inst.penalty_tiers[rule.penalty].sme_max is not None
+    assert inst.penalty_tiers[rule.penalty].latest().sme_max is not None
 
 
 @pytest.mark.parametrize(

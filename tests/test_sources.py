@@ -38,7 +38,9 @@ def test_every_shipped_source_is_official_text() -> None:
     ruleset = load_rulesets()
     sources = [(i.id, i.source) for i in ruleset.instruments]
     sources += [
-        (f"{i.id}/{name}", t.source) for i in ruleset.instruments for name, t in i.penalty_tiers.items()
+        (f"{tid}@{day}", tier.at(day).source)
+        for tid, tier in ruleset.tiers.items()
+        for day in sorted(tier.boundaries())
     ]
     sources += [(r.id, r.source) for r in ruleset.rules]
     assert len(sources) > 150

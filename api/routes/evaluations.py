@@ -116,7 +116,8 @@ def _evaluate_and_store(
     items: list[tuple[Any, Product]],
     params: EvaluationParams,
     batch_id: uuid.UUID | None,
-) -> list[tuple[uuid.UUID, str]]:
+    store: bool = True,
+) -> list[tuple[uuid.UUID | None, str]]:
     """Evaluate every product, then store all in one transaction (none if anything fails).
 
     Returns each evaluation's id and its answer: the report's JSON with ``id`` and
@@ -148,19 +149,26 @@ def _evaluate_and_store(
             batch_id=batch_id,
         )
         records.append(record)
-        head = _json_text({"id": str(record.id), "created_at": created.isoformat()})
-        out.append((record.id, head[:-1] + "," + report_json[1:]))
-    repo.add_all(records)
+        ident = str(record.id) if store else None
+        head = _json_text({"id": ident, "created_at": created.isoformat() if store else None})
+        out.append((record.id if store else None, head[:-1] + "," + report_json[1:]))
+    if store:
+        repo.add_all(records)
     return out
 
 
 def _single(
-    body: bytes, content_type: str | None, evaluator: Evaluator, repo: Repository, params: EvaluationParams
-) -> tuple[uuid.UUID, str]:
-    """One request's whole work, in one worker thread: parse, validate, evaluate, store."""
+    body: bytes,
+    content_type: str | None,
+    evaluator: Evaluator,
+    repo: Repository,
+    params: EvaluationParams,
+    store: bool = True,
+) -> tuple[uuid.UUID | None, str]:
+    """One request's whole work, in one worker thread: parse, validate, evaluate, store (unless not)."""
     data = parse_body(body, content_type)
     product = _validate_one(data)
-    (stored,) = _evaluate_and_store(evaluator, repo, [(data, product)], params, None)
+    (stored,) = _evaluate_and_store(evaluator, repo, [(data, product)], params, None, store)
     return stored
 
 
@@ -197,24 +205,35 @@ _WRITE = problem_responses(400, 401, 413, 422, 500)
         "The body is a product description (JSON; YAML with `Content-Type: application/yaml`). "
         "Answers the report, with the `id` and `created_at` under which it is stored, and a "
         "`Location` header naming it. Errors are `application/problem+json` whose `errors[].path` "
-        "is a JSON path into the submitted document. Nothing of a failed request is stored."
+        "is a JSON path into the submitted document. Nothing of a failed request is stored. "
+        "With `store=false` (the dashboard's rule examples) the report is answered with `id` and "
+        "`created_at` null and nothing is stored."
     ),
     responses={
         201: {
             "headers": {"Location": {"description": "The stored evaluation.", "schema": {"type": "string"}}}
         },
+        200: {"model": StoredReport, "description": "With `store=false`: the report, not stored."},
         **_WRITE,
     },
     openapi_extra={"requestBody": {"$ref": "#/components/requestBodies/ProductDescription"}},
     dependencies=[Depends(require_api_key)],
 )
 async def create_evaluation(
-    request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep
+    request: Request,
+    params: ParamsDep,
+    evaluator: EvaluatorDep,
+    repo: RepositoryDep,
+    store: Annotated[
+        bool, Query(description="false: evaluate without storing (a rule's example, a trial run).")
+    ] = True,
 ) -> Response:
     body = await read_body(request)
     ident, answer = await run_in_threadpool(
-        _single, body, request.headers.get("content-type"), evaluator, repo, params
+        _single, body, request.headers.get("content-type"), evaluator, repo, params, store
     )
+    if ident is None:
+        return Response(answer.encode(), status_code=200, media_type="application/json")
     return Response(
         answer.encode(),
         status_code=201,

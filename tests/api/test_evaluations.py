@@ -198,3 +198,16 @@ def test_unknown_evaluation_is_404(client: TestClient) -> None:
         problem = r.json()
         assert problem["status"] == 404 and problem["instance"] == f"/v1/evaluations/{ident}"
         assert ident in problem["detail"]
+
+
+def test_store_false_answers_the_report_and_stores_nothing(client: TestClient, evaluator: Evaluator) -> None:
+    r = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF, "store": "false"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["id"] is None and body["created_at"] is None
+    assert "location" not in r.headers
+    expected = evaluator.evaluate(product_from_data(PRODUCT), dt.date.fromisoformat(AS_OF)).model_dump(
+        mode="json"
+    )
+    assert strip_ids(body) == expected
+    assert stored_count(client.app) == 0

@@ -219,3 +219,31 @@ def phone_page(browser: Any, server: Server, problems: PageProblems) -> Iterator
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+AXE = Path(os.environ.get("REGULINT_AXE", ROOT / ".test-deps" / "node_modules" / "axe-core" / "axe.min.js"))
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's browser bundle, installed from the npm registry by ./scripts/setup (never fetched here)."""
+    if not AXE.is_file():
+        pytest.fail(
+            f"axe-core is missing at {AXE}: run ./scripts/setup (it runs `npm install --prefix .test-deps "
+            "axe-core`), or point REGULINT_AXE at axe.min.js. The accessibility tests do not skip.",
+            pytrace=False,
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Any, source: str) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is (WCAG 2 A/AA and best-practice rules)."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=source)
+    return page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}));
+        }"""
+    )

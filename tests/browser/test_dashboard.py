@@ -89,16 +89,20 @@ def test_evaluate_seed_shows_violations_grouped_and_charts(page: Page, server, s
     report = page.locator("#report")
     n = expected["summary"]["violations"]
     assert n > 0, f"seed {name} has no violation to show"
-    expect(report.locator(".summary-cards .card.total .num")).to_have_text(str(n))
     expect(report.locator("li.violation")).to_have_count(n)
-    # grouped by jurisdiction, then instrument
-    jurisdictions = sorted({v["jurisdiction"] for v in expected["violations"]})
-    expect(report.locator("section.jurisdiction")).to_have_count(len(jurisdictions))
-    instruments = {v["instrument"] for v in expected["violations"]}
-    expect(report.locator("section.instrument")).to_have_count(len(instruments))
+    # a verdict per market, findings grouped by rule (one group per rule and jurisdiction)
+    expect(report.locator(".verdicts li")).to_have_count(len(expected["markets"]))
+    groups = {(v["rule_id"], v["jurisdiction"]) for v in expected["violations"]}
+    expect(report.locator(".rule-group")).to_have_count(len(groups))
+    # medium and low groups start collapsed, critical and high open
+    for sev, is_open in (("critical", True), ("high", True), ("medium", False), ("low", False)):
+        if expected["summary"]["by_severity"].get(sev):
+            state = report.locator(f'.rule-group[data-severity="{sev}"]').first.evaluate("d => d.open")
+            assert state is is_open, f"{sev} groups open={state}"
     # each violation: severity, citation linked to its source, the practice, evidence, remediation
     first = expected["violations"][0]
     item = report.locator(f'li.violation[data-rule="{first["rule_id"]}"]').first
+    item.evaluate("li => li.closest('details').open = true")
     expect(item.locator(".badge").first).to_have_text(first["severity"])
     link = item.get_by_role("link", name=first["citation"])
     expect(link).to_have_attribute("href", first["source"])
@@ -113,25 +117,36 @@ def test_evaluate_seed_shows_violations_grouped_and_charts(page: Page, server, s
         expect(report.locator(".upcoming")).to_contain_text(str(u["effective_from"]))
     expect(report.locator(".not-applicable li")).to_have_count(len(expected["not_applicable"]))
     expect(report.locator(".insufficient li")).to_have_count(len(expected["insufficient_information"]))
-    # the exposure chart in the report
     rows = len(expected["summary"]["exposure"])
-    expect(report.locator("svg.chart rect.bar-range")).to_have_count(rows)
-    report.scroll_into_view_if_needed()
     page.evaluate("document.getElementById('report').scrollIntoView()")
     page.screenshot(path=str(screenshots / "evaluate.png"))
 
-    # Exposure view: in USD, in each instrument's currency, and violations by severity
-    page.click('a[data-view="exposure"]')
+    # Exposure view: a linear chart per jurisdiction and currency, value labels, no sum across them
+    page.click('#report a:text("Exposure")')
+    expect(page).to_have_url(re.compile(f"#exposure/{expected_id(page)}$"))
     view = page.locator("#view-exposure")
-    expect(view.locator("svg.exposure-usd rect.bar-range")).to_have_count(rows)
-    currencies = {e["currency"] for e in expected["summary"]["exposure"]}
-    expect(view.locator("figure.exposure-native svg.chart")).to_have_count(len(currencies))
+    expect(view.locator("svg.chart rect.bar-range")).to_have_count(rows)
+    expect(view.locator("svg.chart text.value")).to_have_count(rows)
+    assert set(view.locator("svg.chart").evaluate_all("els => els.map(e => e.dataset.scale)")) <= {
+        "linear",
+        None,
+    }
+    jurisdictions = {e["jurisdiction"] for e in expected["summary"]["exposure"]}
+    expect(view.locator("section.exposure-jurisdiction")).to_have_count(len(jurisdictions))
     expect(view.locator("table.exposure-table tbody tr")).to_have_count(rows)
+    expect(view).not_to_contain_text("all instruments")
+    expect(view).to_contain_text("statutory maximum")
     for sev, count in expected["summary"]["by_severity"].items():
         expect(view.locator(f'svg.chart-severity g.bar[data-key="{sev}"] text').first).to_have_text(
             str(count)
         )
     page.screenshot(path=str(screenshots / "exposure.png"), full_page=True)
+
+
+def expected_id(page: Page) -> str:
+    """The stored evaluation's id, from the report's meta line."""
+    text = page.locator("#report .eval-id").text_content() or ""
+    return text.split("evaluation")[-1].strip()
 
 
 def test_history_reopens_and_compares(page: Page, server, screenshots: Path) -> None:
@@ -163,6 +178,9 @@ def test_history_reopens_and_compares(page: Page, server, screenshots: Path) -> 
     expect(page.locator("#compare-button")).to_be_enabled()
     page.click("#compare-button")
     result = page.locator("#compare-result")
+    expect(result).to_be_visible()
+    expect(page.locator("#compare-title")).to_be_focused()
+    expect(result).not_to_contain_text("null")
     expect(result.locator(".diff-fixed li")).to_have_count(len({k[:3] for k in before - after}))
     expect(result.locator(".diff-new li")).to_have_count(len(after - before))
     expect(result.locator(".diff-unchanged li")).to_have_count(len(after & before))
@@ -170,7 +188,11 @@ def test_history_reopens_and_compares(page: Page, server, screenshots: Path) -> 
     page.screenshot(path=str(screenshots / "history-compare.png"))
 
     # reopen the older one from the history
-    rows.nth(1).get_by_role("link", name=re.compile("Open")).click()
+    page.goto("/#history")
+    page.fill("#h-product", "history-check")
+    page.click("#history-filters button[type=submit]")
+    expect(rows).to_have_count(2)
+    rows.nth(1).get_by_role("link", name=re.compile("^Open")).click()
     expect(page).to_have_url(re.compile(f"#evaluation/{older['id']}$"))
     expect(page.locator("#view-evaluate")).to_be_visible()
     expect(page.locator("#report-title")).to_contain_text("history-check")
@@ -281,7 +303,7 @@ def test_phone_width_layout(phone_page: Page, screenshots: Path) -> None:
     page.evaluate("document.getElementById('report').scrollIntoView()")
     page.screenshot(path=str(screenshots / "evaluate-phone.png"))
     page.click('a[data-view="exposure"]')
-    expect(page.locator("#view-exposure svg.exposure-usd")).to_be_visible()
+    expect(page.locator("#view-exposure svg.chart").first).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the exposure view is {overflow}px wider than a phone screen"
     page.screenshot(path=str(screenshots / "exposure-phone.png"))

@@ -1,0 +1,119 @@
+/* The Portfolio view: the latest evaluation of every product in the history, its worst severity per
+ * market, and a calendar of upcoming duties across the portfolio. */
+import { API, asList, fetchEvaluation, get, query } from "./api.js";
+import { $, clear, groupBy, h, status } from "./dom.js";
+import { badge, dateTime, plural } from "./format.js";
+import { instrumentShort, state } from "./meta.js";
+import { penaltyChangeView } from "./report.js";
+import { verdicts } from "./triage.js";
+
+const MAX_PRODUCTS = 100;
+
+/** Newest evaluation per product, from the history (newest first). */
+async function latestPerProduct() {
+  const seen = new Map();
+  let cursor = null;
+  for (let page = 0; page < 20; page++) {
+    const data = await get(`${API}/evaluations${query({ limit: 500, cursor })}`);
+    for (const item of asList(data, "evaluations")) if (!seen.has(item.product_id)) seen.set(item.product_id, item);
+    cursor = data && data.next_cursor;
+    if (!cursor || seen.size >= MAX_PRODUCTS) break;
+  }
+  return [...seen.values()].slice(0, MAX_PRODUCTS);
+}
+
+export async function loadPortfolio() {
+  const box = $("#portfolio-content");
+  status("Loading the portfolio…", null, "portfolio");
+  try {
+    const latest = await latestPerProduct();
+    const evs = (await Promise.all(latest.map((x) => fetchEvaluation(x.id).catch(() => null)))).filter(Boolean);
+    state.portfolio = evs;
+    render(box, evs);
+    status(`${plural(evs.length, "product")} in the portfolio.`, null, "portfolio");
+  } catch (err) {
+    status(`Could not load the portfolio: ${err.message}`, "error", "portfolio");
+  }
+}
+
+function render(box, evs) {
+  clear(box);
+  if (!evs.length) {
+    box.append(h("p", { class: "panel muted", text: "No stored evaluation yet. Evaluate a product to start the portfolio." }));
+    return;
+  }
+  const markets = [...new Set(evs.flatMap((e) => e.report.markets || []))].sort();
+  box.append(
+    h("h2", { text: "Worst severity per market" }),
+    h(
+      "div",
+      { class: "table-wrap panel", tabindex: "0", role: "region", "aria-label": "Worst severity per market" },
+      h(
+        "table",
+        { class: "portfolio-table" },
+        h("caption", { class: "visually-hidden", text: "Latest evaluation of each product: worst severity per market" }),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Product" }), h("th", { scope: "col", text: "Latest evaluation" }), markets.map((m) => h("th", { scope: "col", text: m })))),
+        h(
+          "tbody",
+          {},
+          evs.map((e) => {
+            const v = verdicts(e.report);
+            return h(
+              "tr",
+              { dataset: { product: e.product_id, id: String(e.id) } },
+              h("th", { scope: "row" }, h("a", { href: `#evaluation/${encodeURIComponent(e.id)}` }, h("code", { text: e.product_id }))),
+              h("td", { "data-label": "Latest evaluation", text: `${dateTime(e.created_at)} (as of ${e.report.as_of})` }),
+              markets.map((m) => h("td", { "data-label": m, dataset: { market: m } }, !v[m] ? h("span", { class: "muted", text: "not offered" }) : v[m].worst ? badge(v[m].worst) : h("span", { class: "badge ok", text: "none" })))
+            );
+          })
+        )
+      )
+    )
+  );
+  // Calendar: each upcoming rule (and penalty change) with the products it would catch.
+  const entries = [];
+  for (const e of evs) {
+    for (const u of e.report.upcoming || []) entries.push({ date: String(u.effective_from), key: `rule:${u.rule_id}`, kind: "duty", item: u, product: e.product_id });
+    for (const c of e.report.upcoming_penalty_changes || []) entries.push({ date: String(c.effective_from || c.date || ""), key: `pen:${c.instrument || ""}:${c.tier || c.tier_id || ""}:${c.rule_id || ""}`, kind: "penalty", item: c, product: e.product_id });
+  }
+  entries.sort((a, b) => a.date.localeCompare(b.date));
+  const byDate = groupBy(entries, "date");
+  box.append(h("h2", { text: "Calendar of upcoming duties and penalty changes" }));
+  if (!entries.length) box.append(h("p", { class: "panel muted", text: "No upcoming duty or penalty change affects a product in the portfolio." }));
+  else
+    box.append(
+      h(
+        "ol",
+        { class: "calendar panel" },
+        [...byDate].map(([date, list]) =>
+          h(
+            "li",
+            { dataset: { date } },
+            h("h3", {}, h("time", { datetime: date, text: date })),
+            h(
+              "ul",
+              {},
+              [...groupBy(list, "key")].map(([, same]) => {
+                const first = same[0];
+                const products = [...new Set(same.map((x) => x.product))];
+                if (first.kind === "penalty") return h("li", { class: "cal-penalty" }, penaltyChangeView(first.item), h("span", { class: "muted", text: ` — ${plural(products.length, "product")}: ${products.join(", ")}` }));
+                const u = first.item;
+                return h(
+                  "li",
+                  { class: "cal-duty", dataset: { rule: u.rule_id } },
+                  badge(u.severity),
+                  ` ${instrumentShort(u.instrument)} ${u.citation}: ${u.title} — `,
+                  h("strong", { text: `${products.length} of your ${plural(evs.length, "product")} would violate it` }),
+                  h("span", { class: "muted", text: ` (${products.join(", ")})` })
+                );
+              })
+            )
+          )
+        )
+      )
+    );
+}
+
+export function initPortfolio() {
+  $("#portfolio-refresh").addEventListener("click", loadPortfolio);
+}
