@@ -25,6 +25,19 @@ def test_every_python_package_is_listed() -> None:
     assert found <= listed, f"not in [tool.setuptools] packages: {sorted(found - listed)}"
 
 
+def test_every_data_folder_is_listed() -> None:
+    """A folder of shipped files that is not a listed package is left out of the wheel (or warned about)."""
+    listed = set(_config()["tool"]["setuptools"]["packages"])
+    for top in ("api/static", "rulesets"):
+        for folder in [
+            ROOT / top,
+            *(p for p in (ROOT / top).rglob("*") if p.is_dir() and "__pycache__" not in p.parts),
+        ]:
+            name = ".".join(folder.relative_to(ROOT).parts)
+            if name.replace(".", "").replace("_", "").isalnum() and "-" not in name:
+                assert name in listed, f"{folder} is not in [tool.setuptools] packages"
+
+
 def test_core_install_leaves_server_static_analysis_and_strategies_to_extras() -> None:
     project = _config()["project"]
     core = " ".join(project["dependencies"])
