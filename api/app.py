@@ -20,9 +20,10 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.catalog import Catalog
-from api.db import Repository
-from api.limits import BodyLimitMiddleware
+from api.db import DatabaseTimeouts, Repository
+from api.limits import BodyLimitMiddleware, EvaluationSlots
 from api.problems import PROBLEM_MEDIA_TYPE, Problem
+from api.processes import die_with_serving_parent
 from api.routes import catalog, dashboard, evaluations, fixplans, health
 from api.routes import schemas as schema_routes
 from api.routes import seeds as seed_routes
@@ -41,8 +42,13 @@ article behind each, the fix and the penalty range.
 * Errors are `application/problem+json` (RFC 9457): `type`, `title`, `status`, `detail`,
   `instance`, and `errors: [{path, message, expected, given}]` where `path` is a JSON path into
   the submitted document (`data_practices[0].consent.explicit`).
-* When the server is started with `REGULINT_API_KEYS`, POST endpoints need
-  `Authorization: Bearer <key>`.
+* When the server is started with `REGULINT_API_KEYS`, POST endpoints and the history (which
+  holds submitted documents) need `Authorization: Bearer <key>`; the catalog, seeds, health and
+  the dashboard's files stay public. Keys of `REGULINT_READ_KEYS` may read the history only.
+* A POST body is `application/json` or `application/yaml` (else 415); an `Idempotency-Key`
+  header makes a retried POST answer the stored result instead of storing it twice.
+* Database failures answer 503 with `Retry-After`; so does a worker already evaluating its limit
+  of requests.
 """
 
 
@@ -156,9 +162,11 @@ def build_openapi(app: FastAPI, settings: Settings, seeds: dict[str, Any]) -> di
         components["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer", "description": "One of REGULINT_API_KEYS."}
         }
-        for item in schema.get("paths", {}).values():
+        for path, item in schema.get("paths", {}).items():
             if "post" in item:
                 item["post"]["security"] = [{"bearer": []}]
+            if path.startswith("/v1/evaluations") and "get" in item:
+                item["get"]["security"] = [{"bearer": []}]
     return schema
 
 
@@ -169,9 +177,12 @@ def create_app(
     repository: Repository | None = None,
 ) -> FastAPI:
     """Build the app: compile the rulesets, open the history database and create its schema."""
+    die_with_serving_parent()  # a `serve --workers` child ends with its supervisor
     settings = settings or Settings.from_env()
     evaluator = evaluator or default_evaluator()
-    repository = repository or Repository.from_url(settings.database_url)
+    repository = repository or Repository.from_url(
+        settings.database_url, DatabaseTimeouts(settings.db_connect_timeout, settings.db_statement_timeout)
+    )
     repository.create_schema()
     seeds = load_seeds(settings.seeds_dir)
 
@@ -194,9 +205,10 @@ def create_app(
     app.state.repository = repository
     app.state.catalog = Catalog(evaluator.ruleset)
     app.state.seeds = seeds
+    app.state.slots = EvaluationSlots(settings.max_concurrent_evaluations, settings.max_queued_evaluations)
 
     problems.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
 
     app.include_router(evaluations.router)
     app.include_router(fixplans.router)

@@ -2,12 +2,14 @@
 
 Exit codes: 0 compliant (or nothing at or above ``--fail-on``), 1 violations at or above
 ``--fail-on``, 2 bad input or usage, 3 the engine could not evaluate (never read as compliant).
+An unexpected exception is exit 3 with a one-line message, never 1 (which reads as a finding).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from enum import StrEnum
@@ -25,6 +27,8 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Browse the rule catalog.", invoke_without_command=True, no_args_is_help=False)
 app.add_typer(rules_app, name="rules")
+db_app = typer.Typer(help="The evaluation history database (REGULINT_DATABASE_URL).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 
 def _print_version(value: bool) -> None:
@@ -99,6 +103,9 @@ def _load_ruleset(path: Path | None | list[Path | None]):  # noqa: ANN202 - retu
     except (RulesetError, YamlError) as exc:
         _err(f"{exc}")
         raise typer.Exit(2) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        _err(f"{path}: cannot read the rulesets: {exc.__class__.__name__}: {exc}")
+        raise typer.Exit(2) from None
 
 
 # --- check ---------------------------------------------------------------------------------
@@ -106,11 +113,16 @@ def _load_ruleset(path: Path | None | list[Path | None]):  # noqa: ANN202 - retu
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(setup: dict[str, object]) -> None:
+def _init_worker(setup: dict[str, object], parent: int | None = None) -> None:
     """``setup``: ``rulesets`` (roots, or None for the shipped ones), and for SARIF rendered here
     ``suppressions``, ``baseline`` and ``baseline_name``."""
     from engine.evaluate import Evaluator, default_evaluator
     from engine.ruleset import load_rulesets
+
+    if parent is not None:  # a --jobs worker: end with the process that started it
+        from api.processes import die_with_parent
+
+        die_with_parent(parent)
 
     rulesets = setup.get("rulesets")
     loaded = _worker_state.get("ruleset")  # the parent's, inherited when the pool forks: no second load
@@ -132,7 +144,7 @@ def _check_one(
     import time
 
     from engine.checked import Checked, line_map, report_paths
-    from engine.durable import EngineError
+    from engine.evaluate import MarketSelectionError
     from engine.inputs import InputError, parse_text, product_from_data
 
     source, as_of, markets, want = args
@@ -148,8 +160,16 @@ def _check_one(
         report = evaluator.evaluate(product, dt.date.fromisoformat(as_of) if as_of else None, markets)  # type: ignore[attr-defined]
     except InputError as exc:
         return source, None, None, [f"{source}: {issue}" for issue in exc.issues], none
-    except EngineError as exc:
-        return source, None, None, [f"{source}: engine error: {exc}", "__engine__"], none
+    except MarketSelectionError as exc:
+        return source, None, None, [f"{source}: --market: {exc}"], none
+    except Exception as exc:  # noqa: BLE001 - the engine failed on this file: exit 3, the others go on
+        return (
+            source,
+            None,
+            None,
+            [f"{source}: engine error: {exc.__class__.__name__}: {exc}", "__engine__"],
+            none,
+        )
     gravest = min((SEVERITIES.index(v.severity) for v in report.violations), default=len(SEVERITIES))
     lines = line_map(source, text, report_paths(report)) if want & {"lines", "sarif"} else None
     meta: dict[str, object] = {"gravest": gravest, "insufficient": len(report.insufficient_information)}
@@ -273,6 +293,8 @@ def check(
     group_by_key = (group_by.value if group_by else None) or cfg.group_by or "rule"
     if files.count("-") > 1:
         raise typer.BadParameter("standard input ('-') can be read once", param_hint="FILE")
+    _check_output(output)
+    _check_limits()
     roots = _ruleset_roots(rulesets or [], cfg, no_default_rulesets)
     ruleset = _load_ruleset(roots)
     try:
@@ -304,7 +326,7 @@ def check(
         "baseline_name": str(baseline_path) if baseline_path else None,
     }
     if jobs > 1 and len(files) > 1 and "-" not in files:
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(setup, os.getpid())) as pool:
             it = pool.map(_check_one, tasks, chunksize=max(1, min(64, len(tasks) // (jobs * 8) or 1)))
             results = list(_with_progress(it, len(tasks)) if progress else it)
     else:
@@ -320,6 +342,7 @@ def check(
         suppressions=cfg.suppressions,
         baseline=accepted,
         report_error=_err,
+        error_objects=fmt in (CheckFormat.json, CheckFormat.json_lines),
     )
     if write_baseline:
         from engine.baseline import baseline_text
@@ -328,12 +351,12 @@ def check(
         _err(f"wrote {sum(len(c.report.violations) for c in outcome.checked)} finding(s) to {write_baseline}")
     for note in outcome.expired:
         _err(f"expired suppression: {note}; its finding fails again")
-    if outcome.checked or outcome.texts or fmt in (CheckFormat.sarif, CheckFormat.junit):
+    if outcome.checked or outcome.entries or fmt in (CheckFormat.sarif, CheckFormat.junit):
         text_out = _render(
-            fmt, outcome, files, ruleset, started, baseline or cfg.baseline, summary, group_by_key, output
+            fmt, outcome, files, ruleset, started, baseline_path, summary, group_by_key, output
         )
         if output:
-            _write_text(output, text_out + ("" if text_out.endswith("\n") else "\n"))
+            _write_text(output, text_out + ("" if text_out.endswith("\n") else "\n"), "--output")
         else:
             typer.echo(text_out.rstrip("\n"))
         if summary and fmt is not CheckFormat.table:
@@ -353,6 +376,32 @@ def check(
         )
         failing = True
     raise typer.Exit(1 if failing else 0)
+
+
+def _check_output(output: Path | None) -> None:
+    """Refuse an --output that cannot be written before any work is done."""
+    if output is None:
+        return
+    problem = None
+    if output.is_dir():
+        problem = "is a directory"
+    elif not output.parent.is_dir():
+        problem = f"its folder {output.parent} does not exist"
+    elif not os.access(output if output.exists() else output.parent, os.W_OK):
+        problem = "is not writable"
+    if problem:
+        _err(f"--output {output}: {problem}")
+        raise typer.Exit(2)
+
+
+def _check_limits() -> None:
+    from engine.inputs import InputLimits
+
+    try:
+        InputLimits.from_env()
+    except ValueError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
 
 
 def _ruleset_roots(given: list[Path], cfg, no_default: bool) -> list[Path | None]:  # noqa: ANN001 - api.config.Config
@@ -381,11 +430,11 @@ def _read_baseline(path: Path | None) -> frozenset[str] | None:
         raise typer.Exit(2) from None
 
 
-def _write_text(path: Path, text: str) -> None:
+def _write_text(path: Path, text: str, option: str = "--write-baseline") -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _err(f"{path}: cannot write: {exc.strerror or exc}")
+        _err(f"{option} {path}: cannot write: {exc.strerror or exc}")
         raise typer.Exit(2) from None
 
 
@@ -402,11 +451,11 @@ def _render(fmt, outcome, files, ruleset, started, baseline_path, summary, group
 
     ended = dt.datetime.now(dt.UTC)
     if fmt is CheckFormat.json:  # what render_json writes, from the reports' JSON as the workers wrote it
-        texts = outcome.texts or [c.report.model_dump_json(indent=2) for c in outcome.checked]
+        texts = outcome.entries or [c.report.model_dump_json(indent=2) for c in outcome.checked]
         return texts[0] if len(texts) == 1 and len(files) == 1 else "[\n" + ",\n".join(texts) + "\n]"
     if fmt is CheckFormat.json_lines:
-        if outcome.texts:
-            return "\n".join(json.dumps(json.loads(t), separators=(",", ":")) for t in outcome.texts)
+        if outcome.entries:
+            return "\n".join(json.dumps(json.loads(t), separators=(",", ":")) for t in outcome.entries)
         return render_json_lines(outcome.checked)
     if fmt is CheckFormat.sarif and outcome.fragments is not None:
         from engine.sarif import assemble_sarif
@@ -617,9 +666,53 @@ def serve(
         _err(str(exc))
         raise typer.Exit(2) from None
     from api.server import run_server  # uvicorn.run("api.app:create_app", factory=True, …), TCP_NODELAY fixed
+    from api.settings import Settings, SettingsError
 
+    try:
+        settings = Settings.from_env()  # a blank or malformed setting stops here, before any worker starts
+    except SettingsError as exc:
+        _err(f"regulint serve: {exc}")
+        raise typer.Exit(2) from None
     typer.echo(f"regulint dashboard: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", err=True)
-    run_server(host, port, workers)
+    run_server(host, port, workers, timeouts=settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the history schema or upgrade it in place to this version (`serve` does it too)."""
+    from engine.extras import MissingExtra, require_server
+
+    try:
+        require_server()
+    except MissingExtra as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.db import Repository, SchemaMismatch
+    from api.settings import Settings, SettingsError
+
+    try:
+        repo = Repository.from_url(Settings.from_env().database_url)
+    except (SettingsError, ValueError) as exc:
+        _err(f"regulint db upgrade: {exc}")
+        raise typer.Exit(2) from None
+    try:
+        before, after = repo.upgrade_schema()
+    except SchemaMismatch as exc:
+        _err(f"regulint db upgrade: {exc}")
+        raise typer.Exit(2) from None
+    except SQLAlchemyError as exc:
+        _err(
+            f"regulint db upgrade: the database failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        )
+        raise typer.Exit(3) from None
+    finally:
+        repo.dispose()
+    if before == after:
+        typer.echo(f"the history is at revision {after} (the newest)")
+    else:
+        typer.echo(f"the history was upgraded from revision {before or 'none'} to {after}")
 
 
 @app.command()
@@ -655,8 +748,12 @@ app.add_typer(_import_app, name="import")
 
 
 def main() -> None:
-    """Entry point of the ``regulint`` script."""
-    app()
+    """Entry point of the ``regulint`` script: an unexpected exception is exit 3, not a traceback."""
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - last resort: typer already handled usage errors
+        _err(f"regulint: internal error: {exc.__class__.__name__}: {exc}")
+        sys.exit(3)
 
 
 if __name__ == "__main__":  # pragma: no cover

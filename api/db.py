@@ -8,6 +8,12 @@ filtered without reading the report.
 
 Several server processes may share one database: SQLite runs in WAL mode with a busy timeout;
 on PostgreSQL the schema is created under an advisory lock.
+
+Faults are bounded and named: PostgreSQL connections have a connect timeout, a server-side
+``statement_timeout``, TCP keepalives and ``tcp_user_timeout``, and every repository call runs
+under a client-side deadline that closes the connection's socket when the server stops
+answering (a black-holed network); any database failure is raised as :class:`HistoryUnavailable`,
+which the API answers 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ import base64
 import binascii
 import datetime as dt
 import logging
+import os
+import socket
 import threading
-import time
 import uuid
-from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,13 +46,12 @@ from sqlalchemy import (
     event,
     exists,
     func,
-    inspect,
     or_,
     select,
     text,
 )
 from sqlalchemy.engine import Dialect, Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -59,6 +65,10 @@ _NO_VIOLATION_RANK = len(SEVERITIES)  # worst_rank of a compliant evaluation
 
 class SchemaMismatch(RuntimeError):
     """The database holds tables of an incompatible shape."""
+
+
+class HistoryUnavailable(RuntimeError):
+    """The history database failed or did not answer in time; nothing was stored."""
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -140,6 +150,34 @@ class JurisdictionRow(Base):
     evaluation: Mapped[EvaluationRow] = relationship(back_populates="jurisdictions")
 
     __table_args__ = (Index("ix_evaluation_jurisdictions_jurisdiction", "jurisdiction", "evaluation_id"),)
+
+
+class IdempotencyRow(Base):
+    """A POST made with an ``Idempotency-Key``: what it stored, so a retry answers the same."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="sha256 of the client's key and its API key"
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, comment="sha256 of the request")
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    evaluation_ids: Mapped[list[str]] = mapped_column(
+        JSON, nullable=False, comment="the evaluations stored, in order"
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """The scoped key and fingerprint of a POST that carried an ``Idempotency-Key``."""
+
+    key: str
+    fingerprint: str
+
+
+class IdempotencyConflict(RuntimeError):
+    """Another request stored the same idempotency key first."""
 
 
 @dataclass(frozen=True)
@@ -251,36 +289,98 @@ def _prepare_sqlite_path(url: str) -> None:
         Path(db).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """Bounds on waiting for the database (seconds)."""
+
+    connect: float = 5.0
+    statement: float = 10.0
+
+
+def make_engine(url: str, timeouts: DatabaseTimeouts | None = None) -> Engine:
+    """An engine for ``url``. SQLite gets WAL, a busy timeout and foreign keys on every connection;
+    PostgreSQL a connect timeout, ``statement_timeout``, TCP keepalives and ``tcp_user_timeout``."""
+    timeouts = timeouts or DatabaseTimeouts()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _prepare_sqlite_path(url)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": timeouts.statement},
             pool_size=16,
             max_overflow=48,
-            pool_timeout=60,
+            pool_timeout=timeouts.statement,
         )
+        busy_ms = int(timeouts.statement * 1000)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=60)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        connect_args = {
+            "connect_timeout": max(1, round(timeouts.connect)),
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+            "tcp_user_timeout": int(timeouts.statement * 1000),
+        }
+    engine = create_engine(
+        url,
+        pool_pre_ping=False,  # pinged by _track_sockets' checkout hook, under the caller's deadline
+        pool_size=10,
+        max_overflow=30,
+        pool_timeout=timeouts.statement,
+        connect_args=connect_args,
+    )
+    if engine.dialect.name == "postgresql":
+        statement_ms = int(timeouts.statement * 1000)
+
+        @event.listens_for(engine, "connect")
+        def _pg_session(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute(f"SET statement_timeout = {statement_ms}")
+            cur.close()
+            dbapi_conn.commit()
+
+    return engine
+
+
+_local = threading.local()
+
+
+def _track_sockets(engine: Engine) -> None:
+    """On checkout, remember the connection's socket for :meth:`Repository._deadline`, then ping
+    it (PostgreSQL): a dead connection is replaced, a hanging one is cut off by the deadline."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        try:
+            getattr(_local, "sockets", set()).add(dbapi_conn.fileno())
+            cur = dbapi_conn.cursor()
+            cur.execute("SELECT 1")
+            cur.close()
+            dbapi_conn.rollback()
+        except Exception as exc:  # noqa: BLE001 - any failure: let the pool try a fresh connection
+            raise DisconnectionError(str(exc)) from exc
 
 
 class Repository:
     """The evaluation history. Thread-safe: every call opens its own session."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, statement_timeout: float = 10.0):
         self.engine = engine
+        self.statement_timeout = statement_timeout
+        _track_sockets(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # SQLite has one writer at a time and its busy handler backs off by sleeping (up to 100 ms
         # a try): threads of one process queue on this lock instead; processes still use the
@@ -290,62 +390,129 @@ class Repository:
         )
 
     @classmethod
-    def from_url(cls, url: str) -> Repository:
-        return cls(make_engine(url))
+    def from_url(cls, url: str, timeouts: DatabaseTimeouts | None = None) -> Repository:
+        timeouts = timeouts or DatabaseTimeouts()
+        return cls(make_engine(url, timeouts), timeouts.statement)
+
+    @contextmanager
+    def _deadline(self, what: str) -> Iterator[None]:
+        """Run a database call under a client-side deadline; failures become HistoryUnavailable.
+
+        A server that stops answering mid-statement (a black-holed network) is cut off by shutting
+        down the sockets this thread checked out, so the call fails instead of hanging.
+        """
+        sockets: set[int] = set()
+        _local.sockets = sockets
+        expired = threading.Event()
+
+        def cut() -> None:
+            expired.set()
+            for fd in list(sockets):
+                try:
+                    socket.socket(fileno=os.dup(fd)).shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        timer = threading.Timer(self.statement_timeout, cut)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except (SQLAlchemyError, OSError) as exc:
+            reason = "did not answer in time" if expired.is_set() else _first_line(exc)
+            raise HistoryUnavailable(f"{what}: the history database {reason}") from exc
+        finally:
+            timer.cancel()
+            _local.sockets = set()
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
-    def create_schema(self, attempts: int = 5) -> None:
-        """Create missing tables; safe when several workers start at once."""
-        for attempt in range(1, attempts + 1):
-            try:
-                with self.engine.begin() as conn:
-                    if conn.dialect.name == "postgresql":
-                        conn.execute(text("SELECT pg_advisory_xact_lock(7243114591)"))
-                    Base.metadata.create_all(conn)
-                    self._check_columns(conn)
-                return
-            except DBAPIError:
-                if attempt == attempts:
-                    raise
-                log.warning("creating the schema failed (attempt %d); retrying", attempt, exc_info=True)
-                time.sleep(0.2 * attempt)
+    def upgrade_schema(self) -> tuple[str | None, str]:
+        """Create or upgrade the schema to the newest migration (:mod:`api.migrate`)."""
+        from api.migrate import upgrade
 
-    @staticmethod
-    def _check_columns(conn: Any) -> None:
-        """Refuse to start on a history whose tables lack columns this version writes."""
-        inspector = inspect(conn)
-        for table in Base.metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            missing = sorted(set(table.columns.keys()) - present)
-            if missing:
-                raise SchemaMismatch(
-                    f"the history table {table.name!r} lacks column(s) {', '.join(missing)}: it was "
-                    "created by another version of regulint; migrate it or point REGULINT_DATABASE_URL "
-                    "at a new database"
-                )
+        return upgrade(self.engine)
+
+    create_schema = upgrade_schema  # the name before migrations
 
     def ping(self) -> None:
-        with self.engine.connect() as conn:
+        with self._deadline("ping"), self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+    def check_writable(self, headroom_bytes: int) -> None:
+        """Raise HistoryUnavailable unless a write of ``headroom_bytes`` can be stored now.
+
+        SQLite: a real write transaction (the file and its folder are writable), and room for the
+        write within ``max_page_count`` and on the filesystem. PostgreSQL: the session is not read-only.
+        """
+        with self._deadline("health check"):
+            if self.backend == "sqlite":
+                with self._write_lock, self.engine.connect() as conn:
+                    version = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
+                    conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")  # a committed write
+                    conn.commit()
+                    page = conn.exec_driver_sql("PRAGMA page_size").scalar() or 4096
+                    used = conn.exec_driver_sql("PRAGMA page_count").scalar() or 0
+                    free = conn.exec_driver_sql("PRAGMA freelist_count").scalar() or 0
+                    most = conn.exec_driver_sql("PRAGMA max_page_count").scalar() or 0
+                    room = (most - used + free) * page
+                    db = make_url(str(self.engine.url)).database
+                if room < headroom_bytes:
+                    raise OperationalError("PRAGMA max_page_count", {}, Exception("the database is full"))
+                if db and db != ":memory:" and not db.startswith("file:"):
+                    stat = os.statvfs(Path(db).expanduser().resolve().parent)
+                    if stat.f_bavail * stat.f_frsize < headroom_bytes:
+                        raise OperationalError("statvfs", {}, Exception("the disk is full"))
+            else:
+                with self.engine.connect() as conn:
+                    if conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
+                        raise OperationalError("SHOW transaction_read_only", {}, Exception("read-only"))
 
     def dispose(self) -> None:
         self.engine.dispose()
 
-    def add_all(self, evaluations: Sequence[NewEvaluation]) -> None:
-        """Store evaluations in one transaction: all of them or none."""
-        rows = [e.row() for e in evaluations]
-        with self._write_lock, self._sessions.begin() as session:
-            session.add_all(rows)
+    def add_all(
+        self, evaluations: Sequence[NewEvaluation], idempotent: IdempotentRequest | None = None
+    ) -> None:
+        """Store evaluations in one transaction: all of them or none, with the idempotency key
+        that names them (IdempotencyConflict when another request stored that key first)."""
+        rows: list[Any] = [e.row() for e in evaluations]
+        if idempotent is not None:
+            rows.append(
+                IdempotencyRow(
+                    key=idempotent.key,
+                    fingerprint=idempotent.fingerprint,
+                    batch_id=evaluations[0].batch_id if evaluations else None,
+                    evaluation_ids=[str(e.id) for e in evaluations],
+                    created_at=evaluations[0].created_at if evaluations else dt.datetime.now(dt.UTC),
+                )
+            )
+        try:
+            with self._deadline("store"), self._write_lock, self._sessions.begin() as session:
+                session.add_all(rows)
+        except HistoryUnavailable as exc:
+            if idempotent is not None and isinstance(exc.__cause__, IntegrityError):
+                raise IdempotencyConflict(idempotent.key) from None
+            raise
+
+    def idempotent(self, key: str) -> tuple[IdempotencyRow, list[EvaluationRow]] | None:
+        """The stored request of an idempotency key and its evaluations in order, or None."""
+        with self._deadline("read"), self._sessions() as session:
+            found = session.get(IdempotencyRow, key)
+            if found is None:
+                return None
+            ids = [uuid.UUID(i) for i in found.evaluation_ids]
+            rows = {r.id: r for r in session.scalars(select(EvaluationRow).where(EvaluationRow.id.in_(ids)))}
+            return found, [rows[i] for i in ids]
 
     def get(self, evaluation_id: uuid.UUID) -> EvaluationRow | None:
-        with self._sessions() as session:
+        with self._deadline("read"), self._sessions() as session:
             return session.get(EvaluationRow, evaluation_id)
 
     def count(self) -> int:
-        with self._sessions() as session:
+        with self._deadline("count"), self._sessions() as session:
             return session.scalar(select(func.count()).select_from(EvaluationRow)) or 0
 
     def page(self, flt: HistoryFilter, *, limit: int, offset: int = 0, cursor: Cursor | None = None) -> Page:
@@ -373,7 +540,7 @@ class Repository:
         if flt.batch_id is not None:
             conditions.append(EvaluationRow.batch_id == flt.batch_id)
 
-        with self._sessions() as session:
+        with self._deadline("read"), self._sessions() as session:
             total = session.scalar(select(func.count()).select_from(EvaluationRow).where(*conditions)) or 0
             query = select(EvaluationRow).where(*conditions)
             if cursor is not None:
@@ -391,3 +558,9 @@ class Repository:
         rows = rows[:limit]
         next_cursor = Cursor(rows[-1].created_at, rows[-1].id).encode() if more and rows else None
         return Page(rows=rows, total=total, next_cursor=next_cursor, offset=offset if cursor is None else 0)
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()
+    return f"failed ({cause.__class__.__name__}: {text[0][:200] if text else ''})"

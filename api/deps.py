@@ -36,13 +36,11 @@ RepositoryDep = Annotated[Repository, Depends(get_repository)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
-def require_api_key(request: Request, settings: SettingsDep) -> None:
-    """When ``REGULINT_API_KEYS`` is set, demand ``Authorization: Bearer <key>`` (constant-time check).
+def _presented_key(request: Request, settings: Settings) -> str | None:
+    """Which configured key the request presents: "write", "read", or a 401 problem.
 
-    The key is never logged and never echoed in the answer.
+    Keys are compared in constant time against every key, never logged and never echoed.
     """
-    if not settings.auth_required:
-        return
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
@@ -53,12 +51,31 @@ def require_api_key(request: Request, settings: SettingsDep) -> None:
         )
     given = token.encode("utf-8", "surrogateescape")
     # compare against every key, without stopping early, so timing reveals nothing about which matched
-    matched = False
+    write = read = False
     for key in settings.api_keys:
-        matched |= hmac.compare_digest(given, key.encode("utf-8"))
-    if not matched:
-        raise ProblemError(
-            401,
-            "the API key is not valid",
-            headers={**challenge, "WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
+        write |= hmac.compare_digest(given, key.encode("utf-8"))
+    for key in settings.read_keys:
+        read |= hmac.compare_digest(given, key.encode("utf-8"))
+    if write:
+        return "write"
+    if read:
+        return "read"
+    raise ProblemError(
+        401,
+        "the API key is not valid",
+        headers={**challenge, "WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+def require_api_key(request: Request, settings: SettingsDep) -> None:
+    """When keys are set, writing (POST) needs ``Authorization: Bearer <key>`` of ``REGULINT_API_KEYS``."""
+    if not settings.auth_required:
+        return
+    if _presented_key(request, settings) != "write":
+        raise ProblemError(403, "this key may read the history but not evaluate (REGULINT_READ_KEYS)")
+
+
+def require_read_key(request: Request, settings: SettingsDep) -> None:
+    """When keys are set, the history (stored documents and reports) needs any configured key."""
+    if settings.auth_required:
+        _presented_key(request, settings)

@@ -11,62 +11,36 @@ from typing import Any
 from fastapi import Request
 
 from api.problems import ProblemError
-from engine.inputs import InputError, InputIssue, parse_text, product_from_data
+from engine.inputs import InputError, InputIssue, InputLimits, parse_text, product_from_data
 from engine.product import Product
+from engine.yamlio import DESCRIPTION_MAX_DEPTH
 
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
-MAX_DEPTH = 32  # a description is at most ~6 levels deep; deeper input is refused before validation
+MAX_DEPTH = DESCRIPTION_MAX_DEPTH
+JSON_TYPES = frozenset({"application/json"})
 
 
-def _shown(value: str) -> str:
-    return repr(value if len(value) <= 60 else value[:59] + "…")
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def _path(parent: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{parent}[{key}]"
-    return f"{parent}.{key}" if parent else key
-
-
-def check_structure(data: Any, root: str = "") -> list[InputIssue]:
-    """Refuse what cannot be stored or safely validated: deep nesting, NUL and lone surrogates.
-
-    Iterative (no recursion), so a pathological document cannot exhaust the stack.
-    """
-    issues: list[InputIssue] = []
-    stack: list[tuple[Any, str, int]] = [(data, root, 0)]
-    while stack and len(issues) < 20:
-        value, path, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            issues.append(
-                InputIssue(path, "the document is nested too deeply", f"at most {MAX_DEPTH} levels", "deeper")
-            )
-            continue
-        if isinstance(value, str):
-            bad = _bad_text(value)
-            if bad:
-                issues.append(InputIssue(path, bad, "text without NUL or unpaired surrogates", _shown(value)))
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                bad = _bad_text(k)
-                if bad:
-                    issues.append(InputIssue(path, f"a key: {bad}", "keys without control codes", _shown(k)))
-                    continue
-                stack.append((v, _path(path, k), depth + 1))
-        elif isinstance(value, list):
-            stack.extend((v, _path(path, i), depth + 1) for i, v in enumerate(value))
-    issues.sort(key=lambda i: i.path)
-    return issues
-
-
-def _bad_text(value: str) -> str | None:
-    if "\x00" in value:
-        return "text holds a NUL character"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "text holds an unpaired UTF-16 surrogate"
-    return None
+def require_document_type(content_type: str | None) -> None:
+    """A POST body is JSON or YAML, declared so: anything else (a form, text/plain) is 415, so a
+    web page cannot make a browser submit to this service."""
+    media = media_type(content_type)
+    if media not in JSON_TYPES and media not in YAML_TYPES:
+        raise ProblemError(
+            415,
+            f"send the description as application/json or application/yaml, not {media or 'no content type'}",
+            errors=[
+                InputIssue(
+                    "header.content-type",
+                    "unsupported media type",
+                    "application/json or application/yaml",
+                    repr(media)[:80],
+                )
+            ],
+        )
 
 
 async def read_body(request: Request) -> bytes:
@@ -76,8 +50,7 @@ async def read_body(request: Request) -> bytes:
 
 def parse_body(body: bytes, content_type: str | None) -> Any:
     """Bytes -> JSON data (YAML when the content type says so); 400 for anything malformed."""
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    is_yaml = media in YAML_TYPES
+    is_yaml = media_type(content_type) in YAML_TYPES
     if not body.strip():
         raise ProblemError(
             400,
@@ -124,21 +97,14 @@ def _located(issue: InputIssue) -> InputIssue:
     return issue
 
 
-def validate_product(data: Any, prefix: str = "") -> Product:
+def validate_product(data: Any, prefix: str = "", limits: InputLimits | None = None) -> Product:
     """Validated product, or an InputError whose issue paths start with ``prefix``."""
-    issues = check_structure(data, prefix)
-    if issues:
-        raise InputError("request", issues)
     try:
-        return product_from_data(data, "request")
+        return product_from_data(data, "request", limits or InputLimits())
     except InputError as exc:
         if not prefix:
             raise
         raise InputError("request", [_prefixed(prefix, i) for i in exc.issues]) from None
-    except RecursionError:
-        raise InputError(
-            "request", [InputIssue(prefix, "nested too deeply", "a product description", "deeper")]
-        ) from None
 
 
 def _prefixed(prefix: str, issue: InputIssue) -> InputIssue:

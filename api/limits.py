@@ -2,17 +2,23 @@
 
 A ``Content-Length`` over the limit is answered 413 at once, without reading the body; a body
 without one (chunked) is counted as it arrives and refused as soon as it passes the limit, so a
-20 MiB upload never sits in memory.
+20 MiB upload never sits in memory. A body that has not arrived in full within the body timeout
+is answered 408 (a slow upload cannot hold a request open for ever).
 """
 
 from __future__ import annotations
 
+import asyncio
+import collections
+import contextlib
 import json
+import time
+from collections.abc import AsyncIterator
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import PROBLEM_MEDIA_TYPE, problem_body
+from api.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_body
 
 
 class BodyTooLarge(Exception):
@@ -20,9 +26,10 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0):
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,10 +50,16 @@ class BodyLimitMiddleware:
 
         received = 0
         started = False
+        deadline: float | None = None  # from the first read: a request queued for a slot is not late
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, deadline
+            if deadline is None:
+                deadline = time.monotonic() + self.timeout
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise BodyTimeout from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -65,6 +78,12 @@ class BodyLimitMiddleware:
             if started:  # pragma: no cover - routes read the body before answering
                 raise
             await self._too_large(scope, send, f"the body passed {self.max_bytes} bytes")
+        except BodyTimeout:
+            if started:  # pragma: no cover - routes read the body before answering
+                raise
+            await self._reject(
+                scope, send, 408, f"the body did not arrive within {self.timeout:g} s (REGULINT_BODY_TIMEOUT)"
+            )
 
     async def _too_large(self, scope: Scope, send: Send, what: str) -> None:
         await self._reject(
@@ -83,3 +102,62 @@ class BodyLimitMiddleware:
             ],
         })  # fmt: skip
         await send({"type": "http.response.body", "body": body})
+
+
+class BodyTimeout(Exception):
+    """Raised from ``receive`` when the body has not arrived in full within the body timeout."""
+
+
+class EvaluationSlots:
+    """At most ``running`` evaluating requests at once per worker, ``queued`` more waiting; past
+    that a request is refused at once with 503 and ``Retry-After`` (its body is never read).
+
+    Evaluation is CPU-bound and serialised by the engine's lock, so more running requests add
+    memory, not throughput. Lives on one event loop's thread; no locking needed.
+    """
+
+    def __init__(self, running: int, queued: int):
+        self.limit, self.queued = running, queued
+        self.running = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def acquire(self) -> None:
+        if self.running < self.limit and not self._waiters:
+            self.running += 1
+            return
+        if len(self._waiters) >= self.queued:
+            raise ProblemError(
+                503,
+                f"this worker is evaluating {self.running} requests with {len(self._waiters)} waiting; "
+                "retry shortly (REGULINT_MAX_CONCURRENT_EVALUATIONS, REGULINT_MAX_QUEUED_EVALUATIONS)",
+                slug="busy",
+                title="Busy",
+                headers={"Retry-After": "1"},
+            )
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter  # the releasing request hands its slot over
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.running -= 1
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.release()

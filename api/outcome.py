@@ -4,6 +4,7 @@ the baseline, and the facts its exit code is decided on."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,9 @@ class Outcome:
     insufficient: int = 0  # undecided rules and instruments
     fragments: list[str] | None = None  # SARIF results rendered by the workers, one JSON list per file
     expired: list[str] = field(default_factory=list)  # expired suppressions that matched a finding
+    entries: list[str] = field(
+        default_factory=list
+    )  # JSON: per file in order, its report or its error object
 
 
 def build_outcome(
@@ -32,6 +36,7 @@ def build_outcome(
     baseline: frozenset[str] | None = None,
     report_error: Callable[[str], None],
     today: dt.date | None = None,
+    error_objects: bool = False,
 ) -> Outcome:
     """Errors go to ``report_error`` as they come; a file with errors yields no report."""
     out = Outcome()
@@ -39,10 +44,15 @@ def build_outcome(
         if errors:
             out.engine_failed |= "__engine__" in errors
             out.bad_input |= "__engine__" not in errors
-            for e in errors:
-                if e != "__engine__":
-                    report_error(e)
+            shown = [e for e in errors if e != "__engine__"]
+            for e in shown:
+                report_error(e)
+            if error_objects:  # --format json: one entry per file, in order; an error object for this one
+                kind = "engine" if "__engine__" in errors else "input"
+                out.entries.append(json.dumps({"file": source, "error": kind, "messages": shown}, indent=2))
             continue
+        if report_json is not None:
+            out.entries.append(report_json)
         out.insufficient += int(meta["insufficient"])  # type: ignore[call-overload]
         if "sarif" in meta:  # triaged and rendered in the worker
             out.fragments = out.fragments if out.fragments is not None else []

@@ -38,6 +38,7 @@ _DEFAULTS: dict[int, tuple[str, str]] = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
+    408: ("request-timeout", "Request timeout"),
     413: ("body-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid-request", "Invalid request"),
@@ -261,8 +262,24 @@ async def _server_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _history_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The history database failed: 503 with Retry-After, one log line (no traceback)."""
+    log.error("%s %s: 503: %s", request.method, request.url.path, exc)
+    return problem_response(
+        503,
+        instance=request.url.path,
+        detail=f"{exc}; nothing was stored, retry later",
+        slug="history-unavailable",
+        title="History unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem document."""
+    from api.db import HistoryUnavailable
+
+    app.add_exception_handler(HistoryUnavailable, _history_unavailable)
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -18,7 +18,7 @@ from engine import conditions
 from engine.durable import Check, Decision, DurableEngine
 from engine.facts import Subject, build_subjects, date_number
 from engine.fx import fx_rates
-from engine.jurisdictions import jurisdictions, market_of
+from engine.jurisdictions import jurisdictions, market_of, within
 from engine.penalties import PenaltyContext, basis_of, evaluate_formula, money
 from engine.product import Product
 from engine.report import (
@@ -75,15 +75,33 @@ def engine_version() -> str:
         return "0.1.0"
 
 
+class MarketSelectionError(ValueError):
+    """A market selection that leaves none of the product's markets: nothing would be evaluated."""
+
+    def __init__(self, product: Product, markets: list[str]):
+        self.product_markets = sorted(product.markets)
+        self.selected = sorted(markets)
+        super().__init__(
+            f"none of the product's markets ({', '.join(self.product_markets)}) falls under the markets "
+            f"selected ({', '.join(self.selected)})"
+        )
+
+
 def restrict_markets(product: Product, markets: list[str] | None) -> tuple[Product, set[str] | None]:
-    """Keep only the product's markets that fall under ``markets`` (DE stays under EU)."""
+    """Keep only the product's markets that fall under ``markets`` (DE under EU, US-CA under US).
+
+    Raises :class:`MarketSelectionError` when none does: an evaluation of nothing would read as
+    compliant.
+    """
     if not markets:
         return product, None
     wanted = {m.strip().upper() for m in markets}
-    kept = [m for m in product.markets if m in wanted or market_of(m) in wanted]
-    selected = {market_of(m) or m for m in wanted}
+    kept = [m for m in product.markets if any(within(m, w) for w in wanted)]
     if not kept:
-        return product, selected
+        raise MarketSelectionError(product, markets)
+    selected = {market_of(m) or m for m in wanted} | {
+        code for code in jurisdictions() if any(within(code, w) for w in wanted)
+    }
     return product.model_copy(update={"markets": kept}), selected
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.product import Product
-from engine.yamlio import YamlError, load_with_lines, plain
+from engine.yamlio import DESCRIPTION_MAX_DEPTH, YamlError, load_untrusted
 
 _MAX_SHOWN = 80
 
@@ -116,8 +118,125 @@ def issues_from_validation(exc: ValidationError) -> list[InputIssue]:
     return out
 
 
-def product_from_data(data: Any, source: str = "<input>") -> Product:
-    """Validate parsed data as a :class:`Product`; raise :class:`InputError` with every issue."""
+@dataclass(frozen=True)
+class InputLimits:
+    """Caps on one description, checked before validation so the work per description is bounded.
+
+    Read from ``REGULINT_MAX_PRACTICES``, ``REGULINT_MAX_RECIPIENTS`` and ``REGULINT_MAX_TRANSFERS``
+    (CLI and API alike) by :meth:`from_env`.
+    """
+
+    max_practices: int = 200
+    max_recipients: int = 50  # per practice
+    max_transfers: int = 50  # per practice
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> InputLimits:
+        """Limits from the environment; ValueError names a variable that is not a positive whole number."""
+        env = os.environ if env is None else env
+        values = {}
+        for name, var in (
+            ("max_practices", "REGULINT_MAX_PRACTICES"),
+            ("max_recipients", "REGULINT_MAX_RECIPIENTS"),
+            ("max_transfers", "REGULINT_MAX_TRANSFERS"),
+        ):
+            raw = env.get(var, "").strip()
+            if not raw:
+                continue
+            if not raw.isdigit() or int(raw) <= 0:
+                raise ValueError(f"{var} must be a positive whole number, got {raw!r}")
+            values[name] = int(raw)
+        return cls(**values)
+
+
+def _path(parent: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def _shown_text(value: str) -> str:
+    return repr(value if len(value) <= 60 else value[:59] + "…")
+
+
+def _bad_text(value: str) -> str | None:
+    if "\x00" in value:
+        return "text holds a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "text holds an unpaired UTF-16 surrogate"
+    return None
+
+
+def check_structure(data: Any, root: str = "", max_depth: int = DESCRIPTION_MAX_DEPTH) -> list[InputIssue]:
+    """Refuse what cannot be stored or safely validated: deep nesting, NUL and lone surrogates.
+
+    Iterative (no recursion), so a pathological document cannot exhaust the stack.
+    """
+    issues: list[InputIssue] = []
+    stack: list[tuple[Any, str, int]] = [(data, root, 0)]
+    while stack and len(issues) < 20:
+        value, path, depth = stack.pop()
+        if depth > max_depth:
+            issues.append(
+                InputIssue(path, "the document is nested too deeply", f"at most {max_depth} levels", "deeper")
+            )
+            continue
+        if isinstance(value, str):
+            bad = _bad_text(value)
+            if bad:
+                issues.append(
+                    InputIssue(path, bad, "text without NUL or unpaired surrogates", _shown_text(value))
+                )
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                bad = _bad_text(k)
+                if bad:
+                    issues.append(
+                        InputIssue(path, f"a key: {bad}", "keys without control codes", _shown_text(k))
+                    )
+                    continue
+                stack.append((v, _path(path, k), depth + 1))
+        elif isinstance(value, list):
+            stack.extend((v, _path(path, i), depth + 1) for i, v in enumerate(value))
+    issues.sort(key=lambda i: i.path)
+    return issues
+
+
+def check_limits(data: Any, limits: InputLimits) -> list[InputIssue]:
+    """Lists longer than the caps of ``limits`` (data_practices, and each practice's recipients and transfers)."""
+    issues: list[InputIssue] = []
+    practices = data.get("data_practices") if isinstance(data, dict) else None
+    if not isinstance(practices, list):
+        return issues
+    if len(practices) > limits.max_practices:
+        return [_too_many("data_practices", limits.max_practices, len(practices), "REGULINT_MAX_PRACTICES")]
+    for i, practice in enumerate(practices):
+        if not isinstance(practice, dict):
+            continue
+        for key, cap, var in (
+            ("recipients", limits.max_recipients, "REGULINT_MAX_RECIPIENTS"),
+            ("transfers", limits.max_transfers, "REGULINT_MAX_TRANSFERS"),
+        ):
+            items = practice.get(key)
+            if isinstance(items, list) and len(items) > cap:
+                issues.append(_too_many(f"data_practices[{i}].{key}", cap, len(items), var))
+    return issues
+
+
+def _too_many(path: str, cap: int, given: int, var: str) -> InputIssue:
+    return InputIssue(
+        path, f"more than {cap} items (the limit is set by {var})", f"at most {cap}", f"{given}"
+    )
+
+
+def product_from_data(data: Any, source: str = "<input>", limits: InputLimits | None = None) -> Product:
+    """Validate parsed data as a :class:`Product`; raise :class:`InputError` with every issue.
+
+    The structure (nesting, text) and the caps of ``limits`` (default: from the environment) are
+    checked first, so no validation work is spent on a document over them.
+    """
     if not isinstance(data, dict):
         raise InputError(
             source,
@@ -132,17 +251,25 @@ def product_from_data(data: Any, source: str = "<input>") -> Product:
         )
     from engine.description_schema import without_schema_key
 
+    data = without_schema_key(data)
+    issues = check_limits(data, limits or InputLimits.from_env()) or check_structure(data)
+    if issues:
+        raise InputError(source, issues)
     try:
-        return Product.model_validate(without_schema_key(data))
+        return Product.model_validate(data)
     except ValidationError as exc:
         raise InputError(source, issues_from_validation(exc)) from None
+    except RecursionError:
+        raise InputError(
+            source, [InputIssue("", "nested too deeply", "a product description", "deeper")]
+        ) from None
 
 
 def parse_text(text: str, source: str = "<input>") -> Any:
     """Parse JSON (or YAML for .yaml/.yml sources); syntax errors name line and column."""
     if source.endswith((".yaml", ".yml")):
         try:
-            return plain(load_with_lines(source, text))
+            return load_untrusted(source, text)
         except YamlError as exc:
             raise InputError(
                 source, [InputIssue(f"line {exc.line}", exc.message, "valid YAML", "malformed YAML")]

@@ -61,6 +61,12 @@ def market_of(code: str) -> str | None:
     return _member_of().get(code)
 
 
+def within(place: str, market: str) -> bool:
+    """Whether ``place`` falls under the market or place ``market``: itself, a member state under
+    its market (DE under EU), a state under its country (US-CA under US)."""
+    return place == market or market_of(place) == market or place.startswith(market + "-")
+
+
 def markets_of(codes: list[str] | tuple[str, ...]) -> list[str]:
     """Codes plus the markets they fold into, sorted (["DE"] -> ["DE", "EU"])."""
     out = set(codes)

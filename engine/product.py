@@ -13,6 +13,7 @@ some requirement rows of the law need; README "Input reference" lists them.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -133,7 +135,7 @@ class MetadataStandard(StrEnum):
 
 _CURRENCY = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
 _COUNT = Annotated[StrictInt, Field(ge=0, le=10**13)]
-_SHARE = Annotated[float, Field(ge=0.0, le=1.0)]
+_SHARE = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]  # strict: no true for 1, no "0.5"
 #: Taxonomy keys, validated one by one so an error names its list index.
 PlaceCode = Annotated[str, AfterValidator(normalise_place)]
 DataCategoryKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_category", k))]
@@ -141,8 +143,26 @@ DataUseKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_us
 DataSubjectKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_subject", k))]
 
 
+def _number_not_text(value: Any) -> Any:
+    """A number must be written as one: true is not 1 and "100" is not 100."""
+    if isinstance(value, (bool, str)):
+        raise ValueError(f"expected a number, got {type(value).__name__} {value!r}"[:120])
+    return value
+
+
+def _unique_places(codes: list[str]) -> list[str]:
+    """Place codes are compared upper-cased; the same place twice ('EU' and 'eu') is refused."""
+    seen = Counter(codes)
+    twice = sorted(c for c, n in seen.items() if n > 1)
+    if twice:
+        raise ValueError(f"each place once; repeated (letter case aside): {', '.join(twice)}")
+    return codes
+
+
 class Money(_Model):
-    amount: Annotated[Decimal, Field(ge=0, le=Decimal(10) ** 15, allow_inf_nan=False)]
+    amount: Annotated[
+        Decimal, BeforeValidator(_number_not_text), Field(ge=0, le=Decimal(10) ** 15, allow_inf_nan=False)
+    ]
     currency: _CURRENCY
 
     @field_validator("currency")
@@ -198,7 +218,7 @@ class Organization(_Model):
 class Audience(_Model):
     monthly_active_users: _COUNT | None = None
     users_by_market: dict[str, _COUNT] = {}
-    min_age: Annotated[int, Field(ge=0, le=120)] | None = Field(
+    min_age: Annotated[StrictInt, Field(ge=0, le=120)] | None = Field(
         None, description="Youngest age the product admits; unknown when absent."
     )
     directed_at_children: StrictBool = False
@@ -214,7 +234,10 @@ class Audience(_Model):
     @field_validator("users_by_market")
     @classmethod
     def _markets(cls, value: dict[str, int]) -> dict[str, int]:
-        return {normalise_place(k): v for k, v in value.items()}
+        out = {normalise_place(k): v for k, v in value.items()}
+        if len(out) < len(value):
+            _unique_places([normalise_place(k) for k in value])
+        return out
 
 
 class Consent(_Model):
@@ -282,7 +305,7 @@ class DataPractice(_Model):
     notice: Notice = Notice()
     necessary_for_purpose: StrictBool = False
     public_by_default: StrictBool = False
-    retention_days: Annotated[int, Field(gt=0, le=10**6)] | None = Field(
+    retention_days: Annotated[StrictInt, Field(gt=0, le=10**6)] | None = Field(
         None, description="Positive number of days, or null for no limit (also the default)."
     )
     deleted_on_account_closure: StrictBool = False
@@ -416,7 +439,7 @@ class SyntheticMedia(_Model):
     unlabeled_export_on_request: StrictBool = Field(
         False, description="Unlabeled output supplied on request (CN Art. 9)."
     )
-    unlabeled_export_logs_months: Annotated[int, Field(ge=0, le=1200)] | None = None
+    unlabeled_export_logs_months: Annotated[StrictInt, Field(ge=0, le=1200)] | None = None
     user_label_option: StrictBool = Field(
         False, description="Users may add a visible AI label (Cal. §22757.3(a))."
     )
@@ -536,7 +559,7 @@ class Product(_Model):
     id: Annotated[str, Field(min_length=1, max_length=200)]
     name: str | None = None
     organization: Organization = Organization()
-    markets: Annotated[list[PlaceCode], Field(min_length=1)]
+    markets: Annotated[list[PlaceCode], Field(min_length=1), AfterValidator(_unique_places)]
     audience: Audience = Audience()
     data_practices: list[DataPractice] = []
     synthetic_media: SyntheticMedia | None = None
@@ -553,8 +576,7 @@ class Product(_Model):
     def _something_to_check(self) -> Product:
         if not self.data_practices and self.synthetic_media is None:
             raise ValueError("give at least one of data_practices or synthetic_media")
-        ids = [p.id for p in self.data_practices]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
+        dup = sorted(i for i, n in Counter(p.id for p in self.data_practices).items() if n > 1)
         if dup:
             raise ValueError(f"data_practices ids must be unique; repeated: {', '.join(dup)}")
         return self

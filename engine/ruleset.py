@@ -772,15 +772,23 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
 
 
 def ruleset_files(root: Path | str | None = None) -> list[Path]:
-    """Every instrument file under ``root`` (default: the shipped rulesets), sorted."""
+    """Every instrument file (``*.yaml`` or ``*.yml``) under ``root`` (default: the shipped rulesets), sorted.
+
+    A ``root`` that does not exist is a :class:`RulesetError`: an empty ruleset would pass every product.
+    """
     base = Path(root) if root is not None else rulesets_dir()
     if base.is_file():
         return [base]
-    skip = {"jurisdictions.yaml", "fx.yaml"}
+    if not base.is_dir():
+        raise RulesetError(str(base), 1, "no such file or directory")
+    skip = {"jurisdictions", "fx"}
     return sorted(
         p
-        for p in base.rglob("*.yaml")
-        if p.name not in skip and not set(p.relative_to(base).parts[:-1]) & set(LEGAL_DIRS)
+        for p in base.rglob("*")
+        if p.suffix in (".yaml", ".yml")
+        and p.stem not in skip
+        and p.is_file()
+        and not set(p.relative_to(base).parts[:-1]) & set(LEGAL_DIRS)
     )
 
 
@@ -803,6 +811,12 @@ def load_rulesets(root: Path | str | None | Sequence[Path | str | None] = None) 
         for p in ruleset_files(r):
             files.setdefault(p.resolve(), p)  # a file named twice is loaded once
     instruments = [load_instrument(p, legal) for p in files.values()]
+    if not instruments:
+        raise RulesetError(
+            ", ".join(str(r if r is not None else rulesets_dir()) for r in roots),
+            1,
+            "no ruleset (*.yaml, *.yml) found here",
+        )
     tiers = dict(legal.tiers)
     for inst in instruments:
         for tid, tier in inst.legal.tiers.items():

@@ -129,3 +129,148 @@ def _construct_int_1_2(loader: Any, node: Any) -> int:
 
 
 _Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int_1_2)
+
+
+# --- untrusted documents ---------------------------------------------------------------------
+# A product description comes from a stranger. It is built here from libyaml's events in one
+# pass, so the work is linear in the text: anchors and aliases are refused (an alias bomb of a
+# few hundred bytes would otherwise expand to gigabytes when walked), so are tags beyond the
+# core schema (!!binary, !!set, !!python/…), duplicate keys, more than one document, nesting
+# deeper than ``max_depth`` and more than ``max_nodes`` nodes. Scalars resolve as in YAML 1.2's
+# core schema, except that dates stay strings (no description field is a date).
+
+DESCRIPTION_MAX_NODES = 200_000
+DESCRIPTION_MAX_DEPTH = 32
+
+_NULL = _re.compile(r"^(?:~|null|Null|NULL|)$")
+_TRUE = _re.compile(r"^(?:true|True|TRUE)$")
+_FALSE = _re.compile(r"^(?:false|False|FALSE)$")
+_INT = _re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT = _re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_SPECIAL_FLOAT = _re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_STR_TAGS = frozenset({None, "!", "tag:yaml.org,2002:str"})
+_MAP_TAGS = frozenset({None, "tag:yaml.org,2002:map"})
+_SEQ_TAGS = frozenset({None, "tag:yaml.org,2002:seq"})
+
+
+def _scalar(event: Any, path: str) -> Any:
+    value = event.value
+    if event.tag not in _STR_TAGS:
+        raise YamlError(path, event.start_mark.line + 1, f"the tag {event.tag!r} is not accepted here")
+    if event.tag is not None or event.style or not event.implicit[0]:
+        return value  # quoted, block or explicitly tagged: a string
+    if _NULL.match(value):
+        return None
+    if _TRUE.match(value):
+        return True
+    if _FALSE.match(value):
+        return False
+    try:
+        if _INT.match(value):
+            return _construct_int_text(value)
+        if _FLOAT.match(value):
+            number = float(value)
+            if number in (float("inf"), float("-inf")):
+                raise ValueError
+            return number
+    except ValueError:
+        raise YamlError(path, event.start_mark.line + 1, f"the number {value[:40]} is out of range") from None
+    if _SPECIAL_FLOAT.match(value):
+        raise YamlError(path, event.start_mark.line + 1, f"{value} is not a number regulint accepts")
+    return value
+
+
+def _construct_int_text(text: str) -> int:
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    return int(text, 16) if text.startswith("0x") else int(text)
+
+
+def load_untrusted(
+    path: Path | str,
+    text: str,
+    *,
+    max_nodes: int = DESCRIPTION_MAX_NODES,
+    max_depth: int = DESCRIPTION_MAX_DEPTH,
+) -> Any:
+    """Plain data (dicts, lists, str, int, float, bool, None) from untrusted YAML, in linear time.
+
+    Raises :class:`YamlError` (with the line) for a syntax error and for anything refused above.
+    """
+    path = str(path)
+    events = _pyyaml.parse(text, Loader=_BaseLoader)
+    root: Any = None
+    # each open container: [container, pending key (for a mapping), line of the container]
+    stack: list[list[Any]] = []
+    nodes = 0
+    documents = 0
+
+    def fail(event: Any, message: str) -> YamlError:
+        return YamlError(path, event.start_mark.line + 1, message)
+
+    def attach(value: Any, event: Any) -> None:
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        top = stack[-1]
+        container = top[0]
+        if isinstance(container, list):
+            container.append(value)
+        elif top[1] is _NO_KEY:
+            if isinstance(value, (dict, list)):
+                raise fail(event, "a mapping key must be a plain value, not a mapping or a list")
+            key = event.value if isinstance(event, _pyyaml.ScalarEvent) else str(value)
+            if key in container:
+                raise fail(event, f"the key {key!r} appears twice in one mapping")
+            top[1] = key
+        else:
+            container[top[1]] = value
+            top[1] = _NO_KEY
+
+    try:
+        for event in events:
+            kind = type(event)
+            if kind in (_pyyaml.StreamStartEvent, _pyyaml.StreamEndEvent, _pyyaml.DocumentEndEvent):
+                continue
+            if kind is _pyyaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise fail(event, "one document expected, found a second (---)")
+                continue
+            if kind is _pyyaml.AliasEvent:
+                raise fail(event, f"aliases (*{event.anchor}) are not accepted in a product description")
+            if getattr(event, "anchor", None) is not None:
+                raise fail(event, f"anchors (&{event.anchor}) are not accepted in a product description")
+            if kind in (_pyyaml.MappingEndEvent, _pyyaml.SequenceEndEvent):
+                value = stack.pop()[0]
+                attach(value, event)
+                continue
+            nodes += 1
+            if nodes > max_nodes:
+                raise fail(event, f"the document has more than {max_nodes} values")
+            if kind is _pyyaml.ScalarEvent:
+                attach(_scalar(event, path), event)
+                continue
+            if len(stack) >= max_depth:
+                raise fail(event, f"the document is nested more than {max_depth} levels deep")
+            if kind is _pyyaml.MappingStartEvent:
+                if event.tag not in _MAP_TAGS:
+                    raise fail(event, f"the tag {event.tag!r} is not accepted here")
+                if stack and isinstance(stack[-1][0], dict) and stack[-1][1] is _NO_KEY:
+                    raise fail(event, "a mapping key must be a plain value, not a mapping or a list")
+                stack.append([{}, _NO_KEY])
+            else:  # SequenceStartEvent
+                if event.tag not in _SEQ_TAGS:
+                    raise fail(event, f"the tag {event.tag!r} is not accepted here")
+                if stack and isinstance(stack[-1][0], dict) and stack[-1][1] is _NO_KEY:
+                    raise fail(event, "a mapping key must be a plain value, not a mapping or a list")
+                stack.append([[], _NO_KEY])
+    except _pyyaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise YamlError(path, mark.line + 1 if mark else 1, f"invalid YAML: {problem}") from None
+    return root
+
+
+_NO_KEY = object()

@@ -16,14 +16,30 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
-from api.db import Cursor, EvaluationRow, HistoryFilter, NewEvaluation, Repository
-from api.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key
-from api.documents import invalid_description, parse_body, read_body, validate_product
+from api.db import (
+    Cursor,
+    EvaluationRow,
+    HistoryFilter,
+    IdempotencyConflict,
+    IdempotentRequest,
+    NewEvaluation,
+    Repository,
+)
+from api.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key, require_read_key
+from api.documents import (
+    invalid_description,
+    parse_body,
+    read_body,
+    require_document_type,
+    validate_product,
+)
+from api.idempotency import check_same_request, idempotent_request, stored_answer
 from api.problems import ProblemError, problem_responses
 from api.schemas import BatchResult, EvaluationPage, EvaluationRecord, StoredReport
+from api.settings import Settings
 from engine.durable import EngineError
-from engine.evaluate import Evaluator
-from engine.inputs import InputError, InputIssue
+from engine.evaluate import Evaluator, MarketSelectionError
+from engine.inputs import InputError, InputIssue, InputLimits
 from engine.jurisdictions import normalise_place
 from engine.product import Product
 
@@ -116,20 +132,40 @@ def _evaluate_and_store(
     items: list[tuple[Any, Product]],
     params: EvaluationParams,
     batch_id: uuid.UUID | None,
+    max_response_bytes: int,
+    idempotent: IdempotentRequest | None = None,
     store: bool = True,
 ) -> list[tuple[uuid.UUID | None, str]]:
     """Evaluate every product, then store all in one transaction (none if anything fails).
 
     Returns each evaluation's id and its answer: the report's JSON with ``id`` and
-    ``created_at`` in front, serialised once (the stored report is the same text).
+    ``created_at`` in front, serialised once (the stored report is the same text). Stops, storing
+    nothing, as soon as the answers pass ``max_response_bytes``.
     """
     created = dt.datetime.now(dt.UTC)
     as_of = params.as_of or created.date()
     records: list[NewEvaluation] = []
     out: list[tuple[uuid.UUID, str]] = []
-    for data, product in items:
+    size = 0
+    for n, (data, product) in enumerate(items):
         try:
             report = evaluator.evaluate(product, as_of, params.markets)
+        except MarketSelectionError as exc:
+            where = f"[{n}]" if batch_id else ""
+            raise ProblemError(
+                422,
+                f"{where}{' ' if where else ''}{exc}: nothing would be evaluated",
+                slug="invalid-parameter",
+                title="Invalid parameter",
+                errors=[
+                    InputIssue(
+                        "query.market",
+                        f"selects none of the product's markets{' (item ' + where + ')' if where else ''}",
+                        "one of " + ", ".join(exc.product_markets) + " (or a market containing one)",
+                        ", ".join(exc.selected),
+                    )
+                ],
+            ) from None
         except EngineError:
             log.exception("the engine failed on product %r", product.id)
             raise ProblemError(
@@ -139,6 +175,15 @@ def _evaluate_and_store(
                 title="Engine error",
             ) from None
         report_json = report.model_dump_json()
+        size += len(report_json)
+        if size > max_response_bytes:
+            raise ProblemError(
+                422,
+                f"the reports would pass {max_response_bytes} bytes (REGULINT_MAX_RESPONSE_BYTES) at "
+                f"description {n + 1} of {len(items)}; send fewer or smaller descriptions. Nothing was stored.",
+                slug="response-too-large",
+                title="Response too large",
+            )
         record = NewEvaluation(
             id=uuid.uuid4(),
             created_at=created,
@@ -153,47 +198,75 @@ def _evaluate_and_store(
         head = _json_text({"id": ident, "created_at": created.isoformat() if store else None})
         out.append((record.id if store else None, head[:-1] + "," + report_json[1:]))
     if store:
-        repo.add_all(records)
+        repo.add_all(records, idempotent)
     return out
 
 
-def _single(
+@dataclass(frozen=True)
+class Stored:
+    """What a POST answers: the batch id (None for one description), each evaluation's id (None
+    when not stored) and answer, and whether it is the stored result of an earlier request with
+    the same Idempotency-Key."""
+
+    batch_id: uuid.UUID | None
+    items: list[tuple[uuid.UUID | None, str]]
+    replayed: bool = False
+
+
+def _replay(repo: Repository, idempotent: IdempotentRequest | None) -> Stored | None:
+    if idempotent is None:
+        return None
+    found = repo.idempotent(idempotent.key)
+    if found is None:
+        return None
+    head, rows = found
+    check_same_request(head, idempotent)
+    return Stored(head.batch_id, [(r.id, stored_answer(r)) for r in rows], replayed=True)
+
+
+def _store_once(
     body: bytes,
     content_type: str | None,
     evaluator: Evaluator,
     repo: Repository,
     params: EvaluationParams,
+    settings: Settings,
+    idempotent: IdempotentRequest | None,
+    batch: bool,
     store: bool = True,
-) -> tuple[uuid.UUID | None, str]:
-    """One request's whole work, in one worker thread: parse, validate, evaluate, store (unless not)."""
+) -> Stored:
+    """One request's whole work, in one worker thread: parse, validate, evaluate, store — or,
+    for a repeated Idempotency-Key, the stored result."""
+    earlier = _replay(repo, idempotent)
+    if earlier is not None:
+        return earlier
     data = parse_body(body, content_type)
-    product = _validate_one(data)
-    (stored,) = _evaluate_and_store(evaluator, repo, [(data, product)], params, None, store)
-    return stored
-
-
-def _batch(
-    body: bytes,
-    content_type: str | None,
-    evaluator: Evaluator,
-    repo: Repository,
-    params: EvaluationParams,
-    max_items: int,
-) -> tuple[uuid.UUID, list[tuple[uuid.UUID, str]]]:
-    data = parse_body(body, content_type)
-    items = _validate_batch(data, max_items)
-    batch_id = uuid.uuid4()
-    return batch_id, _evaluate_and_store(evaluator, repo, items, params, batch_id)
-
-
-def _validate_one(data: Any) -> Product:
+    if batch:
+        items = _validate_batch(data, settings.max_batch_items, settings.input_limits)
+        batch_id: uuid.UUID | None = uuid.uuid4()
+    else:
+        items = [(data, _validate_one(data, settings.input_limits))]
+        batch_id = None
     try:
-        return validate_product(data)
+        stored = _evaluate_and_store(
+            evaluator, repo, items, params, batch_id, settings.max_response_bytes, idempotent, store
+        )
+    except IdempotencyConflict:  # a concurrent request with the same key stored first
+        replayed = _replay(repo, idempotent)
+        if replayed is None:  # pragma: no cover - the conflicting row is committed
+            raise
+        return replayed
+    return Stored(batch_id, stored)
+
+
+def _validate_one(data: Any, limits: InputLimits) -> Product:
+    try:
+        return validate_product(data, "", limits)
     except InputError as exc:
         raise invalid_description(exc.issues) from None
 
 
-_WRITE = problem_responses(400, 401, 413, 422, 500)
+_WRITE = problem_responses(400, 401, 403, 408, 413, 415, 422, 500, 503)
 
 
 @router.post(
@@ -224,22 +297,26 @@ async def create_evaluation(
     params: ParamsDep,
     evaluator: EvaluatorDep,
     repo: RepositoryDep,
+    settings: SettingsDep,
     store: Annotated[
         bool, Query(description="false: evaluate without storing (a rule's example, a trial run).")
     ] = True,
 ) -> Response:
-    body = await read_body(request)
-    ident, answer = await run_in_threadpool(
-        _single, body, request.headers.get("content-type"), evaluator, repo, params, store
-    )
+    content_type = request.headers.get("content-type")
+    require_document_type(content_type)
+    async with request.app.state.slots.slot():
+        body = await read_body(request)
+        idempotent = idempotent_request(request, body) if store else None  # nothing stored to replay
+        stored = await run_in_threadpool(
+            _store_once, body, content_type, evaluator, repo, params, settings, idempotent, False, store
+        )
+    ((ident, answer),) = stored.items
     if ident is None:
         return Response(answer.encode(), status_code=200, media_type="application/json")
-    return Response(
-        answer.encode(),
-        status_code=201,
-        media_type="application/json",
-        headers={"Location": f"/v1/evaluations/{ident}"},
-    )
+    headers = {"Location": f"/v1/evaluations/{ident}"}
+    if stored.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(answer.encode(), status_code=201, media_type="application/json", headers=headers)
 
 
 def _batch_items(data: Any, max_items: int) -> tuple[list[Any], str]:
@@ -289,13 +366,13 @@ def _batch_items(data: Any, max_items: int) -> tuple[list[Any], str]:
     return items, prefix
 
 
-def _validate_batch(data: Any, max_items: int) -> list[tuple[dict[str, Any], Product]]:
+def _validate_batch(data: Any, max_items: int, limits: InputLimits) -> list[tuple[dict[str, Any], Product]]:
     items, prefix = _batch_items(data, max_items)
     issues: list[InputIssue] = []
     out: list[tuple[dict[str, Any], Product]] = []
     for i, item in enumerate(items):
         try:
-            out.append((item, validate_product(item, f"{prefix}[{i}]")))
+            out.append((item, validate_product(item, f"{prefix}[{i}]", limits)))
         except InputError as exc:
             issues += exc.issues
     if issues:
@@ -321,13 +398,18 @@ def _validate_batch(data: Any, max_items: int) -> list[tuple[dict[str, Any], Pro
 async def create_evaluation_batch(
     request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep, settings: SettingsDep
 ) -> Response:
-    body = await read_body(request)
-    batch_id, stored = await run_in_threadpool(
-        _batch, body, request.headers.get("content-type"), evaluator, repo, params, settings.max_batch_items
-    )
-    head = _json_text({"batch_id": str(batch_id), "count": len(stored)})
-    answer = head[:-1] + ',"items":[' + ",".join(text for _, text in stored) + "]}"
-    return Response(answer.encode(), status_code=201, media_type="application/json")
+    content_type = request.headers.get("content-type")
+    require_document_type(content_type)
+    async with request.app.state.slots.slot():
+        body = await read_body(request)
+        idempotent = idempotent_request(request, body)
+        stored = await run_in_threadpool(
+            _store_once, body, content_type, evaluator, repo, params, settings, idempotent, True
+        )
+    head = _json_text({"batch_id": str(stored.batch_id), "count": len(stored.items)})
+    answer = head[:-1] + ',"items":[' + ",".join(text for _, text in stored.items) + "]}"
+    headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
+    return Response(answer.encode(), status_code=201, media_type="application/json", headers=headers)
 
 
 # --- history --------------------------------------------------------------------------------
@@ -372,7 +454,8 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
         "page; stable while new evaluations arrive). Filters combine with AND. Date-times without "
         "a zone are read as UTC."
     ),
-    responses=problem_responses(422, 500),
+    responses=problem_responses(401, 422, 500, 503),
+    dependencies=[Depends(require_read_key)],
 )
 def list_evaluations(
     repo: RepositoryDep,
@@ -443,7 +526,8 @@ def list_evaluations(
     "/{evaluation_id}",
     response_model=EvaluationRecord,
     summary="One stored evaluation: the document, the report, the ruleset digests and the as-of date",
-    responses=problem_responses(404, 500),
+    responses=problem_responses(401, 404, 500, 503),
+    dependencies=[Depends(require_read_key)],
 )
 def get_evaluation(evaluation_id: str, repo: RepositoryDep) -> Response:
     try:

@@ -1,4 +1,4 @@
-"""GET /healthz: the engine is loaded and the history database answers."""
+"""GET (and HEAD) /healthz: the engine is loaded and the history can be written."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import logging
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import EvaluatorDep, RepositoryDep
+from api.db import HistoryUnavailable
+from api.deps import EvaluatorDep, RepositoryDep, SettingsDep
 from api.problems import ProblemError, problem_responses
 from api.schemas import Health
 from engine.evaluate import engine_version
@@ -17,18 +18,19 @@ log = logging.getLogger("regulint.api")
 router = APIRouter(tags=["health"])
 
 
+@router.head("/healthz", include_in_schema=False)
 @router.get(
     "/healthz",
     response_model=Health,
-    summary="Liveness and readiness: 200 when the rulesets are loaded and the database answers",
+    summary="Liveness and readiness: 200 when the rulesets are loaded and the history can be written",
     responses=problem_responses(503),
 )
-def healthz(evaluator: EvaluatorDep, repo: RepositoryDep) -> JSONResponse:
+def healthz(evaluator: EvaluatorDep, repo: RepositoryDep, settings: SettingsDep) -> JSONResponse:
     try:
-        repo.ping()
-    except Exception:
-        log.exception("health check: the database does not answer")
-        raise ProblemError(503, "the history database does not answer", slug="database-unavailable") from None
+        repo.check_writable(settings.max_body_bytes)
+    except HistoryUnavailable as exc:
+        log.error("health check: %s", exc)
+        raise ProblemError(503, f"{exc}", slug="database-unavailable", headers={"Retry-After": "5"}) from None
     rs = evaluator.ruleset
     return JSONResponse(
         {

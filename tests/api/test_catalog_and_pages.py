@@ -70,13 +70,14 @@ def test_healthz(client: TestClient, evaluator: Evaluator) -> None:
 def test_healthz_is_503_when_the_database_is_gone(make_app) -> None:  # noqa: ANN001
     app = make_app()
     with TestClient(app) as c:
-
-        def broken() -> None:
-            raise OSError("database down")
-
-        app.state.repository.ping = broken
+        app.state.repository.dispose()
+        app.state.repository.engine.url = app.state.repository.engine.url.set(
+            database="/nonexistent/dir/x.db"
+        )
+        app.state.repository.engine.pool = app.state.repository.engine.pool.recreate()
         r = c.get("/healthz")
         assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
+        assert r.headers["retry-after"] and c.head("/healthz").status_code == 503
 
 
 def test_dashboard_is_served_at_root(make_app, tmp_path: Path) -> None:  # noqa: ANN001

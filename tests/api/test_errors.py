@@ -15,6 +15,9 @@ from api.settings import Settings
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 
 
+JSON = {"content-type": "application/json"}
+
+
 def problem(r, status: int) -> dict:  # noqa: ANN001
     assert r.status_code == status, r.text
     assert r.headers["content-type"] == "application/problem+json"
@@ -43,19 +46,23 @@ def test_malformed_json_is_400(client: TestClient, raw: bytes) -> None:
 
 
 def test_empty_and_undecodable_bodies_are_400(client: TestClient) -> None:
-    problem(client.post("/v1/evaluations"), 400)
-    problem(client.post("/v1/evaluations", content=b"   "), 400)
-    body = problem(client.post("/v1/evaluations", content=b'{"id": "\xff"}'), 400)
+    problem(client.post("/v1/evaluations"), 415)  # no content type: refused before the body is read
+    problem(client.post("/v1/evaluations", headers=JSON), 400)
+    problem(client.post("/v1/evaluations", content=b"   ", headers=JSON), 400)
+    body = problem(client.post("/v1/evaluations", content=b'{"id": "\xff"}', headers=JSON), 400)
     assert "UTF-8" in body["detail"]
-    problem(client.post("/v1/evaluations/batch", content=b"[{]"), 400)
+    problem(client.post("/v1/evaluations/batch", content=b"[{]", headers=JSON), 400)
 
 
 def test_deep_nesting_is_refused_not_crashed_on(client: TestClient) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
-    problem(client.post("/v1/evaluations", content=deep), 400)
+    problem(client.post("/v1/evaluations", content=deep, headers=JSON), 400)
     nested = "[" * 500 + "]" * 500
     body = problem(
-        client.post("/v1/evaluations", content=f'{{"id": "x", "markets": ["EU"], "extra": {nested}}}'), 422
+        client.post(
+            "/v1/evaluations", content=f'{{"id": "x", "markets": ["EU"], "extra": {nested}}}', headers=JSON
+        ),
+        422,
     )
     assert body["errors"][0]["path"].startswith("extra")
 
@@ -103,7 +110,9 @@ def test_missing_required_fields_and_non_objects(client: TestClient) -> None:
 def test_unstorable_text_is_422(client: TestClient) -> None:
     body = problem(client.post("/v1/evaluations", json=product(name="a\x00b")), 422)
     assert paths(body) == ["name"]
-    body = problem(client.post("/v1/evaluations", content=b'{"id": "\\ud800", "markets": ["EU"]}'), 422)
+    body = problem(
+        client.post("/v1/evaluations", content=b'{"id": "\\ud800", "markets": ["EU"]}', headers=JSON), 422
+    )
     assert paths(body) == ["id"]
     assert stored_count(client.app) == 0
 
@@ -169,3 +178,31 @@ def test_a_server_fault_is_a_logged_500_problem_and_stores_nothing(
         assert any("ZeroDivisionError" in (r.exc_text or "") for r in caplog.records)
         assert stored_count(app) == 0
     app.state.repository.dispose()
+
+
+def test_evaluation_slots_queue_then_refuse() -> None:
+    import asyncio
+
+    from api.limits import EvaluationSlots
+    from api.problems import ProblemError
+
+    async def scenario() -> list[str]:
+        slots = EvaluationSlots(running=1, queued=1)
+        order: list[str] = []
+        await slots.acquire()  # the one running
+        waiter = asyncio.create_task(slots.acquire())  # queued
+        await asyncio.sleep(0)
+        try:
+            await slots.acquire()  # neither runs nor queues
+        except ProblemError as exc:
+            assert exc.status == 503 and exc.headers["Retry-After"] == "1"
+            order.append("refused")
+        slots.release()  # hands the slot to the waiter
+        await waiter
+        order.append("handed over")
+        assert slots.running == 1
+        slots.release()
+        assert slots.running == 0
+        return order
+
+    assert asyncio.run(scenario()) == ["refused", "handed over"]

@@ -200,6 +200,30 @@ def test_unknown_evaluation_is_404(client: TestClient) -> None:
         assert ident in problem["detail"]
 
 
+def test_idempotency_key_answers_the_stored_result_on_retry(client) -> None:  # noqa: ANN001
+    from apihelpers import PRODUCT, stored_count
+
+    key = {"Idempotency-Key": "retry-7c1f"}
+    first = client.post("/v1/evaluations", json=PRODUCT, headers=key)
+    retry = client.post("/v1/evaluations", json=PRODUCT, headers=key)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json() and retry.headers["location"] == first.headers["location"]
+    assert retry.headers["idempotent-replayed"] == "true" and "idempotent-replayed" not in first.headers
+    assert stored_count(client.app) == 1
+    other = client.post("/v1/evaluations", json={**PRODUCT, "id": "other"}, headers=key)
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()["detail"]
+    assert client.post("/v1/evaluations/batch", json=[PRODUCT], headers=key).status_code == 422
+    batch_key = {"Idempotency-Key": "batch-1"}
+    b1 = client.post("/v1/evaluations/batch", json=[PRODUCT, PRODUCT], headers=batch_key)
+    b2 = client.post("/v1/evaluations/batch", json=[PRODUCT, PRODUCT], headers=batch_key)
+    assert b1.status_code == b2.status_code == 201 and b1.json() == b2.json()
+    assert stored_count(client.app) == 3
+    assert (
+        client.post("/v1/evaluations", json=PRODUCT, headers={"Idempotency-Key": "bad key"}).status_code
+        == 400
+    )
+
+
 def test_store_false_answers_the_report_and_stores_nothing(client: TestClient, evaluator: Evaluator) -> None:
     r = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF, "store": "false"})
     assert r.status_code == 200, r.text

@@ -120,8 +120,8 @@ def test_penalty_ranges_and_exposure_follow_the_aggregation_rule(doc, day) -> No
 def test_penalties_never_decrease_with_revenue(doc, r1, r2, currency, day) -> None:
     low, high = sorted((r1, r2))
     a, b = copy.deepcopy(doc), copy.deepcopy(doc)
-    a.setdefault("organization", {})["annual_revenue"] = {"amount": str(low), "currency": currency}
-    b.setdefault("organization", {})["annual_revenue"] = {"amount": str(high), "currency": currency}
+    a.setdefault("organization", {})["annual_revenue"] = {"amount": low, "currency": currency}
+    b.setdefault("organization", {})["annual_revenue"] = {"amount": high, "currency": currency}
     ra, rb = durable().evaluate(model(a), day), durable().evaluate(model(b), day)
     pa = {(v.rule_id, v.subject.path): v.penalty for v in ra.violations}
     pb = {(v.rule_id, v.subject.path): v.penalty for v in rb.violations}

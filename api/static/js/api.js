@@ -14,7 +14,7 @@ export class ApiError extends Error {
 export async function api(path, options = {}) {
   const opts = { headers: { Accept: "application/json, application/problem+json" }, ...options };
   const key = apiKey();
-  if (key && opts.method && opts.method !== "GET") opts.headers.Authorization = `Bearer ${key}`;
+  if (key) opts.headers.Authorization = `Bearer ${key}`; // the history needs it too when keys are set
   if (opts.json !== undefined) {
     opts.body = JSON.stringify(opts.json);
     opts.headers["Content-Type"] = "application/json";

@@ -1,6 +1,6 @@
 /* The History view: stored evaluations, filters (behind a toggle on phones), rows as cards on phones,
  * picking two to compare. */
-import { API, asList, get, normEvaluation, query } from "./api.js";
+import { API, ApiError, asList, get, normEvaluation, query } from "./api.js";
 import { $, $$, clear, h } from "./dom.js";
 import { badge, dateTime, plural } from "./format.js";
 import { state } from "./meta.js";
@@ -40,7 +40,10 @@ export async function loadHistory(more) {
     $("#history-more").hidden = !state.historyCursor;
     renderHistory();
   } catch (err) {
-    clear(list).append(h("p", { class: "status error", text: `Could not load the history: ${err.message}` }));
+    const needsKey = err instanceof ApiError && err.status === 401;
+    if (needsKey) $("#api-key-field").hidden = false; // the history is protected when keys are set
+    const hint = needsKey ? " Enter the API key under Evaluate, then reload this view." : "";
+    clear(list).append(h("p", { class: "status error", text: `Could not load the history: ${err.message}.${hint}` }));
   } finally {
     if (seq === state.historySeq) list.removeAttribute("aria-busy");
   }

@@ -1,0 +1,118 @@
+"""The history schema is migrated with Alembic: a database made by the schema before migrations
+(regulint 0.1.0, captured in fixtures/schema-0.1.0-*.sql) is upgraded in place, its rows intact."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import pytest
+from apihelpers import PRODUCT
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from api import migrate
+from api.app import create_app
+from api.cli import app as cli
+from api.db import NewEvaluation, Repository, SchemaMismatch
+from api.settings import Settings
+from engine.evaluate import Evaluator
+from engine.inputs import product_from_data
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _old_database(url: str, dialect: str, evaluator: Evaluator) -> uuid.UUID:
+    """A history as regulint 0.1.0 made it, holding one evaluation; returns its id."""
+    engine = create_engine(url)
+    lines = (FIXTURES / f"schema-0.1.0-{dialect}.sql").read_text().splitlines()
+    ddl = "\n".join(line for line in lines if not line.startswith("--"))
+    with engine.begin() as conn:
+        for statement in ddl.split(";"):
+            if statement.strip():
+                conn.execute(text(statement))
+    engine.dispose()
+    repo = Repository(create_engine(url))  # no upgrade: write with the 0.1.0 tables only
+    report = evaluator.evaluate(product_from_data(PRODUCT), dt.date(2026, 9, 1))
+    ident = uuid.uuid4()
+    repo.add_all([
+        NewEvaluation(ident, dt.datetime.now(dt.UTC), "{}", report, report.model_dump_json(), None)
+    ])  # fmt: skip
+    repo.dispose()
+    return ident
+
+
+def _upgraded_and_served(url: str, ident: uuid.UUID, evaluator: Evaluator, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["db", "upgrade"], env={"REGULINT_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert f"from revision none to {migrate.head()}" in result.output
+    engine = create_engine(url)
+    assert migrate.current(engine) == migrate.head()
+    engine.dispose()
+    again = CliRunner().invoke(cli, ["db", "upgrade"], env={"REGULINT_DATABASE_URL": url})
+    assert again.exit_code == 0 and "(the newest)" in again.output
+    app = create_app(Settings(database_url=url, seeds_dir=tmp_path), evaluator=evaluator)
+    with TestClient(app) as c:
+        old = c.get(f"/v1/evaluations/{ident}")
+        assert old.status_code == 200 and old.json()["product_id"] == PRODUCT["id"]
+        key = {"Idempotency-Key": "after-the-upgrade"}
+        first = c.post("/v1/evaluations", json=PRODUCT, headers=key)
+        second = c.post("/v1/evaluations", json=PRODUCT, headers=key)
+        assert first.status_code == second.status_code == 201 and first.json() == second.json()
+        assert c.get("/v1/evaluations").json()["total"] == 2
+    app.state.repository.dispose()
+
+
+def test_a_sqlite_history_of_the_previous_schema_is_upgraded_in_place(
+    tmp_path: Path, evaluator: Evaluator
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    ident = _old_database(url, "sqlite", evaluator)
+    _upgraded_and_served(url, ident, evaluator, tmp_path)
+
+
+@pytest.mark.postgres
+def test_a_postgres_history_of_the_previous_schema_is_upgraded_in_place(
+    postgres_schema_url: str, tmp_path: Path, evaluator: Evaluator
+) -> None:
+    ident = _old_database(postgres_schema_url, "postgresql", evaluator)
+    _upgraded_and_served(postgres_schema_url, ident, evaluator, tmp_path)
+
+
+def test_serve_upgrades_at_start_and_a_newer_database_stops_it(tmp_path: Path, evaluator: Evaluator) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    _old_database(url, "sqlite", evaluator)
+    app = create_app(Settings(database_url=url, seeds_dir=tmp_path), evaluator=evaluator)  # upgrades
+    engine = app.state.repository.engine
+    assert migrate.current(engine) == migrate.head()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    app.state.repository.dispose()
+    with pytest.raises(SchemaMismatch, match="newer version"):
+        create_app(Settings(database_url=url, seeds_dir=tmp_path), evaluator=evaluator)
+    result = CliRunner().invoke(cli, ["db", "upgrade"], env={"REGULINT_DATABASE_URL": url})
+    assert result.exit_code == 2 and "newer version" in result.output
+
+
+def _no_drift(url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from api.db import Base
+
+    repo = Repository.from_url(url)
+    repo.upgrade_schema()
+    with repo.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    repo.dispose()
+
+
+def test_the_migrations_make_exactly_the_models_tables(tmp_path: Path) -> None:
+    _no_drift(f"sqlite:///{tmp_path / 'new.db'}")
+
+
+@pytest.mark.postgres
+def test_the_migrations_make_exactly_the_models_tables_on_postgres(postgres_schema_url: str) -> None:
+    _no_drift(postgres_schema_url)
