@@ -407,10 +407,16 @@ def _check_limits() -> None:
 def _ruleset_roots(given: list[Path], cfg, no_default: bool) -> list[Path | None]:  # noqa: ANN001 - api.config.Config
     """The shipped rulesets (``None``) unless replaced, then every path given on the command line or
     in the configuration."""
+    from engine.ruleset import ruleset_files
+
     paths = [*given, *cfg.rulesets]
     for p in given:
         if not p.exists():
             _err(f"{p}: no such file or directory (--rulesets)")
+            raise typer.Exit(2)
+    for p in paths:
+        if not ruleset_files(p):
+            _err(f"{p}:1: no ruleset (*.yaml, *.yml) found here")
             raise typer.Exit(2)
     if (no_default or cfg.no_default_rulesets) and not paths:
         _err("--no-default-rulesets needs at least one --rulesets PATH")
