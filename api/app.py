@@ -26,6 +26,7 @@ from api.limits import BodyLimitMiddleware, EvaluationSlots
 from api.problems import PROBLEM_MEDIA_TYPE, Problem
 from api.processes import die_with_serving_parent
 from api.routes import catalog, dashboard, evaluations, fixplans, health, reevaluations
+from api.routes import schemas as schema_routes
 from api.routes import seeds as seed_routes
 from api.settings import Settings
 from engine.evaluate import Evaluator, default_evaluator, engine_version
@@ -220,6 +221,7 @@ def create_app(
     app.include_router(fixplans.router)
     app.include_router(catalog.router)
     app.include_router(seed_routes.router)
+    app.include_router(schema_routes.router)
     app.include_router(health.router)
     if settings.static_dir.is_dir():
         app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")

@@ -55,8 +55,16 @@ SEVERITIES = ["critical", "high", "medium", "low"]
 class CheckFormat(StrEnum):
     table = "table"
     json = "json"
+    json_lines = "json-lines"
     sarif = "sarif"
     junit = "junit"
+    github = "github"
+
+
+class GroupBy(StrEnum):
+    rule = "rule"
+    practice = "practice"
+    fix = "fix"
 
 
 class RulesFormat(StrEnum):
@@ -87,7 +95,7 @@ def _parse_date(value: str | None) -> dt.date | None:
         ) from None
 
 
-def _load_ruleset(path: Path | None):  # noqa: ANN202 - returns RuleSet
+def _load_ruleset(path: Path | None | list[Path | None]):  # noqa: ANN202 - returns RuleSet
     from engine.ruleset import RulesetError, YamlError, load_rulesets
 
     try:
@@ -105,7 +113,9 @@ def _load_ruleset(path: Path | None):  # noqa: ANN202 - returns RuleSet
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(rulesets: str | None, parent: int | None = None) -> None:
+def _init_worker(setup: dict[str, object], parent: int | None = None) -> None:
+    """``setup``: ``rulesets`` (roots, or None for the shipped ones), and for SARIF rendered here
+    ``suppressions``, ``baseline`` and ``baseline_name``."""
     from engine.evaluate import Evaluator, default_evaluator
     from engine.ruleset import load_rulesets
 
@@ -114,50 +124,74 @@ def _init_worker(rulesets: str | None, parent: int | None = None) -> None:
 
         die_with_parent(parent)
 
+    rulesets = setup.get("rulesets")
     loaded = _worker_state.get("ruleset")  # the parent's, inherited when the pool forks: no second load
     if loaded is not None:
         _worker_state["evaluator"] = Evaluator(loaded)  # type: ignore[arg-type]
     else:
-        _worker_state["evaluator"] = Evaluator(load_rulesets(rulesets)) if rulesets else default_evaluator()
+        _worker_state["evaluator"] = Evaluator(load_rulesets(rulesets)) if rulesets else default_evaluator()  # type: ignore[arg-type]
+    _worker_state["setup"] = setup
 
 
 def _check_one(
-    args: tuple[str, str | None, list[str] | None],
-) -> tuple[str, str | None, str | None, list[str], int]:
-    """Evaluate one file in a worker: (source, report JSON (indented, as rendered), text, errors,
-    index in SEVERITIES of the gravest violation, or len(SEVERITIES) when there is none)."""
+    args: tuple[str, str | None, list[str] | None, frozenset[str]],
+) -> tuple[str, str | None, dict[str, int] | None, list[str], dict[str, object]]:
+    """Evaluate one file in a worker: (source, report JSON (indented, as rendered) when ``want`` has
+    ``report``, line of each subject path when it has ``lines``, errors, and ``meta``: ``gravest``
+    (index in SEVERITIES, len(SEVERITIES) for none), ``insufficient`` (count), ``seconds``, and with
+    ``sarif`` in ``want`` the file's SARIF results (``sarif``, triaged here) and ``gravest_new``.
+    Rendering where the file was parsed lets SARIF and the table scale with ``--jobs``."""
+    import time
+
+    from engine.checked import Checked, line_map, report_paths
     from engine.evaluate import MarketSelectionError
     from engine.inputs import InputError, parse_text, product_from_data
 
-    source, as_of, markets = args
+    source, as_of, markets, want = args
     evaluator = _worker_state["evaluator"]
+    started = time.perf_counter()
+    none: dict[str, object] = {"gravest": len(SEVERITIES), "insufficient": 0, "seconds": 0.0}
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return (
-            source,
-            None,
-            None,
-            [f"{source}: cannot read: {exc.__class__.__name__}: {exc}"],
-            len(SEVERITIES),
-        )
+        return source, None, None, [f"{source}: cannot read: {exc.__class__.__name__}: {exc}"], none
     try:
         product = product_from_data(parse_text(text, source), source)
         report = evaluator.evaluate(product, dt.date.fromisoformat(as_of) if as_of else None, markets)  # type: ignore[attr-defined]
     except InputError as exc:
-        return source, None, text, [f"{source}: {issue}" for issue in exc.issues], len(SEVERITIES)
+        return source, None, None, [f"{source}: {issue}" for issue in exc.issues], none
     except MarketSelectionError as exc:
-        return source, None, text, [f"{source}: --market: {exc}"], len(SEVERITIES)
+        return source, None, None, [f"{source}: --market: {exc}"], none
     except Exception as exc:  # noqa: BLE001 - the engine failed on this file: exit 3, the others go on
         return (
             source,
             None,
-            text,
+            None,
             [f"{source}: engine error: {exc.__class__.__name__}: {exc}", "__engine__"],
-            len(SEVERITIES),
+            none,
         )
     gravest = min((SEVERITIES.index(v.severity) for v in report.violations), default=len(SEVERITIES))
-    return source, report.model_dump_json(indent=2), text, [], gravest
+    lines = line_map(source, text, report_paths(report)) if want & {"lines", "sarif"} else None
+    meta: dict[str, object] = {"gravest": gravest, "insufficient": len(report.insufficient_information)}
+    if "sarif" in want:
+        from engine.findings import triage
+        from engine.sarif import results_fragment, rule_index, sarif_results
+
+        setup = _worker_state["setup"]
+        index = _worker_state.get("rule_index") or rule_index(evaluator.ruleset)  # type: ignore[attr-defined]
+        _worker_state["rule_index"] = index
+        tri = triage(report, setup.get("suppressions") or (), setup.get("baseline") or frozenset())  # type: ignore[union-attr, arg-type]
+        item = Checked(source, report, lines=lines, triage=tri)
+        meta["sarif"] = results_fragment(sarif_results(item, index, setup.get("baseline_name")))  # type: ignore[union-attr, arg-type]
+        meta["gravest_new"] = min(
+            (SEVERITIES.index(t.violation.severity) for t in tri.new), default=len(SEVERITIES)
+        )
+        meta["counts"] = {k: tri.count(k) for k in ("new", "suppressed", "baselined")}
+        meta["expired"] = [
+            f"{s.rule} at {s.subject} ({s.origin}) expired on {s.expires}" for s in tri.expired
+        ]
+    meta["seconds"] = time.perf_counter() - started
+    return source, report.model_dump_json(indent=2) if "report" in want else None, lines, [], meta
 
 
 @app.command()
@@ -173,10 +207,20 @@ def check(
         list[str] | None,
         typer.Option("--market", "-m", help="Only these of the product's markets (repeatable)."),
     ] = None,
-    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
+    fmt: Annotated[
+        CheckFormat | None, typer.Option("--format", "-f", help="Output format (default table).")
+    ] = None,
     fail_on: Annotated[
-        Severity, typer.Option("--fail-on", help="Exit 1 when a violation is at least this severe.")
-    ] = Severity.low,
+        Severity | None,
+        typer.Option("--fail-on", help="Exit 1 when a new violation is at least this severe (default low)."),
+    ] = None,
+    fail_on_insufficient: Annotated[
+        bool | None,
+        typer.Option(
+            "--fail-on-insufficient/--no-fail-on-insufficient",
+            help="Exit 1 when a rule or an instrument's applicability is undecided for want of facts.",
+        ),
+    ] = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, max=256, help="Evaluate files in N processes.")
     ] = 1,
@@ -184,10 +228,38 @@ def check(
         Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
     ] = None,
     rulesets: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--rulesets",
+            help="Also evaluate these rulesets (file or directory; repeatable), next to the shipped ones.",
+        ),
+    ] = None,
+    no_default_rulesets: Annotated[
+        bool, typer.Option("--no-default-rulesets", help="Evaluate only the --rulesets given.")
+    ] = False,
+    config: Annotated[
         Path | None,
         typer.Option(
-            "--rulesets", help="Use these rulesets (file or directory) instead of the shipped ones."
+            "--config", help="Configuration file (default: .regulint.yaml or pyproject.toml found upwards)."
         ),
+    ] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore any configuration file.")] = False,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Findings in this baseline file do not fail the run.")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option("--write-baseline", help="Write every finding of this run to a baseline file."),
+    ] = None,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary", help="One screen per product instead of the table (on stderr for other formats)."
+        ),
+    ] = False,
+    group_by: Annotated[
+        GroupBy | None,
+        typer.Option("--group-by", help="Table rows: one per rule (default), practice or fix."),
     ] = None,
     from_fides: Annotated[
         list[Path] | None,
@@ -197,10 +269,15 @@ def check(
     ] = None,
 ) -> None:
     """Check product descriptions against every ruleset of their markets."""
-    from engine.render import Checked, render_junit, render_sarif, render_table
-    from engine.report import Report
+    from api.config import ConfigError, find_config, load_config
 
-    day = _parse_date(as_of)
+    try:
+        cfg = load_config(None if no_config else (config or find_config()))
+    except ConfigError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+    day = _parse_date(as_of) or cfg.as_of
+    market = market or cfg.markets
     _check_markets(market)
     files = list(files or [])
     if from_fides:  # api/cli_fides.py: the imported description joins the files checked
@@ -209,72 +286,95 @@ def check(
         files.append(fides_to_file(from_fides, market))
     if not files:
         raise typer.BadParameter("give a description (FILE) or --from-fides MANIFEST", param_hint="FILE")
+    fmt = fmt or CheckFormat(cfg.format or "table")
+    threshold = SEVERITIES.index((fail_on.value if fail_on else None) or cfg.fail_on or "low")
+    if fail_on_insufficient is None:
+        fail_on_insufficient = bool(cfg.fail_on_insufficient)
+    group_by_key = (group_by.value if group_by else None) or cfg.group_by or "rule"
     if files.count("-") > 1:
         raise typer.BadParameter("standard input ('-') can be read once", param_hint="FILE")
     _check_output(output)
     _check_limits()
-    ruleset = _load_ruleset(rulesets)
-    tasks = [(f, day.isoformat() if day else None, market) for f in files]
-    results: list[tuple[str, str | None, str | None, list[str], int]] = []
+    roots = _ruleset_roots(rulesets or [], cfg, no_default_rulesets)
+    ruleset = _load_ruleset(roots)
+    try:
+        cfg.check_rule_ids(ruleset.rules_by_id)
+    except ConfigError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+    accepted = _read_baseline(baseline or (None if write_baseline else cfg.baseline))
+
+    started = dt.datetime.now(dt.UTC)
+    sarif_in_workers = fmt is CheckFormat.sarif and not summary and not write_baseline
+    needs_reports = not sarif_in_workers and (
+        fmt not in (CheckFormat.json, CheckFormat.json_lines)
+        or bool(cfg.suppressions or accepted is not None or write_baseline or summary)
+    )
+    want = frozenset(
+        {"sarif"} if sarif_in_workers
+        else {"report", "lines"} if fmt in (CheckFormat.github, CheckFormat.table) and not summary
+        else {"report"}
+    )  # fmt: skip
+    tasks = [(f, day.isoformat() if day else None, market, want) for f in files]
     progress = sys.stderr.isatty() and len(files) > 1
     _worker_state["ruleset"] = ruleset
+    baseline_path = baseline or (None if write_baseline else cfg.baseline)
+    setup: dict[str, object] = {
+        "rulesets": [str(r) if r else None for r in roots] if roots != [None] else None,
+        "suppressions": cfg.suppressions,
+        "baseline": accepted,
+        "baseline_name": str(baseline_path) if baseline_path else None,
+    }
     if jobs > 1 and len(files) > 1 and "-" not in files:
-        with ProcessPoolExecutor(
-            jobs, initializer=_init_worker, initargs=(str(rulesets) if rulesets else None, os.getpid())
-        ) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(setup, os.getpid())) as pool:
             it = pool.map(_check_one, tasks, chunksize=max(1, min(64, len(tasks) // (jobs * 8) or 1)))
             results = list(_with_progress(it, len(tasks)) if progress else it)
     else:
-        _init_worker(str(rulesets) if rulesets else None)
+        _init_worker(setup)
         it = map(_check_one, tasks)
         results = list(_with_progress(it, len(tasks)) if progress else it)
 
-    checked: list[Checked] = []
-    texts: list[str] = []  # --format json: the workers' text is the output; no parse in this process
-    gravest = len(SEVERITIES)
-    bad_input = engine_failed = False
-    for source, report_json, text, errors, worst in results:
-        gravest = min(gravest, worst)
-        if errors:
-            engine_failed |= "__engine__" in errors
-            bad_input |= "__engine__" not in errors
-            shown = [e for e in errors if e != "__engine__"]
-            for e in shown:
-                _err(e)
-            if fmt is CheckFormat.json:  # one entry per file, in order: an error object for this one
-                kind = "engine" if "__engine__" in errors else "input"
-                texts.append(json.dumps({"file": source, "error": kind, "messages": shown}, indent=2))
-            continue
-        if fmt is CheckFormat.json:
-            texts.append(report_json)  # type: ignore[arg-type]
-        else:
-            checked.append(Checked(source, Report.model_validate_json(report_json), text))  # type: ignore[arg-type]
+    from api.outcome import Outcome, build_outcome
 
-    from engine.evaluate import engine_version
+    outcome: Outcome = build_outcome(
+        results,
+        needs_reports=needs_reports,
+        suppressions=cfg.suppressions,
+        baseline=accepted,
+        report_error=_err,
+        error_objects=fmt in (CheckFormat.json, CheckFormat.json_lines),
+    )
+    if write_baseline:
+        from engine.baseline import baseline_text
 
-    if checked or texts or fmt in (CheckFormat.sarif, CheckFormat.junit):
-        if fmt is CheckFormat.json:  # what render_json writes, from the reports' JSON as the workers wrote it
-            text_out = texts[0] if len(texts) == 1 and len(files) == 1 else "[\n" + ",\n".join(texts) + "\n]"
-        elif fmt is CheckFormat.sarif:
-            text_out = render_sarif(checked, ruleset, engine_version())
-        elif fmt is CheckFormat.junit:
-            text_out = render_junit(checked, ruleset)
-        else:
-            text_out = render_table(checked, color=output is None and sys.stdout.isatty())
+        _write_text(write_baseline, baseline_text(c.report for c in outcome.checked))
+        _err(f"wrote {sum(len(c.report.violations) for c in outcome.checked)} finding(s) to {write_baseline}")
+    for note in outcome.expired:
+        _err(f"expired suppression: {note}; its finding fails again")
+    if outcome.checked or outcome.entries or fmt in (CheckFormat.sarif, CheckFormat.junit):
+        text_out = _render(
+            fmt, outcome, files, ruleset, started, baseline_path, summary, group_by_key, output
+        )
         if output:
-            try:
-                output.write_text(text_out + ("" if text_out.endswith("\n") else "\n"), encoding="utf-8")
-            except OSError as exc:
-                _err(f"--output {output}: cannot write: {exc.strerror or exc}")
-                raise typer.Exit(2) from None
+            _write_text(output, text_out + ("" if text_out.endswith("\n") else "\n"), "--output")
         else:
             typer.echo(text_out.rstrip("\n"))
-    if bad_input:
+        if summary and fmt is not CheckFormat.table:
+            from engine.render import render_summary
+
+            _err(render_summary(outcome.checked))
+    if outcome.bad_input:
         raise typer.Exit(2)
-    if engine_failed:
+    if outcome.engine_failed:
         raise typer.Exit(3)
-    threshold = SEVERITIES.index(fail_on.value)
-    failing = gravest <= threshold
+    if write_baseline:
+        raise typer.Exit(0)
+    failing = outcome.gravest_new <= threshold
+    if fail_on_insufficient and outcome.insufficient:
+        _err(
+            f"{outcome.insufficient} undecided for want of facts (--fail-on-insufficient); see insufficient_information"
+        )
+        failing = True
     raise typer.Exit(1 if failing else 0)
 
 
@@ -302,6 +402,83 @@ def _check_limits() -> None:
     except ValueError as exc:
         _err(str(exc))
         raise typer.Exit(2) from None
+
+
+def _ruleset_roots(given: list[Path], cfg, no_default: bool) -> list[Path | None]:  # noqa: ANN001 - api.config.Config
+    """The shipped rulesets (``None``) unless replaced, then every path given on the command line or
+    in the configuration."""
+    from engine.ruleset import ruleset_files
+
+    paths = [*given, *cfg.rulesets]
+    for p in given:
+        if not p.exists():
+            _err(f"{p}: no such file or directory (--rulesets)")
+            raise typer.Exit(2)
+    for p in paths:
+        if not ruleset_files(p):
+            _err(f"{p}:1: no ruleset (*.yaml, *.yml) found here")
+            raise typer.Exit(2)
+    if (no_default or cfg.no_default_rulesets) and not paths:
+        _err("--no-default-rulesets needs at least one --rulesets PATH")
+        raise typer.Exit(2)
+    return list(paths) if (no_default or cfg.no_default_rulesets) else [None, *paths]
+
+
+def _read_baseline(path: Path | None) -> frozenset[str] | None:
+    if path is None:
+        return None
+    from engine.baseline import BaselineError, read_baseline
+
+    try:
+        return read_baseline(path)
+    except BaselineError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+
+
+def _write_text(path: Path, text: str, option: str = "--write-baseline") -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _err(f"{option} {path}: cannot write: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
+
+
+def _render(fmt, outcome, files, ruleset, started, baseline_path, summary, group_by, output) -> str:  # noqa: ANN001
+    from engine.evaluate import engine_version
+    from engine.render import (
+        render_github,
+        render_json_lines,
+        render_junit,
+        render_sarif,
+        render_summary,
+        render_table,
+    )
+
+    ended = dt.datetime.now(dt.UTC)
+    if fmt is CheckFormat.json:  # what render_json writes, from the reports' JSON as the workers wrote it
+        texts = outcome.entries or [c.report.model_dump_json(indent=2) for c in outcome.checked]
+        return texts[0] if len(texts) == 1 and len(files) == 1 else "[\n" + ",\n".join(texts) + "\n]"
+    if fmt is CheckFormat.json_lines:
+        if outcome.entries:
+            return "\n".join(json.dumps(json.loads(t), separators=(",", ":")) for t in outcome.entries)
+        return render_json_lines(outcome.checked)
+    if fmt is CheckFormat.sarif and outcome.fragments is not None:
+        from engine.sarif import assemble_sarif
+
+        return assemble_sarif(outcome.fragments, ruleset, engine_version(), started=started, ended=ended)
+    if fmt is CheckFormat.sarif:
+        return render_sarif(
+            outcome.checked, ruleset, engine_version(), started=started, ended=ended,
+            baseline_name=str(baseline_path) if baseline_path else None,
+        )  # fmt: skip
+    if fmt is CheckFormat.junit:
+        return render_junit(outcome.checked, ruleset, started, (ended - started).total_seconds())
+    if fmt is CheckFormat.github:
+        return render_github(outcome.checked)
+    if summary:
+        return render_summary(outcome.checked)
+    return render_table(outcome.checked, color=output is None and sys.stdout.isatty(), group_by=group_by)
 
 
 def _check_markets(markets: list[str] | None) -> None:
@@ -378,13 +555,21 @@ def rules(
 
 
 @rules_app.command("show")
-def rules_show(ctx: typer.Context, rule_id: Annotated[str, typer.Argument(help="A rule id.")]) -> None:
+def rules_show(
+    ctx: typer.Context,
+    rule_id: Annotated[str, typer.Argument(help="A rule id.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text (default) or json (the raw record).")
+    ] = "text",
+) -> None:
     """Show one rule in full: requirement, citation, dates, penalty, condition and examples."""
     import difflib
 
     from engine.catalog import rule_summary
     from engine.conditions import describe, to_nnf
 
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"expected text or json, got {fmt!r}", param_hint="--format")
     ruleset = _load_ruleset((ctx.obj or {}).get("rulesets"))
     rule = ruleset.rules_by_id.get(rule_id)
     if rule is None:
@@ -397,7 +582,50 @@ def rules_show(ctx: typer.Context, rule_id: Annotated[str, typer.Argument(help="
         "violating": [e.product for e in rule.violating],
         "compliant": [e.product for e in rule.compliant],
     }
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    if fmt == "json":
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        typer.echo(_rule_text(data))
+
+
+def _rule_text(data: dict) -> str:
+    """``rules show`` for a reader: labelled paragraphs wrapped to the terminal."""
+    import shutil
+    import textwrap
+
+    width = min(100, shutil.get_terminal_size((100, 24)).columns)
+    p = data["penalty"]
+    dates = f"{data['effective_from']}" + (
+        f" until {data['effective_until']}" if data["effective_until"] else ""
+    )
+    fields = [
+        ("Instrument", f"{data['instrument_title']} ({data['instrument']}, {data['jurisdiction']})"),
+        ("Citation", data["citation"]),
+        ("Severity", f"{data['severity']} · applies to each {data['subject']} · in force from {dates}"),
+        ("Requirement", data.get("requirement") or ""),
+        ("Condition", f"violated when {data['when']}"),
+        ("Penalty", f"{p['max']} ({p['citation']}, tier {p['tier']}, counted per {p['counts']})"
+         + ("" if p.get("confirmed", True) else " — not confirmed")),
+        ("Fix", data["remediation"]),
+        ("Source", data["source"]),
+        ("Examples", f"{len(data['examples']['violating'])} violating, {len(data['examples']['compliant'])} compliant"
+         " (regulint rules show ID --format json)"),
+        ("Defined in", f"{data['file']}:{data['line']}"),
+    ]  # fmt: skip
+    if not data.get("confirmed", True) or data.get("note"):
+        fields.insert(
+            7,
+            (
+                "Note",
+                ("not confirmed. " if not data.get("confirmed", True) else "") + (data.get("note") or ""),
+            ),
+        )
+    out = [f"{data['id']} — {data['title']}", ""]
+    for label, value in fields:
+        out += textwrap.wrap(
+            value, width, initial_indent=f"{label + ':':<13}", subsequent_indent=" " * 13
+        ) or [label + ":"]
+    return "\n".join(out)
 
 
 # --- lint, serve, schema -------------------------------------------------------------------
@@ -508,19 +736,22 @@ def facts() -> None:
 
 @app.command()
 def schema(
-    rulesets: bool = typer.Option(
-        False, "--rulesets", help="Print the JSON Schema of ruleset (instrument) files instead, for editors."
-    ),
+    name: Annotated[
+        str, typer.Argument(help="product (a description; default) or ruleset (a ruleset file).")
+    ] = "product",
+    rulesets: bool = typer.Option(False, "--rulesets", help="The same as `regulint schema ruleset`."),
 ) -> None:
-    """Print the JSON Schema of the product description (or, with --rulesets, of ruleset files)."""
+    """Print a JSON Schema: of the product description (editors: add "$schema" to your file)."""
+    from engine.description_schema import available_schemas, named_schema
+
     if rulesets:
-        from engine.ruleset_schema import ruleset_json_schema
+        name = "ruleset"
 
-        typer.echo(json.dumps(ruleset_json_schema(), indent=2))
-        return
-    from engine.product import product_json_schema
-
-    typer.echo(json.dumps(product_json_schema(), indent=2))
+    data = named_schema(name)
+    if data is None:
+        _err(f"no schema {name!r}; known: {', '.join(available_schemas())}")
+        raise typer.Exit(2)
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 # commands kept in modules of their own

@@ -249,6 +249,9 @@ def product_from_data(data: Any, source: str = "<input>", limits: InputLimits | 
                 )
             ],
         )
+    from engine.description_schema import without_schema_key
+
+    data = without_schema_key(data)
     issues = check_limits(data, limits or InputLimits.from_env()) or check_structure(data)
     if issues:
         raise InputError(source, issues)

@@ -296,3 +296,19 @@ def bound(formula: Formula, ctx: PenaltyContext) -> Bound:
         )
     value, text = compute(formula, ctx)
     return Bound(value, value, text)
+
+
+def money_or_open(amount: Decimal | None, currency: str) -> str:
+    """``money``, or "open-ended" for a maximum the description leaves unbounded."""
+    return "open-ended" if amount is None else money(amount, currency)
+
+
+def penalty_text(p: Any) -> str:
+    """A violation's maximum for a table cell: the amount, '≥ floor (open)', per unit, or conditional."""
+    if p.max is not None:
+        text = money(p.max, p.currency) + (" (theoretical ceiling)" if p.theoretical_ceiling else "")
+    elif p.per_unit is not None:
+        text = f"{money(p.per_unit, p.currency)} per {p.unit}, count unknown"
+    else:
+        text = f"≥ {money(p.max_at_least or 0, p.currency)} (open-ended)"
+    return text + (" if the event occurs" if p.conditional else "")

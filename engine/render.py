@@ -1,30 +1,23 @@
-"""Renderers of reports: JSON, a terminal table, SARIF 2.1.0 and JUnit XML."""
+"""Renderers of reports: JSON, JSON lines and the terminal table; SARIF, JUnit, GitHub annotations
+and the summary live in their own modules (``engine.sarif``, ``engine.junit``, ``engine.annotations``,
+``engine.summary``) and are re-exported here."""
 
 from __future__ import annotations
 
-import json
+import os
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
-from xml.etree import ElementTree as ET
 
-from engine.penalties import money
-from engine.report import Report
-from engine.ruleset import RuleSet
-from engine.sources import source_fields
-from engine.yamlio import YamlError, line_of, load_with_lines
+from engine.annotations import render_github
+from engine.checked import Checked, line_map
+from engine.findings import Group, group
+from engine.junit import render_junit
+from engine.penalties import money, money_or_open, penalty_text
+from engine.sarif import render_sarif
+from engine.summary import render_summary
 
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan"}
-SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A report and the file it came from (for locations in SARIF and JUnit)."""
-
-    source: str
-    report: Report
-    text: str | None = None  # the submitted document, to find line numbers
 
 
 def render_json(items: Sequence[Checked], as_list: bool) -> str:
@@ -34,94 +27,148 @@ def render_json(items: Sequence[Checked], as_list: bool) -> str:
     return "[\n" + ",\n".join(i.report.model_dump_json(indent=2) for i in items) + "\n]"
 
 
-def _maybe(amount, currency: str) -> str:
-    return "open-ended" if amount is None else money(amount, currency)
+def render_json_lines(items: Sequence[Checked]) -> str:
+    """One report per line (JSON Lines), in the order given: ``jq -c`` and streaming friendly."""
+    return "\n".join(i.report.model_dump_json() for i in items)
 
 
-def penalty_text(p) -> str:
-    """A violation's maximum for a table cell: the amount, '≥ floor (open)', per unit, or conditional."""
-    if p.max is not None:
-        text = money(p.max, p.currency) + (" (theoretical ceiling)" if p.theoretical_ceiling else "")
-    elif p.per_unit is not None:
-        text = f"{money(p.per_unit, p.currency)} per {p.unit}, count unknown"
-    else:
-        text = f"≥ {money(p.max_at_least or 0, p.currency)} (open-ended)"
-    return text + (" if the event occurs" if p.conditional else "")
+def _gravest_penalty(violations) -> Any:
+    """The penalty of the group's largest maximum; an open-ended one counts as the largest."""
+    return max((v.penalty for v in violations), key=lambda p: (p.max is None, p.max or 0))
 
 
-def render_table(items: Sequence[Checked], color: bool = True, width: int | None = None) -> str:
-    """A readable terminal report, grouped by jurisdiction, severity coloured, exposure at the foot."""
+def _first_sentence(text: str) -> str:
+    m = re.match(r"(.+?[.;])\s", text + " ")
+    return m.group(1) if m and len(m.group(1)) < len(text) else text
+
+
+def render_table(
+    items: Sequence[Checked], color: bool = True, width: int | None = None, group_by: str = "rule"
+) -> str:
+    """A readable terminal report: one row per rule (or per subject, or per fix) with the subjects it
+    concerns, grouped by jurisdiction, severity coloured; rule ids wrap, never cut. Exposure at the
+    foot. The JSON keeps every violation; the table shows each fix's first sentence."""
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
-    console = Console(record=True, force_terminal=color, no_color=not color, width=width or 120, file=_Null())
+    columns = os.environ.get("COLUMNS", "")
+    width = width or (int(columns) if columns.isdigit() and int(columns) >= 40 else 120)
+    console = Console(record=True, force_terminal=color, no_color=not color, width=width, file=_Null())
     for item in items:
         rep = item.report
-        console.rule(
+        console.rule(style="dim")
+        console.print(
             f"[bold]{rep.product_id}[/] ({item.source}) as of {rep.as_of} — markets {', '.join(rep.markets)}"
         )
+        tri = item.triaged
         if not rep.violations:
             console.print("[green]No violations.[/]")
         for jurisdiction in sorted({v.jurisdiction for v in rep.violations}):
-            table = Table(title=f"{jurisdiction}", title_justify="left", show_lines=False, expand=True)
-            table.add_column("severity", no_wrap=True)
-            table.add_column("rule / citation", ratio=3)
-            table.add_column("where", ratio=2)
-            table.add_column("fix", ratio=4)
-            table.add_column("max penalty", justify="right", no_wrap=True)
-            for v in rep.violations:
-                if v.jurisdiction != jurisdiction:
-                    continue
-                site = v.source_site if v.source_official else f"[red]not official: {v.source_site}[/]"
-                table.add_row(
-                    Text(v.severity, style=SEVERITY_STYLE[v.severity]),
-                    f"{v.title}\n[dim]{v.citation} · {v.rule_id} · official text: {site}[/]",
-                    v.subject.path or v.subject.id,
-                    v.remediation,
-                    penalty_text(v.penalty),
-                )
-            console.print(table)
-        if rep.upcoming:
-            console.print("[bold]Upcoming obligations[/] (not yet in force on the as-of date):")
-            for u in rep.upcoming:
-                console.print(
-                    f"  {u.effective_from}  {u.rule_id} ({u.citation}) at {u.subject.path or u.subject.id}"
-                )
-        if rep.upcoming_penalty_changes:
-            console.print("[bold]Upcoming penalty changes[/] (duties in force whose maximum changes):")
-            for c in rep.upcoming_penalty_changes:
-                console.print(
-                    f"  {c.effective_from}  {c.rule_id} ({c.tier}): {_maybe(c.old_max, c.currency)}"
-                    f" -> {_maybe(c.new_max, c.currency)} ({c.citation})"
-                )
-        if rep.insufficient_information:
-            console.print("[bold]Insufficient information[/] (give these facts to decide):")
-            for i in rep.insufficient_information:
-                what = i.rule_id or (
-                    f"maximum penalty of {i.instrument}"
-                    if i.about == "penalty"
-                    else f"applicability of {i.instrument}"
-                )
-                where = f" at {i.subject.path or i.subject.id}" if i.subject else ""
-                console.print(f"  {what}{where}: needs {', '.join(i.missing) or i.reason}")
-        if rep.not_applicable:
-            console.print(
-                "[dim]Not applicable: " + "; ".join(f"{n.instrument}" for n in rep.not_applicable) + "[/]"
-            )
-        s = rep.summary
-        counts = ", ".join(f"{n} {k}" for k, n in s.by_severity.items() if n)
-        console.print(f"[bold]{s.violations} violation(s)[/]" + (f" ({counts})" if counts else ""))
-        for e in s.exposure:
-            amount = (
-                f"up to {money(e.max, e.currency)} (≈ {money(e.usd.max, 'USD')})"
-                if e.max is not None and e.usd.max is not None
-                else f"at least {money(e.max_at_least or 0, e.currency)}, open-ended (give {', '.join(e.missing) or 'the count'})"
-            )
-            console.print(
-                f"  exposure {e.jurisdiction} {' + '.join(e.instruments or [e.instrument])}: {amount} — {e.explanation}"
-            )
+            rows = [t for t in tri.items if t.violation.jurisdiction == jurisdiction]
+            console.print(_group_table(jurisdiction, group(rows, group_by), group_by))
+        _print_tail(console, item)
     return console.export_text(styles=color)
+
+
+def _group_table(jurisdiction: str, groups: list[Group], by: str) -> Any:
+    """Two columns: the severity, and per group its rule id(s) with citation and penalty, the finding
+    and where, and the fix's first sentence. Words wrap; an id longer than the line folds, never cut."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=jurisdiction, title_justify="left", box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("rule · citation · max penalty / finding — where / fix", overflow="fold", ratio=1)
+    for g in groups:
+        v = g.first
+        sev = Text(g.severity, style=SEVERITY_STYLE[g.severity])
+        penalty = penalty_text(_gravest_penalty(t.violation for t in g.items))
+        status = _status_note(g.statuses)
+        if by == "practice":
+            lines = [f"[bold]{g.key}[/]{status} · up to {penalty}"]
+            lines += [
+                f"{t.violation.rule_id} [dim]({t.violation.severity}, {t.violation.citation})[/]"
+                for t in g.items
+            ]
+        elif by == "fix":
+            lines = [
+                f"[bold]{', '.join(g.rule_ids)}[/] · up to {penalty}",
+                f"{v.remediation}{status} — at {', '.join(g.subjects)}",
+            ]
+        else:
+            lines = [
+                f"[bold]{v.rule_id}[/] · [dim]{v.citation}[/] · up to {penalty}",
+                f"[dim]official text: {v.source_site}[/]"
+                if v.source_official
+                else f"[red]not official: {v.source_site}[/]",
+                f"{v.title}{status} — at {', '.join(g.subjects)}",
+                f"[dim]fix:[/] {_first_sentence(v.remediation)}",
+            ]
+        table.add_row(sev, "\n".join(lines))
+    return table
+
+
+def _status_note(statuses: dict[str, int]) -> str:
+    quiet = {k: n for k, n in statuses.items() if k != "new"}
+    return (" [dim](" + ", ".join(f"{n} {k}" for k, n in quiet.items()) + ")[/]") if quiet else ""
+
+
+def _print_tail(console: Any, item: Checked) -> None:
+    rep = item.report
+    if rep.upcoming:
+        console.print("[bold]Upcoming obligations[/] (not yet in force on the as-of date):")
+        seen: dict[tuple[Any, str], list[str]] = {}
+        for u in rep.upcoming:
+            seen.setdefault((u.effective_from, u.rule_id), []).append(u.subject.id)
+        for (day, rule_id), subjects in seen.items():
+            console.print(f"  {day}  {rule_id} at {', '.join(dict.fromkeys(subjects))}")
+    if rep.upcoming_penalty_changes:
+        console.print("[bold]Upcoming penalty changes[/] (duties in force whose maximum changes):")
+        for c in rep.upcoming_penalty_changes:
+            console.print(
+                f"  {c.effective_from}  {c.rule_id} ({c.tier}): {money_or_open(c.old_max, c.currency)}"
+                f" -> {money_or_open(c.new_max, c.currency)} ({c.citation})"
+            )
+    if rep.insufficient_information:
+        console.print("[bold]Insufficient information[/] (give these facts to decide):")
+        needs: dict[tuple[str, ...], list[str]] = {}
+        for i in rep.insufficient_information:
+            what = i.rule_id or (
+                f"maximum penalty of {i.instrument}"
+                if i.about == "penalty"
+                else f"applicability of {i.instrument}"
+            )
+            needs.setdefault(tuple(i.missing) or (i.reason,), []).append(what)
+        for missing, whats in needs.items():
+            console.print(f"  {', '.join(dict.fromkeys(whats))}: needs {', '.join(missing)}")
+    if rep.not_applicable:
+        console.print(
+            "[dim]Not applicable: " + "; ".join(f"{n.instrument}" for n in rep.not_applicable) + "[/]"
+        )
+    s = rep.summary
+    counts = ", ".join(f"{n} {k}" for k, n in s.by_severity.items() if n)
+    rules = len({v.rule_id for v in rep.violations})
+    tri = item.triaged
+    quiet = [f"{n} {k}" for k in ("suppressed", "baselined") if (n := tri.count(k))]
+    console.print(
+        f"[bold]{s.violations} violation(s)[/] of {rules} rule(s)"
+        + (f" ({counts})" if counts else "")
+        + (f"; {tri.count('new')} new, {', '.join(quiet)}" if quiet else "")
+    )
+    for e in s.exposure:
+        amount = (
+            f"up to {money(e.max, e.currency)} (≈ {money(e.usd.max, 'USD')})"
+            if e.max is not None and e.usd.max is not None
+            else f"at least {money(e.max_at_least or 0, e.currency)}, open-ended "
+            f"(give {', '.join(e.missing) or 'the count'})"
+        )
+        console.print(
+            f"  exposure {e.jurisdiction} {' + '.join(e.instruments or [e.instrument])}: {amount}, {e.aggregation}"
+        )
+    for sup in tri.expired:
+        console.print(
+            f"[bold red]expired suppression[/] {sup.rule} at {sup.subject} ({sup.origin}): fails again"
+        )
 
 
 class _Null:
@@ -132,133 +179,7 @@ class _Null:
         return None
 
 
-def _doc_root(item: Checked) -> Any:
-    if item.text is None:
-        return None
-    try:
-        return load_with_lines(item.source, item.text)
-    except (YamlError, Exception):  # any unparsable text just loses line numbers
-        return None
-
-
-def _loc_parts(path: str) -> list[str | int]:
-    import re
-
-    return [
-        m.group(1) if m.group(1) else int(m.group(2)) for m in re.finditer(r"([^.\[\]]+)|\[(\d+)\]", path)
-    ]
-
-
-def render_sarif(items: Sequence[Checked], ruleset: RuleSet, version: str) -> str:
-    """SARIF 2.1.0: one result per violation, located at the practice in the submitted file."""
-    used = sorted({v.rule_id for i in items for v in i.report.violations})
-    rules = []
-    index: dict[str, int] = {}
-    for n, rule_id in enumerate(used):
-        rule = ruleset.rules_by_id[rule_id]
-        index[rule_id] = n
-        rules.append({
-            "id": rule.id,
-            "name": rule.title,
-            "shortDescription": {"text": rule.title},
-            "fullDescription": {"text": rule.requirement or rule.title},
-            "helpUri": rule.source,  # the official text; commentary is under properties.references
-            "help": {"text": rule.remediation, "markdown": f"**{rule.citation}** — {rule.remediation}"},
-            "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
-            "properties": {"citation": rule.citation, "citations": list(rule.provisions()),
-                           "severity": rule.severity, "instrument": rule.instrument_id,
-                           "jurisdiction": rule.jurisdiction, "tags": ["compliance", rule.jurisdiction],
-                           **{k: v for k, v in source_fields(rule.source, rule.references).items() if k != "source"}},
-        })  # fmt: skip
-    results = []
-    for item in items:
-        root = _doc_root(item)
-        for v in item.report.violations:
-            line = line_of(root, _loc_parts(v.subject.path)) if root is not None and v.subject.path else 1
-            results.append({
-                "ruleId": v.rule_id,
-                "ruleIndex": index[v.rule_id],
-                "level": SARIF_LEVEL[v.severity],
-                "message": {"text": f"{v.title} ({v.citation}) at {v.subject.path or v.subject.id}. {v.remediation}"},
-                "locations": [{
-                    "physicalLocation": {"artifactLocation": {"uri": item.source}, "region": {"startLine": line}},
-                    "logicalLocations": [{"fullyQualifiedName": v.subject.path or v.subject.id, "kind": v.subject.kind}],
-                }],
-                "partialFingerprints": {"regulint/v1": f"{item.report.product_id}:{v.rule_id}:{v.subject.id}"},
-                "properties": {
-                    "severity": v.severity, "instrument": v.instrument, "jurisdiction": v.jurisdiction,
-                    "citations": v.citations,
-                    "penalty": json.loads(v.penalty.model_dump_json()),
-                    "evidence": [json.loads(e.model_dump_json()) for e in v.evidence],
-                },
-            })  # fmt: skip
-    sarif = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "regulint", "version": version, "informationUri": "https://github.com/regulint/regulint",
-                                "rules": rules}},
-            "results": results,
-        }],
-    }  # fmt: skip
-    return json.dumps(sarif, indent=2, ensure_ascii=False)
-
-
-def render_junit(items: Sequence[Checked], ruleset: RuleSet) -> str:
-    """JUnit XML: a suite per product, a test case per rule evaluated (failure = violation)."""
-    suites = ET.Element("testsuites", name="regulint")
-    total = failures = skipped = 0
-    for item in items:
-        rep = item.report
-        suite = ET.SubElement(
-            suites, "testsuite", name=f"{rep.product_id} ({item.source})", timestamp=str(rep.as_of)
-        )
-        na = {n.instrument: n.reason for n in rep.not_applicable}
-        n_tests = n_fail = n_skip = 0
-        for inst in ruleset.instruments:
-            for rule in inst.rules:
-                n_tests += 1
-                case = ET.SubElement(
-                    suite, "testcase", name=f"{rule.id}", classname=f"{inst.jurisdiction}.{inst.id}"
-                )
-                found = [v for v in rep.violations if v.rule_id == rule.id]
-                if found:
-                    n_fail += 1
-                    where = ", ".join(v.subject.path or v.subject.id for v in found)
-                    fail = ET.SubElement(
-                        case,
-                        "failure",
-                        message=f"{rule.title} ({rule.citation}) at {where}",
-                        type=found[0].severity,
-                    )
-                    lines = []
-                    for v in found:
-                        lines.append(f"{v.subject.path or v.subject.id}:")
-                        lines += [
-                            f"  {e.fact} {e.op} {e.expected!r} (actual {e.actual!r})" for e in v.evidence
-                        ]
-                    lines.append(f"fix: {rule.remediation}")
-                    lines.append(f"penalty: {found[0].penalty.explanation}")
-                    fail.text = "\n".join(lines)
-                elif inst.id in na:
-                    n_skip += 1
-                    ET.SubElement(case, "skipped", message=f"not applicable: {na[inst.id]}")
-                elif any(
-                    i.rule_id == rule.id or (i.rule_id is None and i.instrument == inst.id)
-                    for i in rep.insufficient_information
-                ):
-                    n_skip += 1
-                    ET.SubElement(case, "skipped", message="insufficient information")
-                elif any(u.rule_id == rule.id for u in rep.upcoming):
-                    out = ET.SubElement(case, "system-out")
-                    out.text = "would be violated once in force (see upcoming)"
-        suite.set("tests", str(n_tests))
-        suite.set("failures", str(n_fail))
-        suite.set("skipped", str(n_skip))
-        suite.set("errors", "0")
-        total, failures, skipped = total + n_tests, failures + n_fail, skipped + n_skip
-    suites.set("tests", str(total))
-    suites.set("failures", str(failures))
-    suites.set("skipped", str(skipped))
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+__all__ = [
+    "Checked", "line_map", "render_github", "render_json", "render_json_lines", "render_junit",
+    "render_sarif", "render_summary", "render_table",
+]  # fmt: skip

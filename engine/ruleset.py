@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,6 +34,7 @@ from engine.parameters import (
     RulesetError,
     StrictModel,
     Tier,
+    legal_data_dirs,
     load_legal_data,
     load_tiers_file,
 )
@@ -816,13 +818,30 @@ def ruleset_files(root: Path | str | None = None) -> list[Path]:
     )
 
 
-def load_rulesets(root: Path | str | None = None) -> RuleSet:
-    """Load every instrument; the first error stops the load (``file:line: message``)."""
-    legal = load_legal_data(Path(root) if root is not None else None)
-    instruments = [load_instrument(p, legal) for p in ruleset_files(root)]
+def load_rulesets(root: Path | str | None | Sequence[Path | str | None] = None) -> RuleSet:
+    """Load every instrument under ``root`` (or under each of several roots, ``None`` standing for the
+    shipped rulesets); the first error stops the load (``file:line: message``)."""
+    roots = list(root) if isinstance(root, list | tuple) else [root]
+    bases: dict[Path, Path] = {}
+    for r in roots:  # each root's parameters and tiers (or the shipped ones), each folder once
+        base = legal_data_dirs(Path(r) if r is not None else None)
+        bases.setdefault(base.resolve(), base)
+    parts = [load_legal_data(b) for b in bases.values()]
+    legal = LegalData(
+        {k: v for part in parts for k, v in part.parameters.items()},
+        {k: v for part in parts for k, v in part.tiers.items()},
+        "\n".join(part.digest_text for part in parts),
+    )
+    files: dict[Path, Path] = {}
+    for r in roots:
+        for p in ruleset_files(r):
+            files.setdefault(p.resolve(), p)  # a file named twice is loaded once
+    instruments = [load_instrument(p, legal) for p in files.values()]
     if not instruments:
         raise RulesetError(
-            str(root if root is not None else rulesets_dir()), 1, "no ruleset (*.yaml, *.yml) found here"
+            ", ".join(str(r if r is not None else rulesets_dir()) for r in roots),
+            1,
+            "no ruleset (*.yaml, *.yml) found here",
         )
     tiers = dict(legal.tiers)
     for inst in instruments:

@@ -112,7 +112,10 @@ def test_sarif_is_valid_2_1_0_with_locations() -> None:
         assert result["ruleId"] in rule_ids
         assert rule_ids[result["ruleIndex"]] == result["ruleId"]
         loc = result["locations"][0]
-        assert loc["physicalLocation"]["artifactLocation"]["uri"] == seed
+        assert loc["physicalLocation"]["artifactLocation"] == {  # relative to the working directory
+            "uri": "seeds/faceswap-zao-style.json",
+            "uriBaseId": "SRCROOT",
+        }
         assert loc["physicalLocation"]["region"]["startLine"] >= 1
     practice_lines = {
         r["locations"][0]["physicalLocation"]["region"]["startLine"]
@@ -215,7 +218,7 @@ def test_rules_listing_and_show() -> None:
     assert {r["jurisdiction"] for r in rules} >= {"CN", "EU", "US-CA"}
     eu = json.loads(run("rules", "--jurisdiction", "EU", "--format", "json").stdout)
     assert eu and all(r["jurisdiction"] == "EU" for r in eu)
-    shown = json.loads(run("rules", "show", rules[0]["id"]).stdout)
+    shown = json.loads(run("rules", "show", rules[0]["id"], "--format", "json").stdout)
     assert shown["id"] == rules[0]["id"] and shown["examples"]["violating"]
     missing = run("rules", "show", rules[0]["id"] + "x")
     assert missing.returncode == 2 and "did you mean" in missing.stderr

@@ -126,7 +126,17 @@ def test_rulesets_that_yield_nothing_are_exit_2_and_yml_is_read(tmp_path: Path) 
     shutil.copytree(ROOT / "rulesets" / "eu", yml)
     for f in yml.glob("*.yaml"):
         f.rename(f.with_suffix(".yml"))
-    code, out, err, _ = run("check", str(SEED), "--rulesets", str(yml), "-f", "json", "--as-of", "2026-09-01")
+    code, out, err, _ = run(  # --rulesets adds to the shipped rulesets; these replace them (#13)
+        "check",
+        str(SEED),
+        "--no-default-rulesets",
+        "--rulesets",
+        str(yml),
+        "-f",
+        "json",
+        "--as-of",
+        "2026-09-01",
+    )
     assert code == 1, err
     assert {v["jurisdiction"] for v in json.loads(out)["violations"]} == {"EU"}
 
