@@ -160,6 +160,8 @@ def test_no_cn_finding_is_priced_at_a_tier_its_instrument_does_not_set_unless_ma
         "cn-pipl": {"cn-pipl-66-1", "cn-pipl-66-2"},
         "cn-algo": {"cn-algo-31"},
         "cn-genai": {"cn-genai-21"},
+        "cn-csl": {"cn-csl-64-1"},
+        "cn-dsl": {"cn-dsl-45-1"},
     }
     unmarked = [
         r.id
