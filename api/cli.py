@@ -669,13 +669,7 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the HTTP API and the dashboard."""
-    from engine.extras import MissingExtra, require_server
-
-    try:
-        require_server()
-    except MissingExtra as exc:
-        _err(str(exc))
-        raise typer.Exit(2) from None
+    _require_server_extra()
     from api.server import run_server  # uvicorn.run("api.app:create_app", factory=True, …), TCP_NODELAY fixed
     from api.settings import Settings, SettingsError
 
@@ -688,9 +682,8 @@ def serve(
     run_server(host, port, workers, timeouts=settings)
 
 
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Create the history schema or upgrade it in place to this version (`serve` does it too)."""
+def _require_server_extra() -> None:
+    """Exit 2 naming the extra to install when the server's dependencies are missing."""
     from engine.extras import MissingExtra, require_server
 
     try:
@@ -698,6 +691,12 @@ def db_upgrade() -> None:
     except MissingExtra as exc:
         _err(str(exc))
         raise typer.Exit(2) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the history schema or upgrade it in place to this version (`serve` does it too)."""
+    _require_server_extra()
     from sqlalchemy.exc import SQLAlchemyError
 
     from api.db import Repository, SchemaMismatch
