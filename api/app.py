@@ -29,8 +29,8 @@ from api.routes import catalog, dashboard, evaluations, fixplans, health, reeval
 from api.routes import schemas as schema_routes
 from api.routes import seeds as seed_routes
 from api.settings import Settings
-from engine.evaluate import Evaluator, default_evaluator, engine_version
-from engine.product import Product
+from engine.evaluate.evaluator import Evaluator, default_evaluator, engine_version
+from engine.facts.product import Product
 
 log = logging.getLogger("regulint.api")
 

@@ -8,11 +8,11 @@ from pathlib import PurePath
 from typing import Any
 
 from api.search import matches
-from engine.catalog import rule_summary, tier_summary
-from engine.conditions import describe, to_nnf
-from engine.jurisdictions import jurisdictions
-from engine.ruleset import RuleSet
-from engine.sources import source_fields
+from engine.core.jurisdictions import jurisdictions
+from engine.law.catalog import rule_summary, tier_summary
+from engine.law.conditions import describe, to_nnf
+from engine.law.ruleset import RuleSet
+from engine.law.sources import source_fields
 
 SEARCHED = ("id", "title", "citation", "requirement", "remediation", "instrument_title", "note")
 

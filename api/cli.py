@@ -80,11 +80,11 @@ class Severity(StrEnum):
     low = "low"
 
 
-def _err(message: str) -> None:
+def err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _parse_date(value: str | None) -> dt.date | None:
+def parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -96,15 +96,15 @@ def _parse_date(value: str | None) -> dt.date | None:
 
 
 def _load_ruleset(path: Path | None | list[Path | None]):  # noqa: ANN202 - returns RuleSet
-    from engine.ruleset import RulesetError, YamlError, load_rulesets
+    from engine.law.ruleset import RulesetError, YamlError, load_rulesets
 
     try:
         return load_rulesets(path)
     except (RulesetError, YamlError) as exc:
-        _err(f"{exc}")
+        err(f"{exc}")
         raise typer.Exit(2) from None
     except (OSError, UnicodeDecodeError) as exc:
-        _err(f"{path}: cannot read the rulesets: {exc.__class__.__name__}: {exc}")
+        err(f"{path}: cannot read the rulesets: {exc.__class__.__name__}: {exc}")
         raise typer.Exit(2) from None
 
 
@@ -116,8 +116,8 @@ _worker_state: dict[str, object] = {}
 def _init_worker(setup: dict[str, object], parent: int | None = None) -> None:
     """``setup``: ``rulesets`` (roots, or None for the shipped ones), and for SARIF rendered here
     ``suppressions``, ``baseline`` and ``baseline_name``."""
-    from engine.evaluate import Evaluator, default_evaluator
-    from engine.ruleset import load_rulesets
+    from engine.evaluate.evaluator import Evaluator, default_evaluator
+    from engine.law.ruleset import load_rulesets
 
     if parent is not None:  # a --jobs worker: end with the process that started it
         from api.processes import die_with_parent
@@ -143,9 +143,9 @@ def _check_one(
     Rendering where the file was parsed lets SARIF and the table scale with ``--jobs``."""
     import time
 
-    from engine.checked import Checked, line_map, report_paths
-    from engine.evaluate import MarketSelectionError
-    from engine.inputs import InputError, parse_text, product_from_data
+    from engine.evaluate.evaluator import MarketSelectionError
+    from engine.facts.inputs import InputError, parse_text, product_from_data
+    from engine.report.checked import Checked, line_map, report_paths
 
     source, as_of, markets, want = args
     evaluator = _worker_state["evaluator"]
@@ -174,8 +174,8 @@ def _check_one(
     lines = line_map(source, text, report_paths(report)) if want & {"lines", "sarif"} else None
     meta: dict[str, object] = {"gravest": gravest, "insufficient": len(report.insufficient_information)}
     if "sarif" in want:
-        from engine.findings import triage
-        from engine.sarif import results_fragment, rule_index, sarif_results
+        from engine.report.findings import triage
+        from engine.report.sarif import results_fragment, rule_index, sarif_results
 
         setup = _worker_state["setup"]
         index = _worker_state.get("rule_index") or rule_index(evaluator.ruleset)  # type: ignore[attr-defined]
@@ -274,11 +274,11 @@ def check(
     try:
         cfg = load_config(None if no_config else (config or find_config()))
     except ConfigError as exc:
-        _err(str(exc))
+        err(str(exc))
         raise typer.Exit(2) from None
-    day = _parse_date(as_of) or cfg.as_of
+    day = parse_date(as_of) or cfg.as_of
     market = market or cfg.markets
-    _check_markets(market)
+    check_markets(market)
     files = list(files or [])
     if from_fides:  # api/cli_fides.py: the imported description joins the files checked
         from api.cli_fides import fides_to_file
@@ -300,7 +300,7 @@ def check(
     try:
         cfg.check_rule_ids(ruleset.rules_by_id)
     except ConfigError as exc:
-        _err(str(exc))
+        err(str(exc))
         raise typer.Exit(2) from None
     accepted = _read_baseline(baseline or (None if write_baseline else cfg.baseline))
 
@@ -341,16 +341,16 @@ def check(
         needs_reports=needs_reports,
         suppressions=cfg.suppressions,
         baseline=accepted,
-        report_error=_err,
+        report_error=err,
         error_objects=fmt in (CheckFormat.json, CheckFormat.json_lines),
     )
     if write_baseline:
-        from engine.baseline import baseline_text
+        from engine.report.baseline import baseline_text
 
         _write_text(write_baseline, baseline_text(c.report for c in outcome.checked))
-        _err(f"wrote {sum(len(c.report.violations) for c in outcome.checked)} finding(s) to {write_baseline}")
+        err(f"wrote {sum(len(c.report.violations) for c in outcome.checked)} finding(s) to {write_baseline}")
     for note in outcome.expired:
-        _err(f"expired suppression: {note}; its finding fails again")
+        err(f"expired suppression: {note}; its finding fails again")
     if outcome.checked or outcome.entries or fmt in (CheckFormat.sarif, CheckFormat.junit):
         text_out = _render(
             fmt, outcome, files, ruleset, started, baseline_path, summary, group_by_key, output
@@ -360,9 +360,9 @@ def check(
         else:
             typer.echo(text_out.rstrip("\n"))
         if summary and fmt is not CheckFormat.table:
-            from engine.render import render_summary
+            from engine.report.render import render_summary
 
-            _err(render_summary(outcome.checked))
+            err(render_summary(outcome.checked))
     if outcome.bad_input:
         raise typer.Exit(2)
     if outcome.engine_failed:
@@ -371,7 +371,7 @@ def check(
         raise typer.Exit(0)
     failing = outcome.gravest_new <= threshold
     if fail_on_insufficient and outcome.insufficient:
-        _err(
+        err(
             f"{outcome.insufficient} undecided for want of facts (--fail-on-insufficient); see insufficient_information"
         )
         failing = True
@@ -390,36 +390,36 @@ def _check_output(output: Path | None) -> None:
     elif not os.access(output if output.exists() else output.parent, os.W_OK):
         problem = "is not writable"
     if problem:
-        _err(f"--output {output}: {problem}")
+        err(f"--output {output}: {problem}")
         raise typer.Exit(2)
 
 
 def _check_limits() -> None:
-    from engine.inputs import InputLimits
+    from engine.facts.inputs import InputLimits
 
     try:
         InputLimits.from_env()
     except ValueError as exc:
-        _err(str(exc))
+        err(str(exc))
         raise typer.Exit(2) from None
 
 
 def _ruleset_roots(given: list[Path], cfg, no_default: bool) -> list[Path | None]:  # noqa: ANN001 - api.config.Config
     """The shipped rulesets (``None``) unless replaced, then every path given on the command line or
     in the configuration."""
-    from engine.ruleset import ruleset_files
+    from engine.law.ruleset import ruleset_files
 
     paths = [*given, *cfg.rulesets]
     for p in given:
         if not p.exists():
-            _err(f"{p}: no such file or directory (--rulesets)")
+            err(f"{p}: no such file or directory (--rulesets)")
             raise typer.Exit(2)
     for p in paths:
         if not ruleset_files(p):
-            _err(f"{p}:1: no ruleset (*.yaml, *.yml) found here")
+            err(f"{p}:1: no ruleset (*.yaml, *.yml) found here")
             raise typer.Exit(2)
     if (no_default or cfg.no_default_rulesets) and not paths:
-        _err("--no-default-rulesets needs at least one --rulesets PATH")
+        err("--no-default-rulesets needs at least one --rulesets PATH")
         raise typer.Exit(2)
     return list(paths) if (no_default or cfg.no_default_rulesets) else [None, *paths]
 
@@ -427,12 +427,12 @@ def _ruleset_roots(given: list[Path], cfg, no_default: bool) -> list[Path | None
 def _read_baseline(path: Path | None) -> frozenset[str] | None:
     if path is None:
         return None
-    from engine.baseline import BaselineError, read_baseline
+    from engine.report.baseline import BaselineError, read_baseline
 
     try:
         return read_baseline(path)
     except BaselineError as exc:
-        _err(str(exc))
+        err(str(exc))
         raise typer.Exit(2) from None
 
 
@@ -440,13 +440,13 @@ def _write_text(path: Path, text: str, option: str = "--write-baseline") -> None
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _err(f"{option} {path}: cannot write: {exc.strerror or exc}")
+        err(f"{option} {path}: cannot write: {exc.strerror or exc}")
         raise typer.Exit(2) from None
 
 
 def _render(fmt, outcome, files, ruleset, started, baseline_path, summary, group_by, output) -> str:  # noqa: ANN001
-    from engine.evaluate import engine_version
-    from engine.render import (
+    from engine.evaluate.evaluator import engine_version
+    from engine.report.render import (
         render_github,
         render_json_lines,
         render_junit,
@@ -464,7 +464,7 @@ def _render(fmt, outcome, files, ruleset, started, baseline_path, summary, group
             return "\n".join(json.dumps(json.loads(t), separators=(",", ":")) for t in outcome.entries)
         return render_json_lines(outcome.checked)
     if fmt is CheckFormat.sarif and outcome.fragments is not None:
-        from engine.sarif import assemble_sarif
+        from engine.report.sarif import assemble_sarif
 
         return assemble_sarif(outcome.fragments, ruleset, engine_version(), started=started, ended=ended)
     if fmt is CheckFormat.sarif:
@@ -481,8 +481,8 @@ def _render(fmt, outcome, files, ruleset, started, baseline_path, summary, group
     return render_table(outcome.checked, color=output is None and sys.stdout.isatty(), group_by=group_by)
 
 
-def _check_markets(markets: list[str] | None) -> None:
-    from engine.jurisdictions import normalise_place
+def check_markets(markets: list[str] | None) -> None:
+    from engine.core.jurisdictions import normalise_place
 
     for m in markets or ():
         try:
@@ -520,11 +520,11 @@ def rules(
     ctx.obj = {"rulesets": rulesets}
     if ctx.invoked_subcommand is not None:
         return
-    from engine.catalog import catalog_markdown, rules_data
+    from engine.law.catalog import catalog_markdown, rules_data
 
     ruleset = _load_ruleset(rulesets)
     if jurisdiction and jurisdiction.upper() not in {i.jurisdiction for i in ruleset.instruments}:
-        _err(
+        err(
             f"unknown jurisdiction {jurisdiction!r}; known: {', '.join(sorted({i.jurisdiction for i in ruleset.instruments}))}"
         )
         raise typer.Exit(2)
@@ -565,8 +565,8 @@ def rules_show(
     """Show one rule in full: requirement, citation, dates, penalty, condition and examples."""
     import difflib
 
-    from engine.catalog import rule_summary
-    from engine.conditions import describe, to_nnf
+    from engine.law.catalog import rule_summary
+    from engine.law.conditions import describe, to_nnf
 
     if fmt not in ("text", "json"):
         raise typer.BadParameter(f"expected text or json, got {fmt!r}", param_hint="--format")
@@ -574,7 +574,7 @@ def rules_show(
     rule = ruleset.rules_by_id.get(rule_id)
     if rule is None:
         near = difflib.get_close_matches(rule_id, list(ruleset.rules_by_id), n=1)
-        _err(f"no rule {rule_id!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
+        err(f"no rule {rule_id!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
         raise typer.Exit(2)
     data = rule_summary(rule, ruleset.instrument(rule.instrument_id))
     data["when"] = describe(to_nnf(rule.when))
@@ -639,16 +639,16 @@ def lint(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
 ) -> None:
     """Validate rulesets, run every rule's examples and report findings (exit 1 on an error)."""
-    from engine.extras import MissingExtra
-    from engine.lint import lint as run_lint
+    from engine.analysis.lint import lint as run_lint
+    from engine.core.extras import MissingExtra
 
     if path is not None and not path.exists():
-        _err(f"{path}: no such file or directory")
+        err(f"{path}: no such file or directory")
         raise typer.Exit(2)
     try:
         findings = run_lint(path)
     except MissingExtra as exc:
-        _err(str(exc))
+        err(str(exc))
         raise typer.Exit(2) from None
     if fmt == "json":
         typer.echo(json.dumps([f.__dict__ for f in findings], indent=2))
@@ -676,7 +676,7 @@ def serve(
     try:
         settings = Settings.from_env()  # a blank or malformed setting stops here, before any worker starts
     except SettingsError as exc:
-        _err(f"regulint serve: {exc}")
+        err(f"regulint serve: {exc}")
         raise typer.Exit(2) from None
     typer.echo(f"regulint dashboard: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", err=True)
     run_server(host, port, workers, timeouts=settings)
@@ -684,12 +684,12 @@ def serve(
 
 def _require_server_extra() -> None:
     """Exit 2 naming the extra to install when the server's dependencies are missing."""
-    from engine.extras import MissingExtra, require_server
+    from engine.core.extras import MissingExtra, require_server
 
     try:
         require_server()
     except MissingExtra as exc:
-        _err(str(exc))
+        err(str(exc))
         raise typer.Exit(2) from None
 
 
@@ -705,17 +705,15 @@ def db_upgrade() -> None:
     try:
         repo = Repository.from_url(Settings.from_env().database_url)
     except (SettingsError, ValueError) as exc:
-        _err(f"regulint db upgrade: {exc}")
+        err(f"regulint db upgrade: {exc}")
         raise typer.Exit(2) from None
     try:
         before, after = repo.upgrade_schema()
     except SchemaMismatch as exc:
-        _err(f"regulint db upgrade: {exc}")
+        err(f"regulint db upgrade: {exc}")
         raise typer.Exit(2) from None
     except SQLAlchemyError as exc:
-        _err(
-            f"regulint db upgrade: the database failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
-        )
+        err(f"regulint db upgrade: the database failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
         raise typer.Exit(3) from None
     finally:
         repo.dispose()
@@ -728,7 +726,7 @@ def db_upgrade() -> None:
 @app.command()
 def facts() -> None:
     """Print the fact paths rules may test (Markdown; docs/facts.md is this output)."""
-    from engine.catalog import facts_markdown
+    from engine.law.catalog import facts_markdown
 
     typer.echo(facts_markdown().rstrip("\n"))
 
@@ -741,14 +739,14 @@ def schema(
     rulesets: bool = typer.Option(False, "--rulesets", help="The same as `regulint schema ruleset`."),
 ) -> None:
     """Print a JSON Schema: of the product description (editors: add "$schema" to your file)."""
-    from engine.description_schema import available_schemas, named_schema
+    from engine.law.schemas import available_schemas, named_schema
 
     if rulesets:
         name = "ruleset"
 
     data = named_schema(name)
     if data is None:
-        _err(f"no schema {name!r}; known: {', '.join(available_schemas())}")
+        err(f"no schema {name!r}; known: {', '.join(available_schemas())}")
         raise typer.Exit(2)
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -766,7 +764,7 @@ def main() -> None:
     try:
         app()
     except Exception as exc:  # noqa: BLE001 - last resort: typer already handled usage errors
-        _err(f"regulint: internal error: {exc.__class__.__name__}: {exc}")
+        err(f"regulint: internal error: {exc.__class__.__name__}: {exc}")
         sys.exit(3)
 
 

@@ -18,8 +18,8 @@ import_app = typer.Typer(help="Import a description from another tool's data map
 
 def load_manifests(paths: list[Path]) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
     """Each manifest parsed (YAML or JSON), and its line-numbered tree for error locations."""
-    from engine.inputs import InputError, InputIssue
-    from engine.yamlio import YamlError, load_with_lines, plain
+    from engine.core.yamlio import YamlError, load_with_lines, plain
+    from engine.facts.inputs import InputError, InputIssue
 
     out: list[tuple[str, Any]] = []
     roots: dict[str, Any] = {}
@@ -39,8 +39,8 @@ def load_manifests(paths: list[Path]) -> tuple[list[tuple[str, Any]], dict[str, 
 
 
 def _located(issue: Any, sources: list[str], roots: dict[str, Any]) -> str:
-    from engine.edits import path_parts
-    from engine.yamlio import line_of
+    from engine.core.yamlio import line_of
+    from engine.fix.edits import path_parts
 
     path = issue.path
     source = sources[0] if len(sources) == 1 else None
@@ -55,9 +55,9 @@ def _located(issue: Any, sources: list[str], roots: dict[str, Any]) -> str:
 
 def fides_description(manifests: list[Path], markets: list[str] | None, product_id: str | None = None) -> Any:
     """Import ``manifests`` (exit 2 with each problem located on bad input)."""
-    from api.cli import _err
-    from engine.fides import import_fides
-    from engine.inputs import InputError
+    from api.cli import err
+    from engine.facts.inputs import InputError
+    from engine.interop.fides import import_fides
 
     try:
         parsed, roots = load_manifests(manifests)
@@ -65,19 +65,19 @@ def fides_description(manifests: list[Path], markets: list[str] | None, product_
     except InputError as exc:
         sources = [str(p) for p in manifests]
         for issue in exc.issues:
-            _err(_located(issue, sources, roots if "roots" in locals() else {}))
+            err(_located(issue, sources, roots if "roots" in locals() else {}))
         raise typer.Exit(2) from None
 
 
 def report_import(result: Any) -> None:
     """Warnings and what the description still needs, on standard error."""
-    from api.cli import _err
+    from api.cli import err
 
     for w in result.warnings:
-        _err(f"warning: {w}")
-    _err("The description still needs, for a full evaluation:")
+        err(f"warning: {w}")
+    err("The description still needs, for a full evaluation:")
     for n in result.needs:
-        _err(f"  - {n}")
+        err(f"  - {n}")
 
 
 def fides_to_file(manifests: list[Path], markets: list[str] | None) -> str:

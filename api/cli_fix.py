@@ -24,7 +24,7 @@ class FixFormat(StrEnum):
 
 def read_document(source: str) -> Any:
     """The parsed document of a file (``-``: standard input); :class:`InputError` when unreadable."""
-    from engine.inputs import InputError, InputIssue, parse_text
+    from engine.facts.inputs import InputError, InputIssue, parse_text
 
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
@@ -107,13 +107,13 @@ def fix(
     ] = 60.0,
 ) -> None:
     """The smallest set of edits that clears the description's violations, verified."""
-    from api.cli import SEVERITIES, _check_markets, _err, _parse_date
-    from engine.durable import EngineError
-    from engine.fixplan import plan_fixes
-    from engine.inputs import InputError
+    from api.cli import SEVERITIES, check_markets, err, parse_date
+    from engine.decide.protocol import EngineError
+    from engine.facts.inputs import InputError
+    from engine.fix.plan import plan_fixes
 
-    day = _parse_date(as_of)
-    _check_markets(market)
+    day = parse_date(as_of)
+    check_markets(market)
     if fail_on not in SEVERITIES:
         raise typer.BadParameter(
             f"expected one of {', '.join(SEVERITIES)}, got {fail_on!r}", param_hint="--fail-on"
@@ -130,10 +130,10 @@ def fix(
         )
     except InputError as exc:
         for issue in exc.issues:
-            _err(f"{file}: {issue}")
+            err(f"{file}: {issue}")
         raise typer.Exit(2) from None
     except EngineError as exc:
-        _err(f"{file}: engine error: {exc}")
+        err(f"{file}: engine error: {exc}")
         raise typer.Exit(3) from None
     if apply is not None:
         apply.write_text(json.dumps(plan.patched, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

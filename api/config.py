@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.findings import Suppression
+from engine.report.findings import Suppression
 
 CONFIG_FILES = (".regulint.yaml", ".regulint.yml")
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -100,7 +100,7 @@ def load_config(path: Path | None) -> Config:
             m = re.search(r"line (\d+)", str(exc))
             raise ConfigError(path, int(m.group(1)) if m else 1, f"invalid TOML: {exc}") from None
         return _build(path, data, _TomlLines(text))
-    from engine.yamlio import YamlError, load_with_lines
+    from engine.core.yamlio import YamlError, load_with_lines
 
     try:
         data = load_with_lines(path, text)
@@ -123,7 +123,7 @@ class _YamlLines:
         self.root = root
 
     def line(self, *loc: str | int) -> int:
-        from engine.yamlio import line_of
+        from engine.core.yamlio import line_of
 
         return line_of(self.root, list(loc)) if self.root is not None else 1
 
@@ -213,7 +213,7 @@ def _build(path: Path, data: Any, where: _YamlLines | _TomlLines) -> Config:
         return [text(key, v, None, key, n) for n, v in enumerate(value)]
 
     if "markets" in data:
-        from engine.jurisdictions import normalise_place
+        from engine.core.jurisdictions import normalise_place
 
         cfg.markets = strings("markets")
         for n, m in enumerate(cfg.markets):

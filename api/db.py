@@ -55,7 +55,7 @@ from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from engine.report import Report
+from engine.report.model import Report
 
 log = logging.getLogger("regulint.api.db")
 

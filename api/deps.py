@@ -11,7 +11,7 @@ from api.catalog import Catalog
 from api.db import Repository
 from api.problems import ProblemError
 from api.settings import Settings
-from engine.evaluate import Evaluator
+from engine.evaluate.evaluator import Evaluator
 
 
 def get_settings(request: Request) -> Settings:

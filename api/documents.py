@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import Request
 
 from api.problems import ProblemError
-from engine.inputs import InputError, InputIssue, InputLimits, parse_text, product_from_data
-from engine.product import Product
-from engine.yamlio import DESCRIPTION_MAX_DEPTH
+from engine.core.yamlio import DESCRIPTION_MAX_DEPTH
+from engine.facts.inputs import InputError, InputIssue, InputLimits, parse_text, product_from_data
+from engine.facts.product import Product
 
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
 MAX_DEPTH = DESCRIPTION_MAX_DEPTH

@@ -15,7 +15,7 @@ from fastapi import Request
 
 from api.db import EvaluationRow, IdempotencyRow, IdempotentRequest
 from api.problems import ProblemError
-from engine.inputs import InputIssue
+from engine.facts.inputs import InputIssue
 
 HEADER = "idempotency-key"
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 
 from api.db import JobItemRow, JobRow, NewEvaluation, Repository
-from engine.evaluate import Evaluator
-from engine.inputs import InputError, product_from_data
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import InputError, product_from_data
 
 log = logging.getLogger("regulint.api.jobs")
 

@@ -8,9 +8,9 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from engine.checked import Checked
-from engine.findings import SEVERITIES, Suppression, triage
-from engine.report import Report
+from engine.report.checked import Checked
+from engine.report.findings import SEVERITIES, Suppression, triage
+from engine.report.model import Report
 
 
 @dataclass

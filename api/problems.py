@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from engine.inputs import InputIssue
+from engine.facts.inputs import InputIssue
 
 log = logging.getLogger("regulint.api")
 

@@ -1,4 +1,4 @@
-"""Response models of the HTTP API (the report itself is ``engine.report.Report``)."""
+"""Response models of the HTTP API (the report itself is ``engine.report.model.Report``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from engine.report import Reference, Report, RulesetRef
+from engine.report.model import Reference, Report, RulesetRef
 
 
 class StoredReport(Report):
@@ -79,7 +79,9 @@ class SourceOut(BaseModel):
 
     source: str | None = Field(description="The official text of the provision (law-reference §9).")
     source_site: str = Field(description="The site of `source`, e.g. eur-lex.europa.eu.")
-    source_official: bool = Field(description="Whether `source` is on an official site (engine/sources.py).")
+    source_official: bool = Field(
+        description="Whether `source` is on an official site (engine/law/sources.py)."
+    )
     references: list[Reference] = Field(
         description="Commentary, translations, guidance, case law: not the official text."
     )

@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine import resources
-from engine.inputs import InputLimits
+from engine.core import resources
+from engine.facts.inputs import InputLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///./regulint.db"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024

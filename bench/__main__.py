@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="engine rounds (default 5)")
     parser.add_argument(
         "--generator", default="auto", choices=("auto", "testing", "bench"),
-        help="engine products from engine.testing's strategy or bench.products (default: the first there is)",
+        help="engine products from engine.testing.strategies's strategy or bench.products (default: the first there is)",
     )  # fmt: skip
     parser.add_argument("--cold-reps", type=int, help="cold-start subprocesses (default 5)")
     parser.add_argument("--batch-files", type=int, help="descriptions for the batch (default 10000)")

@@ -2,10 +2,10 @@
 
 Each check's condition is put in negation normal form and compiled once into nested
 closures that return ``True``, ``False`` or ``None`` (unknown), with the same Kleene
-three-valued semantics as :mod:`engine.reference` (which interprets the condition tree on
+three-valued semantics as :mod:`engine.decide.reference` (which interprets the condition tree on
 every call). :class:`ClosureEngine` has the ``decide`` interface of the durable engine, so it
-can stand in for it inside :class:`engine.evaluate.Evaluator`. Before any timing, the bench
-holds it equal to :class:`engine.reference.ReferenceEngine` on every benchmark product.
+can stand in for it inside :class:`engine.evaluate.evaluator.Evaluator`. Before any timing, the bench
+holds it equal to :class:`engine.decide.reference.ReferenceEngine` on every benchmark product.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine.conditions import NUMERIC_OPS, All, AnyOf, Atom, Condition, to_nnf
-from engine.durable import Check, Decision
-from engine.facts import Subject
+from engine.decide.protocol import Check, Decision
+from engine.facts.registry import Subject
+from engine.law.conditions import NUMERIC_OPS, All, AnyOf, Atom, Condition, to_nnf
 
 Fn = Callable[[dict[str, Any]], bool | None]
 _ABSENT = object()
@@ -135,12 +135,12 @@ def compile_nnf(cond: Condition) -> Fn:
 
 
 def compile_condition(cond: Condition) -> Fn:
-    """A three-valued closure equal to :func:`engine.reference.truth` on ``cond``."""
+    """A three-valued closure equal to :func:`engine.decide.reference.truth` on ``cond``."""
     return compile_nnf(to_nnf(cond))
 
 
 class ClosureEngine:
-    """Same interface as :class:`engine.durable.DurableEngine`; conditions as compiled closures."""
+    """Same interface as :class:`engine.decide.durable.DurableEngine`; conditions as compiled closures."""
 
     def __init__(self, checks: list[Check]):
         self._by_kind: dict[str, list[tuple[str, Fn]]] = {}

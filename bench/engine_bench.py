@@ -3,7 +3,7 @@
 Three deciders answer the same question — which checks are true, and which unknown, for
 each subject of a product — and each is measured at two levels:
 
-- ``full``: :meth:`engine.evaluate.Evaluator.evaluate`, product model in, ``Report`` out (the
+- ``full``: :meth:`engine.evaluate.evaluator.Evaluator.evaluate`, product model in, ``Report`` out (the
   shipped path: facts, decisions, evidence, penalties, report). The closure and Rego rows
   swap only the decider; facts and report assembly are the same code.
 - ``decide``: the decider alone, on facts built beforehand.
@@ -27,11 +27,11 @@ from typing import Any
 from bench.closures import ClosureEngine
 from bench.products import generated, load_seeds
 from bench.rego import RegoEngine
-from engine.evaluate import Evaluator, checks_of
-from engine.facts import build_subjects
-from engine.product import Product
-from engine.reference import ReferenceEngine
-from engine.ruleset import load_rulesets
+from engine.decide.reference import ReferenceEngine
+from engine.evaluate.evaluator import Evaluator, checks_of
+from engine.facts.product import Product
+from engine.facts.registry import build_subjects
+from engine.law.ruleset import load_rulesets
 
 AS_OF = dt.date(2026, 11, 30)
 ENGINES = ("durable", "closures", "rego")
@@ -206,7 +206,7 @@ def run(
     rego_decider = RegoEngine(checks)
     if rego_decider.skipped:
         # leave the untranslatable checks out of BOTH sides of the Rego comparison
-        from engine.durable import DurableEngine
+        from engine.decide.durable import DurableEngine
 
         kept = [c for c in checks if c.key not in rego_decider.skipped]
         durable_for_rego = _swap(ruleset, DurableEngine(kept))

@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from bench.engine_bench import AS_OF
     from bench.products import generated, load_seeds
-    from engine.evaluate import default_evaluator
-    from engine.product import Product
+    from engine.evaluate.evaluator import default_evaluator
+    from engine.facts.product import Product
 
     proc = psutil.Process()
     mb = 1024 * 1024

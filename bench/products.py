@@ -1,6 +1,6 @@
 """Benchmark workloads: the seeds, and generated product descriptions.
 
-Generated descriptions come from ``engine.testing`` when it offers a ``products`` strategy
+Generated descriptions come from ``engine.testing.strategies`` when it offers a ``products`` strategy
 (hypothesis, generate phase only), else from :func:`generate`, a seeded generator that walks
 the pydantic model (so it follows the model as fields are added) and biases values towards
 the constants the shipped rules test (so rules fire, as they would on real descriptions).
@@ -21,8 +21,9 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from engine import conditions, taxonomy
-from engine.product import Product
+from engine.core import taxonomy
+from engine.facts.product import Product
+from engine.law import conditions
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
@@ -214,9 +215,9 @@ class Generator:
 
 
 def _from_testing(n: int, seed: int) -> list[dict[str, Any]] | None:
-    """Descriptions drawn from engine.testing's strategy, if it has one."""
+    """Descriptions drawn from engine.testing.strategies's strategy, if it has one."""
     try:
-        from engine import testing  # type: ignore[attr-defined]
+        from engine.testing.strategies import strategies as testing  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001
         return None
     strategy = None
@@ -272,8 +273,8 @@ def generated(
             gen = Generator(ruleset, seed)
             while len(got) < n:
                 got.append(gen.product())
-            return "engine.testing", got[:n]
+            return "engine.testing.strategies", got[:n]
         if source == "testing":
-            raise RuntimeError("engine.testing has no usable product strategy")
+            raise RuntimeError("engine.testing.strategies has no usable product strategy")
     gen = Generator(ruleset, seed)
     return "bench.products", [gen.product() for _ in range(n)]

@@ -20,9 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine.conditions import NUMERIC_OPS, All, AnyOf, Atom, Condition, atoms, to_nnf
-from engine.durable import Check, Decision
-from engine.facts import Subject, fact_specs
+from engine.decide.protocol import Check, Decision
+from engine.facts.registry import Subject, fact_specs
+from engine.law.conditions import NUMERIC_OPS, All, AnyOf, Atom, Condition, atoms, to_nnf
 
 PACKAGE = "regulint"
 
@@ -178,7 +178,7 @@ def _default(value: Any) -> Any:
 
 
 class RegoEngine:
-    """Same interface as :class:`engine.durable.DurableEngine`, deciding through regorus."""
+    """Same interface as :class:`engine.decide.durable.DurableEngine`, deciding through regorus."""
 
     def __init__(self, checks: list[Check]):
         import opa_eval

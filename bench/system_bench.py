@@ -20,8 +20,8 @@ PY = sys.executable
 _COLD = """
 import json, time
 t0 = time.perf_counter()
-from engine.evaluate import Evaluator
-from engine.ruleset import load_rulesets
+from engine.evaluate.evaluator import Evaluator
+from engine.law.ruleset import load_rulesets
 t1 = time.perf_counter()
 ruleset = load_rulesets()
 t2 = time.perf_counter()
@@ -126,12 +126,12 @@ def batch(
 ) -> dict[str, Any]:  # fmt: skip
     """`regulint check` over ``n_files`` generated descriptions with --jobs 1 and 2 (order alternated).
 
-    ``distinct`` descriptions are generated (engine.testing's strategy when there is one) and
+    ``distinct`` descriptions are generated (engine.testing.strategies's strategy when there is one) and
     written round-robin, each file with its own product id, so that generating 10,000 does
     not dominate the run; the CLI caches nothing between files.
     """
     from bench.products import generated
-    from engine.ruleset import load_rulesets
+    from engine.law.ruleset import load_rulesets
 
     gen_source, docs = generated(min(distinct, n_files), load_rulesets(), seed=3, source=source)
     with tempfile.TemporaryDirectory(prefix="regulint-batch-") as tmp:

@@ -1,1 +1,1 @@
-"""The example product descriptions (``*.json``), shipped as package data: ``engine.resources.seeds_dir()``."""
+"""The example product descriptions (``*.json``), shipped as package data: ``engine.core.resources.seeds_dir()``."""

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluate import Evaluator
-from engine.ruleset import RuleSet, load_rulesets
-from engine.testing import register_profiles
+from engine.evaluate.evaluator import Evaluator
+from engine.law.ruleset import RuleSet, load_rulesets
+from engine.testing.strategies import register_profiles
 
 register_profiles()  # hypothesis profiles ci (default) and thorough; see tests/properties
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.evaluate import Evaluator
-from engine.inputs import product_from_data
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import product_from_data
 
 
 def _ids(items) -> set[str]:

@@ -15,10 +15,10 @@ import jsonschema
 import pytest
 import xmlschema
 
-from engine.checked import Checked, line_map, report_paths
-from engine.evaluate import default_evaluator, engine_version
-from engine.inputs import parse_text, product_from_data
-from engine.render import render_github, render_junit, render_sarif, render_summary, render_table
+from engine.evaluate.evaluator import default_evaluator, engine_version
+from engine.facts.inputs import parse_text, product_from_data
+from engine.report.checked import Checked, line_map, report_paths
+from engine.report.render import render_github, render_junit, render_sarif, render_summary, render_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -71,7 +71,7 @@ def test_sarif_of_every_seed_is_valid_against_the_oasis_schema(
 
 
 def test_sarif_uri_outside_the_working_directory_is_an_absolute_file_uri(tmp_path: Path) -> None:
-    from engine.sarif import artifact_uri
+    from engine.report.sarif import artifact_uri
 
     inside = tmp_path / "my product.json"
     assert artifact_uri(str(inside), tmp_path) == ("my%20product.json", "SRCROOT")

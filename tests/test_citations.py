@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.citations import all_provisions, article_of, paragraph_of, provisions
+from engine.law.citations import all_provisions, article_of, paragraph_of, provisions
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine import jsonpatch
+from engine.fix import jsonpatch
 
 ROOT = Path(__file__).resolve().parent.parent
 REGULINT = [sys.executable, "-m", "api.cli"]

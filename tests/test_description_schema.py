@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine.description_schema import description_json_schema
+from engine.facts.description_schema import description_json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.json"))
@@ -59,7 +59,7 @@ def test_every_seed_is_valid(seed: Path) -> None:
     ],
 )
 def test_schema_rejects_what_the_validator_rejects(change, why: str) -> None:  # noqa: ANN001
-    from engine.inputs import InputError, product_from_data
+    from engine.facts.inputs import InputError, product_from_data
 
     doc = json.loads((ROOT / "seeds" / "compliant-all.json").read_text())
     bad = copy.deepcopy(doc)

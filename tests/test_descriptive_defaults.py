@@ -12,14 +12,15 @@ import copy
 
 from pydantic import BaseModel
 
-from engine import conditions, derive
-from engine.evaluate import Evaluator
-from engine.inputs import product_from_data
-from engine.lint import example_date
-from engine.product import DataPractice, DataSubjectRights, Product, SyntheticMedia, Transfer
-from engine.ruleset import RuleSet
+from engine.analysis.lint import example_date
+from engine.evaluate.evaluator import Evaluator
+from engine.facts import derive
+from engine.facts.inputs import product_from_data
+from engine.facts.product import DataPractice, DataSubjectRights, Product, SyntheticMedia, Transfer
+from engine.law import conditions
+from engine.law.ruleset import RuleSet
 
-#: Derived when absent (engine/derive.py), otherwise unknown: never a default.
+#: Derived when absent (engine/facts/derive.py), otherwise unknown: never a default.
 DERIVED_OR_UNKNOWN = {
     "practice.large_scale",
     "practice.systematic_monitoring",
@@ -174,8 +175,8 @@ def test_absent_is_never_the_company_friendly_answer(durable: Evaluator) -> None
 def test_large_scale_is_derived_from_the_audience(durable: Evaluator) -> None:
     import datetime as dt
 
-    from engine.derive import LARGE_SCALE_PEOPLE, NOT_LARGE_SCALE_BELOW
-    from engine.facts import build_subjects
+    from engine.facts.derive import LARGE_SCALE_PEOPLE, NOT_LARGE_SCALE_BELOW
+    from engine.facts.registry import build_subjects
 
     def large(audience: dict) -> object:
         doc = {
@@ -197,7 +198,7 @@ def test_large_scale_is_derived_from_the_audience(durable: Evaluator) -> None:
 def _practice_facts(practice: dict) -> dict:
     import datetime as dt
 
-    from engine.facts import build_subjects
+    from engine.facts.registry import build_subjects
 
     doc = {"id": "p", "markets": ["EU"], "data_practices": [{"id": "a", **practice}]}
     return build_subjects(product_from_data(doc), dt.date(2026, 12, 1))[1].facts

@@ -10,13 +10,14 @@ import threading
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.conditions import All, AnyOf, Atom, Condition, Not
-from engine.durable import Check, DurableEngine
-from engine.evaluate import Evaluator
-from engine.facts import Subject, fact_specs
-from engine.inputs import product_from_data
-from engine.reference import ReferenceEngine
-from engine.ruleset import load_rulesets
+from engine.decide.durable import DurableEngine
+from engine.decide.protocol import Check
+from engine.decide.reference import ReferenceEngine
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import product_from_data
+from engine.facts.registry import Subject, fact_specs
+from engine.law.conditions import All, AnyOf, Atom, Condition, Not
+from engine.law.ruleset import load_rulesets
 
 # A small vocabulary of practice facts of every type, with the values conditions test.
 _PATHS = {

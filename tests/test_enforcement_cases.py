@@ -32,12 +32,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.citations import article_of, paragraph_of, provisions
-from engine.evaluate import Evaluator
-from engine.fx import fx_rates
-from engine.inputs import product_from_data
-from engine.report import Report
-from engine.ruleset import set_path
+from engine.core.fx import fx_rates
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import product_from_data
+from engine.law.citations import article_of, paragraph_of, provisions
+from engine.law.ruleset import set_path
+from engine.report.model import Report
 
 CASES = Path(__file__).parent / "cases"
 DAY = dt.date(2026, 11, 30)

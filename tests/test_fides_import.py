@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluate import evaluate
-from engine.fides import import_fides
-from engine.inputs import InputError
-from engine.product import Product
-from engine.yamlio import load_fast
+from engine.core.yamlio import load_fast
+from engine.evaluate.evaluator import evaluate
+from engine.facts.inputs import InputError
+from engine.facts.product import Product
+from engine.interop.fides import import_fides
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "fides"

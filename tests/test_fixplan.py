@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from engine import jsonpatch
-from engine.edits import SCOPE_KINDS, TEAM_KINDS, apply_edits
-from engine.evaluate import SEVERITY_ORDER, evaluate
-from engine.fixplan import FixPlan, plan_fixes
-from engine.jurisdictions import market_of
-from engine.product import Product
-from engine.testing import products
+from engine.core.jurisdictions import market_of
+from engine.evaluate.evaluator import SEVERITY_ORDER, evaluate
+from engine.facts.product import Product
+from engine.fix import jsonpatch
+from engine.fix.edits import SCOPE_KINDS, TEAM_KINDS, apply_edits
+from engine.fix.plan import FixPlan, plan_fixes
+from engine.testing.strategies import products
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.json"))
@@ -150,7 +150,7 @@ def test_an_unsatisfiable_budget_says_so() -> None:
 
 @cache
 def generated() -> list[dict[str, Any]]:
-    """A deterministic sample of ``engine.testing.products()`` (the same every run)."""
+    """A deterministic sample of ``engine.testing.strategies.products()`` (the same every run)."""
     out: list[dict[str, Any]] = []
 
     @settings(

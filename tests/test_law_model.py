@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluate import Evaluator
-from engine.inputs import product_from_data
-from engine.resources import rulesets_dir
-from engine.ruleset import RuleSet, RulesetError, load_rulesets, ruleset_files
+from engine.core.resources import rulesets_dir
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import product_from_data
+from engine.law.ruleset import RuleSet, RulesetError, load_rulesets, ruleset_files
 
 _YEAR = re.compile(r"-(19|20)\d\d$")
 

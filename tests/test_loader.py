@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.ruleset import RulesetError, YamlError, load_instrument
+from engine.law.ruleset import RulesetError, YamlError, load_instrument
 
 GOOD = """\
 instrument:
@@ -139,8 +139,8 @@ def test_duplicate_rule_ids(tmp_path: Path) -> None:
 
 
 def test_fast_loader_reads_every_shipped_file_as_ruamel_does() -> None:
-    from engine.resources import rulesets_dir
-    from engine.yamlio import load_fast, load_with_lines, plain
+    from engine.core.resources import rulesets_dir
+    from engine.core.yamlio import load_fast, load_with_lines, plain
 
     files = sorted(rulesets_dir().rglob("*.yaml"))
     assert files
@@ -150,7 +150,7 @@ def test_fast_loader_reads_every_shipped_file_as_ruamel_does() -> None:
 
 
 def test_yaml_1_2_scalars(tmp_path: Path) -> None:
-    from engine.yamlio import load_fast
+    from engine.core.yamlio import load_fast
 
     data = load_fast("x.yaml", "a: [NO, yes, on, true, 1:20, 0.5, 2020-01-01, 010]")
     import datetime as dt

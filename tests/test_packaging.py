@@ -55,7 +55,7 @@ def test_core_install_leaves_server_static_analysis_and_strategies_to_extras() -
 
 
 def test_missing_extra_is_a_clear_message() -> None:
-    from engine.extras import MissingExtra, require
+    from engine.core.extras import MissingExtra, require
 
     try:
         require("regulint_no_such_module", "server", "the HTTP API")
@@ -73,6 +73,6 @@ def test_version_and_module_entry_point() -> None:
 
 
 def test_seeds_are_found_as_package_data() -> None:
-    from engine.resources import seeds_dir
+    from engine.core.resources import seeds_dir
 
     assert (seeds_dir() / "faceswap-zao-style.json").is_file()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluate import Evaluator
-from engine.inputs import product_from_data
-from engine.report import Report
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import product_from_data
+from engine.report.model import Report
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.json"))
 

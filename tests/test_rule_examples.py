@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine.evaluate import Evaluator
-from engine.inputs import product_from_data
-from engine.lint import example_date
-from engine.ruleset import load_rulesets
+from engine.analysis.lint import example_date
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import product_from_data
+from engine.law.ruleset import load_rulesets
 
 _RULESET = load_rulesets()
 _CASES = [

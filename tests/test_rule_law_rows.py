@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import conditions
-from engine.ruleset import RuleSet
+from engine.law import conditions
+from engine.law.ruleset import RuleSet
 
 TABLE = yaml.safe_load((Path(__file__).parent / "rule_law_rows.yaml").read_text(encoding="utf-8"))
 ROWS = set(TABLE["law_reference_rows"])

@@ -12,9 +12,9 @@ import jsonschema_rs
 import pytest
 import yaml
 
-from engine.facts import fact_specs
-from engine.ruleset import RuleSet, ruleset_files
-from engine.ruleset_schema import ruleset_json_schema
+from engine.facts.registry import fact_specs
+from engine.law.ruleset import RuleSet, ruleset_files
+from engine.law.ruleset_schema import ruleset_json_schema
 
 
 def _json(node):

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import catalog_markdown, rule_summary
-from engine.evaluate import Evaluator
-from engine.inputs import product_from_data
-from engine.render import Checked, render_sarif
-from engine.report import Report
-from engine.ruleset import Rule, RuleSet, load_rulesets
-from engine.sources import OFFICIAL_SITES, describe_source, site_of
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import product_from_data
+from engine.law.catalog import catalog_markdown, rule_summary
+from engine.law.ruleset import Rule, RuleSet, load_rulesets
+from engine.law.sources import OFFICIAL_SITES, describe_source, site_of
+from engine.report.model import Report
+from engine.report.render import Checked, render_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
 GDPR = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"

@@ -1,4 +1,4 @@
-"""``regulint lint`` static checks (engine/static_checks.py), each on a small ruleset."""
+"""``regulint lint`` static checks (engine/analysis/static_checks.py), each on a small ruleset."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import static_checks
-from engine.lint import lint
-from engine.ruleset import load_rulesets
+from engine.analysis import static_checks
+from engine.analysis.lint import lint
+from engine.law.ruleset import load_rulesets
 
 HEAD = """\
 instrument:

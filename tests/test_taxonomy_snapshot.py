@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from importlib import metadata
 
-from engine import taxonomy
+from engine.core import taxonomy
 
 
 def test_snapshot_matches_the_installed_fideslang() -> None:
     snap = json.loads(taxonomy.SNAPSHOT.read_text(encoding="utf-8"))
     assert snap["fideslang"] == metadata.version("fideslang"), (
-        "fideslang was upgraded: run python -c 'from engine.taxonomy import write_snapshot; write_snapshot()'"
+        "fideslang was upgraded: run python -c 'from engine.core.taxonomy import write_snapshot; write_snapshot()'"
     )
     fresh = taxonomy._from_fideslang()
     for kind in taxonomy.KINDS:

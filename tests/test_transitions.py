@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluate import default_evaluator
-from engine.inputs import product_from_data
+from engine.evaluate.evaluator import default_evaluator
+from engine.facts.inputs import product_from_data
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "faceswap-zao-style.json"
 RULE = "cn-pipl-xborder-mechanism"  # Standard Contract Measures: transfers under way bound from 2023-12-01

@@ -11,7 +11,7 @@ from api.deps import CatalogDep
 from api.problems import ProblemError, problem_responses
 from api.routes.evaluations import Severity
 from api.schemas import InstrumentList, JurisdictionList, RuleDetail, RuleList
-from engine import taxonomy
+from engine.core import taxonomy
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 

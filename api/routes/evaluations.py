@@ -37,11 +37,11 @@ from api.idempotency import check_same_request, idempotent_request, stored_answe
 from api.problems import ProblemError, problem_responses
 from api.schemas import BatchResult, EvaluationPage, EvaluationRecord, StoredReport
 from api.settings import Settings
-from engine.durable import EngineError
-from engine.evaluate import Evaluator, MarketSelectionError
-from engine.inputs import InputError, InputIssue, InputLimits
-from engine.jurisdictions import normalise_place
-from engine.product import Product
+from engine.core.jurisdictions import normalise_place
+from engine.decide.protocol import EngineError
+from engine.evaluate.evaluator import Evaluator, MarketSelectionError
+from engine.facts.inputs import InputError, InputIssue, InputLimits
+from engine.facts.product import Product
 
 log = logging.getLogger("regulint.api")
 

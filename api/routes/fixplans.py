@@ -14,10 +14,10 @@ from api.deps import EvaluatorDep, require_api_key
 from api.documents import invalid_description, parse_body, read_body, validate_product
 from api.problems import ProblemError, problem_responses
 from api.routes.evaluations import ParamsDep, Severity
-from engine.durable import EngineError
-from engine.evaluate import Evaluator
-from engine.fixplan import plan_fixes
-from engine.inputs import InputError
+from engine.decide.protocol import EngineError
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import InputError
+from engine.fix.plan import plan_fixes
 
 log = logging.getLogger("regulint.api")
 

@@ -11,7 +11,7 @@ from api.db import HistoryUnavailable
 from api.deps import EvaluatorDep, RepositoryDep, SettingsDep
 from api.problems import ProblemError, problem_responses
 from api.schemas import Health
-from engine.evaluate import engine_version
+from engine.evaluate.evaluator import engine_version
 
 log = logging.getLogger("regulint.api")
 

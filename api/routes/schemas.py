@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.problems import ProblemError, problem_responses
-from engine.description_schema import available_schemas, named_schema
+from engine.law.schemas import available_schemas, named_schema
 
 router = APIRouter(prefix="/v1/schemas", tags=["schemas"])
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from api.db import Repository
-from engine.evaluate import default_evaluator
+from engine.evaluate.evaluator import default_evaluator
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-09-01"

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from api.app import create_app
 from api.settings import Settings
-from engine.evaluate import Evaluator, default_evaluator
+from engine.evaluate.evaluator import Evaluator, default_evaluator
 
 
 @pytest.fixture(scope="session")

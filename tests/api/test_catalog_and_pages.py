@@ -8,7 +8,7 @@ from pathlib import Path
 from apihelpers import ROOT
 from fastapi.testclient import TestClient
 
-from engine.evaluate import Evaluator
+from engine.evaluate.evaluator import Evaluator
 
 
 def test_jurisdictions(client: TestClient, evaluator: Evaluator) -> None:

@@ -163,7 +163,7 @@ def test_a_server_fault_is_a_logged_500_problem_and_stores_nothing(
         def evaluate(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
             raise ZeroDivisionError("boom")
 
-    from engine.evaluate import default_evaluator
+    from engine.evaluate.evaluator import default_evaluator
 
     real = default_evaluator()
     broken = Broken()

@@ -8,8 +8,8 @@ import uuid
 from apihelpers import AS_OF, PRODUCT, product, stored_count, strip_ids
 from fastapi.testclient import TestClient
 
-from engine.evaluate import Evaluator
-from engine.inputs import product_from_data
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import product_from_data
 
 
 def test_post_evaluation_returns_the_report_with_id_and_stores_it(

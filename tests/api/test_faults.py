@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from api.app import create_app
 from api.settings import Settings
-from engine.evaluate import Evaluator
+from engine.evaluate.evaluator import Evaluator
 
 pytestmark = pytest.mark.hostile
 

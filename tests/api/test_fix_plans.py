@@ -9,9 +9,9 @@ from typing import Any
 from apihelpers import AS_OF, ROOT
 from fastapi.testclient import TestClient
 
-from engine import jsonpatch
-from engine.evaluate import evaluate
-from engine.product import Product
+from engine.evaluate.evaluator import evaluate
+from engine.facts.product import Product
+from engine.fix import jsonpatch
 
 
 def _seed(name: str) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from api.app import create_app
 from api.cli import app as cli
 from api.db import NewEvaluation, Repository, SchemaMismatch
 from api.settings import Settings
-from engine.evaluate import Evaluator
-from engine.inputs import product_from_data
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import product_from_data
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

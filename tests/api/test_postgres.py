@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from engine.evaluate import Evaluator
+from engine.evaluate.evaluator import Evaluator
 
 pytestmark = pytest.mark.postgres
 
@@ -75,7 +75,7 @@ def test_reevaluation_workers_share_items_with_skip_locked(
     from api.db import Repository
     from api.jobs import create_job, job_status, work
     from api.routes.evaluations import EvaluationParams, _evaluate_and_store
-    from engine.inputs import product_from_data
+    from engine.facts.inputs import product_from_data
 
     repo = Repository.from_url(postgres_schema_url)
     repo.create_schema()

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.db import Repository
 from api.jobs import claim, create_job, finding_delta, work
-from engine.evaluate import Evaluator
+from engine.evaluate.evaluator import Evaluator
 
 
 def wait_done(client: TestClient, url: str, seconds: float = 120) -> list[dict]:
@@ -69,7 +69,7 @@ def test_claims_are_disjoint_and_each_item_runs_once(tmp_path, evaluator: Evalua
     repo = Repository.from_url(f"sqlite:///{tmp_path / 'h.db'}")
     repo.create_schema()
     from api.routes.evaluations import EvaluationParams, _evaluate_and_store
-    from engine.inputs import product_from_data
+    from engine.facts.inputs import product_from_data
 
     items = [(d, product_from_data(d)) for d in (product(id=f"q-{i}") for i in range(25))]
     _evaluate_and_store(evaluator, repo, items, EvaluationParams(None, None), None, 10**8)

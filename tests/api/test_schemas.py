@@ -7,7 +7,8 @@ import json
 from apihelpers import ROOT
 from fastapi.testclient import TestClient
 
-from engine.description_schema import available_schemas, description_json_schema
+from engine.facts.description_schema import description_json_schema
+from engine.law.schemas import available_schemas
 
 
 def test_product_schema_is_published(client: TestClient) -> None:

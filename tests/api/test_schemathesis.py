@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from api.settings import Settings
-from engine.evaluate import default_evaluator
+from engine.evaluate.evaluator import default_evaluator
 
 MAX_EXAMPLES = 20
 

@@ -149,7 +149,7 @@ def test_output_problems_are_exit_2(tmp_path: Path) -> None:
 
 
 def test_an_unexpected_exception_is_exit_3_not_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.evaluate import Evaluator
+    from engine.evaluate.evaluator import Evaluator
 
     def broken(*_a: object, **_k: object) -> None:
         raise RuntimeError("boom")

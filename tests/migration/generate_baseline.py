@@ -17,9 +17,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.evaluate import Evaluator  # noqa: E402
-from engine.inputs import product_from_data  # noqa: E402
-from engine.ruleset import load_rulesets  # noqa: E402
+from engine.evaluate.evaluator import Evaluator  # noqa: E402
+from engine.facts.inputs import product_from_data  # noqa: E402
+from engine.law.ruleset import load_rulesets  # noqa: E402
 
 #: Dates the migrated model adds (issue #10's history) besides the boundaries already encoded.
 HISTORY = [

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import conditions
-from engine.evaluate import Evaluator
-from engine.inputs import product_from_data
-from engine.ruleset import load_rulesets
+from engine.evaluate.evaluator import Evaluator
+from engine.facts.inputs import product_from_data
+from engine.law import conditions
+from engine.law.ruleset import load_rulesets
 
 from .generate_baseline import project
 

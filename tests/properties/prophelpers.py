@@ -11,10 +11,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from engine.evaluate import Evaluator, default_evaluator
-from engine.jurisdictions import jurisdictions, market_of
-from engine.product import Product
-from engine.report import Report
+from engine.core.jurisdictions import jurisdictions, market_of
+from engine.evaluate.evaluator import Evaluator, default_evaluator
+from engine.facts.product import Product
+from engine.report.model import Report
 
 MARKETS = tuple(sorted(jurisdictions()))
 
@@ -60,9 +60,9 @@ def days() -> st.SearchStrategy[dt.date]:
 
 def jurisdiction_places(market: str) -> set[str]:
     """The market and the places that fold into it (EU and its member states)."""
-    from engine.jurisdictions import _member_of
+    from engine.core.jurisdictions import member_of
 
-    return {market} | {m for m, j in _member_of().items() if j == market}
+    return {market} | {m for m, j in member_of().items() if j == market}
 
 
 def in_market(report: Report, market: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prophelpers import days, durable, earliest_day, model
 
-from engine.testing import budget, products
+from engine.testing.strategies import budget, products
 
 
 @budget(120)

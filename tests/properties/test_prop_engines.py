@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prophelpers import days, durable, model, normalise, reference, shuffled, verdicts
 
-from engine.evaluate import MarketSelectionError
-from engine.jurisdictions import within
-from engine.testing import budget, products
+from engine.core.jurisdictions import within
+from engine.evaluate.evaluator import MarketSelectionError
+from engine.testing.strategies import budget, products
 
 
 def _restriction() -> st.SearchStrategy[list[str] | None]:
@@ -30,7 +30,7 @@ def test_durable_and_reference_agree_rule_for_rule(doc, day, only) -> None:
     if only and not any(within(m, w) for m in product.markets for w in only):
         for engine in (durable(), reference()):  # a selection of none of its markets evaluates nothing
             with pytest.raises(MarketSelectionError):
-                engine.evaluate(product, day, only)
+                engine.evaluate.evaluator(product, day, only)
         return
     a = durable().evaluate(product, day, only)
     b = reference().evaluate(product, day, only)
@@ -43,11 +43,11 @@ def test_durable_and_reference_agree_rule_for_rule(doc, day, only) -> None:
 def test_agree_when_optional_facts_are_unknown_or_null(doc, day) -> None:
     """The same description with every optional unknown (``null``) field spelled out as
     ``null`` and with them all left out gives the same verdicts on both engines."""
-    from engine.product import Product
+    from engine.facts.product import Product
 
     def strip_nulls(node):
         if isinstance(node, dict):
-            return {k: strip_nulls(v) for k, v in node.items() if v is not None or k in _NULL_IS_VALUE}
+            return {k: strip_nulls(v) for k, v in node.items() if v is not None or k in NULL_IS_VALUE}
         if isinstance(node, list):
             return [strip_nulls(v) for v in node]
         return node
@@ -58,8 +58,8 @@ def test_agree_when_optional_facts_are_unknown_or_null(doc, day) -> None:
     assert v[0] == v[1] == v[2] == v[3]
 
 
-# document fields where null is a value, not "unknown" (engine/facts.py _NULL_IS_VALUE)
-_NULL_IS_VALUE = {
+# document fields where null is a value, not "unknown" (engine/facts/registry.py NULL_IS_VALUE)
+NULL_IS_VALUE = {
     "retention_days",
     "metadata_standard",
     "emotion_recognition_context",
@@ -108,7 +108,7 @@ def test_engines_decide_every_check_alike_on_every_subject(doc, day) -> None:
     """Below the report: for every subject (product, practice, transfer, synthetic media) the
     two engines find the same checks true and the same unknown — scopes included, and rules of
     instruments that do not apply, which the report never shows."""
-    from engine.facts import build_subjects
+    from engine.facts.registry import build_subjects
 
     subjects = build_subjects(model(doc), day)
     a = durable().decider.decide(subjects)

@@ -11,8 +11,8 @@ import pytest
 from prophelpers import boundary_days, durable, model, reference, verdicts
 from test_prop_taxonomy import _cases, _under
 
-from engine import taxonomy
-from engine.lint import example_date
+from engine.analysis.lint import example_date
+from engine.core import taxonomy
 
 pytestmark = [pytest.mark.thorough]  # deselected unless the profile is thorough (see conftest.py)
 
@@ -74,7 +74,7 @@ def test_every_pair_of_safeguard_removals_from_the_compliant_seed_stays_violatin
     and every removal after it; once violating, the product stays violating."""
     from test_prop_monotone import DAY, _violations, removals
 
-    from engine.testing import compliant_seed
+    from engine.testing.strategies import compliant_seed
 
     seed = compliant_seed(market, DAY)
     failures = []

@@ -23,9 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prophelpers import MARKETS, days, durable, in_market, jurisdiction_places, model
 
-from engine.evaluate import MarketSelectionError
-from engine.jurisdictions import within
-from engine.testing import _places, budget, compliant_products, products
+from engine.core.jurisdictions import within
+from engine.evaluate.evaluator import MarketSelectionError
+from engine.testing.strategies import _places, budget, compliant_products, products
 
 
 @budget(150)

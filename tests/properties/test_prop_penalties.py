@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prophelpers import days, durable, model
 
-from engine.penalties import (
+from engine.law.penalties import (
     Amount,
     GreaterOf,
     LesserOf,
@@ -22,7 +22,7 @@ from engine.penalties import (
     compute,
     evaluate_formula,
 )
-from engine.testing import budget, products
+from engine.testing.strategies import budget, products
 
 DAY = dt.date(2026, 9, 1)
 _revenues = st.decimals(0, 10**12, places=2, allow_nan=False, allow_infinity=False)

@@ -10,8 +10,8 @@ import warnings
 import pytest
 from prophelpers import MARKETS, durable, model, reference
 
-from engine.lint import check_examples
-from engine.testing import boundary_dates, compliant_seed, problems_in, seed_path
+from engine.analysis.lint import check_examples
+from engine.testing.strategies import boundary_dates, compliant_seed, problems_in, seed_path
 
 
 def _days(market: str | None):

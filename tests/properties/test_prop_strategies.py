@@ -1,4 +1,4 @@
-"""The shipped strategies (engine/testing.py) keep their promises."""
+"""The shipped strategies (engine/testing/strategies.py) keep their promises."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prophelpers import MARKETS, durable, model
 
-from engine.testing import budget, compliant_products, problems_in, product_models, products
+from engine.testing.strategies import budget, compliant_products, problems_in, product_models, products
 
 
 @budget(100)

@@ -16,11 +16,11 @@ from hypothesis import assume, given, note
 from hypothesis import strategies as st
 from prophelpers import durable, model
 
-from engine import taxonomy
-from engine.conditions import All, AnyOf, Atom, to_nnf
-from engine.facts import list_item_kind
-from engine.lint import example_date
-from engine.testing import budget
+from engine.analysis.lint import example_date
+from engine.core import taxonomy
+from engine.facts.registry import list_item_kind
+from engine.law.conditions import All, AnyOf, Atom, to_nnf
+from engine.testing.strategies import budget
 
 
 def _polar_atoms(cond, out):

@@ -1,0 +1,1 @@
+"""Checks of rulesets: lint, examples, static (z3) checks."""

@@ -1,0 +1,725 @@
+"""Static checks of rulesets, run by ``regulint lint``: what can be seen without a product.
+
+``run(ruleset)`` returns findings (``file:line: level: [code] message``):
+
+- ``condition-unsatisfiable`` (error): a rule's ``when`` can never hold — e.g. ``eq: true`` and
+  ``eq: false`` on the same fact under one ``all``, an empty numeric range (``gt: 10`` with
+  ``lt: 5``), ``in`` lists with nothing in common, ``contains`` and ``contains_none`` of the same
+  key, or a child taxonomy key required while its parent is excluded. The finding names the
+  atoms that conflict (an unsat core) with their lines.
+- ``condition-out-of-scope`` (error): the condition can hold, but never together with the
+  instrument's ``scope`` — so the rule can never be reported.
+- ``condition-dead-branch`` (warning): a part of a condition (an ``any`` branch, a nested
+  ``all``) that can never hold where it stands, given the conjuncts around it.
+- ``rule-subsumed`` (warning): every product that violates rule A also violates rule B, B has
+  the same instrument, citation and subject, and B is in force whenever A is — A adds only a
+  second report of the same breach. Equivalent rules are reported once, on the later one.
+- ``penalty-tier-unused`` (warning): a penalty tier no rule refers to.
+- ``source-not-official`` (error): an instrument's, penalty tier's or rule's ``source`` is not on
+  an official site (:data:`engine.law.sources.OFFICIAL_SITES`); the finding points at the ``source:``
+  line. Commentary and translations belong under ``references``.
+- ``source-missing`` (error): a penalty tier without a ``source``.
+- ``market-reference`` (warning): a rule of jurisdiction J tests ``product.markets`` for a place
+  outside J, so J's verdicts would depend on the other markets listed (market isolation).
+
+Checked elsewhere and kept: duplicate rule ids, unknown fact paths, operators that do not fit a
+fact, unknown taxonomy keys and undefined penalty tiers stop the load (:mod:`engine.law.ruleset`);
+examples that do not behave and dates out of order are :func:`engine.analysis.lint.check_examples` and
+:func:`engine.analysis.lint.check_dates`.
+
+Why z3. Deciding "can this condition hold" and "does A imply B" by hand means normalising to
+DNF (exponential in nested ``any``/``not``), then writing a consistency check per operator and
+type — equalities, ``in`` sets, integer and real intervals, nulls, list membership with the
+taxonomy's parent/child closure — and, for implication, the same for the negation of B. With
+z3 each fact becomes a variable (Bool, Int, Real; a Bool per list item; a "known" flag for facts
+that may be unknown; a "null" flag where null is a value), each atom a formula of the
+three-valued "definitely true" semantics the engines implement, and the domain (enum values,
+non-negative numbers, taxonomy closure, market folding, practice facts contained in product
+facts) a handful of constraints. Satisfiability, dead branches and subsumption are then one
+``check()`` each, and the unsat core names the conflicting atoms for the message. The encoding
+(~200 lines) replaces what would be a small solver of our own, so z3 keeps the code simpler.
+Domain constraints are only ever facts true of every description, so "unsatisfiable" and
+"subsumed" are never claimed wrongly; a missing constraint can only hide a finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import typing
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import yaml
+
+from engine.analysis.diagnostics import Finding
+from engine.core import taxonomy
+from engine.core.extras import require
+from engine.core.jurisdictions import market_of, member_of
+from engine.facts.registry import fact_specs, list_item_kind
+from engine.law.conditions import All, AnyOf, Atom, Condition, Not, to_nnf
+from engine.law.ruleset import Instrument, Rule, RuleSet
+from engine.law.sources import OFFICIAL_SITES, describe_source
+
+z3 = require("z3", "lint", "regulint lint's static checks (z3)")
+
+# --------------------------------------------------------------------------------------------
+# conditions with their YAML lines, in negation normal form
+
+
+@dataclass
+class Node:
+    """A condition node in negation normal form, with the line it was written on."""
+
+    kind: str  # all | any | atom
+    line: int
+    items: list[Node] = field(default_factory=list)
+    atom: Atom | None = None
+
+
+def _yaml(path: str, cache_: dict[str, Any]) -> Any:
+    """The YAML node tree of a file (PyYAML's C composer: positions without the cost of
+    round-trip loading; nothing is constructed, so no tag is ever evaluated)."""
+    if path not in cache_:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        with open(path, encoding="utf-8") as fh:
+            cache_[path] = yaml.compose(fh, Loader=loader)
+    return cache_[path]
+
+
+def _keys(node: Any) -> list[Any]:
+    """The keys of a composed YAML mapping node ([] for anything else)."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    return [k.value for k, _ in node.value]
+
+
+def _child(node: Any, key: Any) -> tuple[Any, int | None]:
+    """The child node at ``key`` (a mapping key or a sequence index) and its line."""
+    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v, k.start_mark.line + 1
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+        item = node.value[key]
+        return item, item.start_mark.line + 1
+    return None, None
+
+
+def _at(node: Any, path: list[Any]) -> tuple[Any, int]:
+    line = 1
+    for key in path:
+        node, found = _child(node, key)
+        if found is None:
+            break
+        line = found
+    return node, line
+
+
+def _lined(cond: Condition, raw: Any, line: int, negate: bool = False) -> Node:
+    """NNF of ``cond`` (parsed from the YAML node ``raw``), carrying line numbers."""
+    if isinstance(cond, Not):
+        inner, inner_line = _child(raw, "not")
+        return _lined(cond.item, inner, inner_line or line, not negate)
+    if isinstance(cond, All | AnyOf):
+        key = "all" if isinstance(cond, All) else "any"
+        raw_items, _ = _child(raw, key)
+        items = []
+        for i, c in enumerate(cond.items):
+            sub, sub_line = _child(raw_items, i)
+            items.append(_lined(c, sub, sub_line or line, negate))
+        is_all = isinstance(cond, All) != negate
+        return Node("all" if is_all else "any", line, items)
+    atom = to_nnf(cond, negate)
+    assert isinstance(atom, Atom)
+    return Node("atom", line, atom=atom)
+
+
+# --------------------------------------------------------------------------------------------
+# the encoding
+
+
+@cache
+def _numeric_bounds() -> dict[str, tuple[float | None, float | None]]:
+    """Lower and upper bounds of numeric facts, from the product model's field constraints."""
+    from pydantic import BaseModel
+
+    from engine.facts.product import (
+        Audience,
+        Consent,
+        DataPractice,
+        DataSubjectRights,
+        Governance,
+        Notice,
+        Organization,
+        Product,
+        SyntheticMedia,
+        Transfer,
+    )
+
+    prefixes = {
+        Product: "product", Organization: "product.organization", Audience: "product.audience",
+        Governance: "product.governance", DataSubjectRights: "product.governance.data_subject_rights",
+        DataPractice: "practice", Consent: "practice.consent", Notice: "practice.notice",
+        Transfer: "transfer", SyntheticMedia: "synthetic_media",
+    }  # fmt: skip
+    out: dict[str, tuple[float | None, float | None]] = {}
+
+    def metadata(annotation: Any, extra: list[Any]) -> list[Any]:
+        found = list(extra)
+        stack = [annotation]
+        while stack:
+            a = stack.pop()
+            if typing.get_origin(a) is typing.Annotated:
+                for m in typing.get_args(a)[1:]:
+                    found.extend(getattr(m, "metadata", None) or [m])
+                stack.append(typing.get_args(a)[0])
+            else:
+                stack.extend(x for x in typing.get_args(a) if x is not type(None))
+        return found
+
+    model: type[BaseModel]
+    for model, prefix in prefixes.items():
+        for name, f in model.model_fields.items():
+            low: float | None = None
+            high: float | None = None
+            for m in metadata(f.annotation, list(f.metadata)):
+                if getattr(m, "ge", None) is not None:
+                    low = float(m.ge)
+                if getattr(m, "gt", None) is not None:
+                    low = float(m.gt) + 1e-9
+                if getattr(m, "le", None) is not None:
+                    high = float(m.le)
+            if low is not None or high is not None:
+                out[f"{prefix}.{name}"] = (low, high)
+    for cur in ("usd", "eur", "cny"):
+        out[f"product.organization.annual_revenue_{cur}"] = (0.0, None)
+    out["practice.recipients_without_contract"] = (0.0, None)
+    return out
+
+
+class Encoder:
+    """z3 variables and formulas for the facts of one subject kind."""
+
+    def __init__(self, subject: str):
+        self.subject = subject
+        self.specs = fact_specs()
+        self.vars: dict[tuple[str, Any], Any] = {}
+        self.codes: dict[Any, int] = {}
+        self.domain: list[Any] = []
+        self.items: dict[str, set[Any]] = {}
+        self._nodes: dict[tuple[str, int], tuple[Node, Any]] = {}
+
+    # variables
+    def _var(self, key: tuple[str, Any], make: Any) -> Any:
+        if key not in self.vars:
+            self.vars[key] = make()
+        return self.vars[key]
+
+    def code(self, value: Any) -> int:
+        if value not in self.codes:
+            self.codes[value] = len(self.codes) + 1
+        return self.codes[value]
+
+    def known(self, path: str) -> Any:
+        if not self.specs[path].may_be_missing:
+            return z3.BoolVal(True)
+        return self._var(("known", path), lambda: z3.Bool(f"known:{path}"))
+
+    def null(self, path: str) -> Any:
+        return self._var(("null", path), lambda: z3.Bool(f"null:{path}"))
+
+    def value(self, path: str) -> Any:
+        spec = self.specs[path]
+
+        def make() -> Any:
+            if spec.type == "bool":
+                return z3.Bool(f"v:{path}")
+            if spec.type == "int":
+                v = z3.Int(f"v:{path}")
+            elif spec.type == "number":
+                v = z3.Real(f"v:{path}")
+            else:  # str: coded as an integer; enums are limited to their values
+                v = z3.Int(f"v:{path}")
+                if spec.values is not None:
+                    self.domain.append(z3.Or([v == self.code(x) for x in spec.values]))
+                return v
+            low, high = _numeric_bounds().get(path, (None, None))
+            if low is not None:
+                self.domain.append(v >= low)
+            if high is not None:
+                self.domain.append(v <= high)
+            return v
+
+        return self._var(("value", path), make)
+
+    def has(self, path: str, item: Any) -> Any:
+        self.items.setdefault(path, set()).add(item)
+        return self._var(("has", path, item), lambda: z3.Bool(f"has:{path}:{item}"))
+
+    # formulas
+    def _eq(self, path: str, x: Any) -> Any:
+        spec = self.specs[path]
+        nullable = path_nullable(path)
+        if x is None:
+            return self.null(path) if nullable else z3.BoolVal(False)
+        if spec.type == "bool":
+            eq = self.value(path) == z3.BoolVal(bool(x))
+        elif spec.type in ("int", "number"):
+            eq = self.value(path) == _num(x)
+        else:
+            eq = self.value(path) == self.code(x)
+        return z3.And(z3.Not(self.null(path)), eq) if nullable else eq
+
+    def atom(self, a: Atom) -> Any:
+        """The formula that holds exactly when the atom is definitely true."""
+        path, op, x = a.fact, a.op, a.value
+        if op == "exists":
+            return self.known(path)
+        if op == "missing":
+            return z3.Not(self.known(path))
+        if op == "eq":
+            body = self._eq(path, x)
+        elif op == "ne":
+            body = z3.Not(self._eq(path, x))
+        elif op == "in":
+            body = z3.Or([self._eq(path, v) for v in x])
+        elif op == "not_in":
+            body = z3.And([z3.Not(self._eq(path, v)) for v in x])
+        elif op in ("lt", "lte", "gt", "gte"):
+            v = self.value(path)
+            cmp = {"lt": v < _num(x), "lte": v <= _num(x), "gt": v > _num(x), "gte": v >= _num(x)}[op]
+            is_null = self.null(path) if path_nullable(path) else z3.BoolVal(False)
+            body = z3.Or(is_null, z3.Not(cmp)) if a.negated else z3.And(z3.Not(is_null), cmp)
+        elif op == "contains":
+            body = z3.Not(self.has(path, x)) if a.negated else self.has(path, x)
+        elif op == "contains_any":
+            body = z3.Or([self.has(path, v) for v in x])
+        elif op == "contains_none":
+            body = z3.And([z3.Not(self.has(path, v)) for v in x])
+        else:  # pragma: no cover - parse() rejects other operators
+            raise ValueError(op)
+        return z3.And(self.known(path), body)
+
+    def node(self, n: Node) -> Any:
+        key = ("node", id(n))
+        if key in self._nodes:
+            return self._nodes[key][1]
+        if n.kind == "atom":
+            assert n.atom is not None
+            out = self.atom(n.atom)
+        else:
+            parts = [self.node(c) for c in n.items]
+            out = z3.And(parts) if n.kind == "all" else z3.Or(parts)
+        self._nodes[key] = (n, out)  # keep n alive so its id is not reused
+        return out
+
+    def constraints(self) -> list[Any]:
+        """Facts true of every description, over the variables made so far."""
+        out = list(self.domain)
+        # place lists: a member state folds into its market; taxonomy lists carry ancestors
+        for path, items in list(self.items.items()):
+            kind = list_item_kind(path)
+            for item in list(items):
+                if not isinstance(item, str):
+                    continue
+                if kind in ("data_category", "data_use"):  # facts carry every ancestor key
+                    parts = item.split(".")
+                    for i in range(1, len(parts)):
+                        parent = ".".join(parts[:i])
+                        if parent in items:
+                            out.append(z3.Implies(self.has(path, item), self.has(path, parent)))
+                elif _is_place_list(path):
+                    m = market_of(item)
+                    if m and m != item and m in items:
+                        out.append(z3.Implies(self.has(path, item), self.has(path, m)))
+        # a practice's purposes are one key and its ancestors: a chain
+        for path in ("practice.purposes",):
+            keys = sorted(k for k in self.items.get(path, ()) if isinstance(k, str))
+            for a, b in itertools.combinations(keys, 2):
+                if not (b.startswith(a + ".") or a.startswith(b + ".")):
+                    out.append(z3.Not(z3.And(self.has(path, a), self.has(path, b))))
+        # what a practice (transfer) has, its product has
+        for small, big in (
+            ("practice.data_categories", "product.data_categories"),
+            ("practice.purposes", "product.purposes"),
+            ("practice.transfer_destinations", "product.transfer_destinations"),
+            ("transfer.to_markets", "practice.transfer_destinations"),
+            ("transfer.to_markets", "product.transfer_destinations"),
+        ):
+            for item in set(self.items.get(small, ())) & set(self.items.get(big, ())):
+                out.append(z3.Implies(self.has(small, item), self.has(big, item)))
+        # a transfer's to_markets are its destination and the market that folds it in
+        if ("value", "transfer.to") in self.vars or "transfer.to_markets" in self.items:
+            to = self.value("transfer.to")
+            for item in list(self.items.get("transfer.to_markets", ())):
+                places = [item] + [m for m, j in member_of().items() if j == item]
+                out.append(
+                    self.has("transfer.to_markets", item) == z3.Or([to == self.code(p) for p in places])
+                )
+        # selling or sharing in a practice is selling or sharing by the product
+        if ("value", "product.sells_or_shares") in self.vars:
+            for p in ("practice.sold", "practice.shared_for_cross_context_ads"):
+                if ("value", p) in self.vars:
+                    out.append(z3.Implies(self.value(p), self.value("product.sells_or_shares")))
+        if self.subject == "synthetic_media" and ("value", "product.has_synthetic_media") in self.vars:
+            out.append(self.value("product.has_synthetic_media"))
+        # derived revenue figures are known together
+        revenue = [("known", f"product.organization.annual_revenue_{c}") for c in ("usd", "eur", "cny")]
+        present = [self.vars[k] for k in revenue if k in self.vars]
+        for a, b in itertools.pairwise(present):
+            out.append(a == b)
+        return out
+
+
+def _num(x: Any) -> Any:
+    if isinstance(x, int) and not isinstance(x, bool):
+        return z3.IntVal(x)
+    return z3.RealVal(str(Decimal(str(x))))
+
+
+def path_nullable(path: str) -> bool:
+    from engine.facts.registry import NULL_IS_VALUE
+
+    return path in NULL_IS_VALUE
+
+
+def _is_place_list(path: str) -> bool:
+    return path.endswith(("markets", "destinations"))
+
+
+# --------------------------------------------------------------------------------------------
+# the checks
+
+
+def _describe_atom(a: Atom) -> str:
+    return a.describe()
+
+
+class _Solver:
+    """One encoder and z3 solver for a rule (and its scope); checks with tracked assumptions.
+
+    ``prepare`` encodes every node first, so the domain constraints (which depend on the
+    variables in use) are complete and added once.
+    """
+
+    def __init__(self, subject: str, *prepare: Node):
+        self.enc = Encoder(subject)
+        for n in prepare:
+            self.enc.node(n)
+        self.solver = z3.Solver()
+        self.solver.set("timeout", 5000)
+        self._vars = -1
+        self._checks = itertools.count()
+
+    def check(self, tracked: list[tuple[str, Any]]) -> tuple[bool, list[str]]:
+        """Satisfiable? If not, the names of an unsat core of the tracked formulas."""
+        if len(self.enc.vars) != self._vars:  # new variables: rebuild the domain
+            self.solver.reset()
+            self.solver.set("timeout", 5000)
+            self.solver.add(self.enc.constraints())
+            self._vars = len(self.enc.vars)
+        n = next(self._checks)
+        flags = []
+        self.solver.push()
+        for i, (name, f) in enumerate(tracked):
+            flag = z3.Bool(f"track:{n}:{i}")
+            self.solver.add(z3.Implies(flag, f))
+            flags.append((flag, name))
+        result = self.solver.check([f for f, _ in flags])
+        core = {str(c) for c in self.solver.unsat_core()} if result == z3.unsat else set()
+        self.solver.pop()
+        if result != z3.unsat:
+            return True, []  # sat, or unknown (never claim a finding on a timeout)
+        return False, [name for flag, name in flags if str(flag) in core]
+
+
+def _atoms_of(n: Node) -> list[Node]:
+    if n.kind == "atom":
+        return [n]
+    return [a for c in n.items for a in _atoms_of(c)]
+
+
+def _conflict(solver: _Solver, scope: Node | None, root: Node) -> list[str]:
+    """The atoms (with lines) of a minimal-ish conflict among the atoms of ``root`` (and scope)."""
+    tracked: list[tuple[str, Any]] = []
+    if scope is not None:
+        tracked.append(("the instrument's scope", solver.enc.node(scope)))
+    # track the atoms of the top-level conjunction chain; nested any's are tracked whole
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.kind == "all":
+            stack.extend(n.items)
+        elif n.kind == "atom":
+            assert n.atom is not None
+            tracked.append((f"line {n.line}: {_describe_atom(n.atom)}", solver.enc.node(n)))
+        else:
+            tracked.append((f"line {n.line}: any of {len(n.items)} branches", solver.enc.node(n)))
+    ok, core = solver.check(tracked)
+    return [] if ok else sorted(core, key=lambda c: (not c.startswith("line "), _line_no(c), c))
+
+
+def _line_no(label: str) -> int:
+    head = label.split(":", 1)[0]
+    return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 0
+
+
+def _rule_nodes(rule: Rule, yaml_cache: dict[str, Any]) -> Node:
+    root = _yaml(rule.file, yaml_cache)
+    rules, _ = _child(root, "rules")
+    for i, item in enumerate(rules.value if isinstance(rules, yaml.SequenceNode) else []):
+        rid, _ = _child(item, "id")
+        if isinstance(rid, yaml.ScalarNode) and rid.value == rule.id:
+            raw, line = _at(root, ["rules", i, "when"])
+            return _lined(rule.when, raw, line)
+    return _lined(rule.when, None, rule.line)
+
+
+def _scope_node(inst: Instrument, yaml_cache: dict[str, Any]) -> Node:
+    raw, line = _at(_yaml(inst.file, yaml_cache), ["instrument", "scope"])
+    return _lined(inst.scope, raw, line)
+
+
+def _satisfiability(inst: Instrument, rule: Rule, when: Node, scope: Node) -> list[Finding]:
+    solver = _Solver(rule.subject, when, scope)
+    ok, _ = solver.check([("when", solver.enc.node(when))])
+    if not ok:
+        core = _conflict(solver, None, when)
+        why = "; ".join(core) if core else "its branches all conflict"
+        return [
+            Finding(rule.file, when.line, "error", "condition-unsatisfiable",
+                    f"rule {rule.id}: the condition can never hold ({why})")
+        ]  # fmt: skip
+    ok, _ = solver.check([("scope", solver.enc.node(scope)), ("when", solver.enc.node(when))])
+    if not ok:
+        core = _conflict(solver, scope, when)
+        return [
+            Finding(rule.file, when.line, "error", "condition-out-of-scope",
+                    f"rule {rule.id}: the condition can never hold where {inst.id} applies "
+                    f"({'; '.join(core)})")
+        ]  # fmt: skip
+    return _dead_branches(rule, when, scope, solver)
+
+
+def _dead_branches(rule: Rule, when: Node, scope: Node, solver: _Solver) -> list[Finding]:
+    findings: list[Finding] = []
+    base = [("the instrument's scope", solver.enc.node(scope))]
+
+    def visit(n: Node, context: list[tuple[str, Any]]) -> None:
+        if n.kind == "atom":
+            return
+        for i, child in enumerate(n.items):
+            ctx = list(context)
+            if n.kind == "all":
+                for j, other in enumerate(n.items):
+                    if j != i:
+                        ctx.append((_label(other), solver.enc.node(other)))
+            ok, core = solver.check(ctx + [("this part", solver.enc.node(child))])
+            if not ok:
+                others = [c for c in core if c != "this part"]
+                what = _label(child)
+                findings.append(
+                    Finding(rule.file, child.line, "warning", "condition-dead-branch",
+                            f"rule {rule.id}: {what} can never hold here"
+                            + (f" (it conflicts with {'; '.join(others)})" if others else ""))
+                )  # fmt: skip
+                continue
+            visit(child, ctx if n.kind == "all" else context)
+
+    visit(when, base)
+    return findings
+
+
+def _label(n: Node) -> str:
+    if n.kind == "atom":
+        assert n.atom is not None
+        return f"line {n.line}: {_describe_atom(n.atom)}"
+    return f"line {n.line}: {n.kind} of {len(n.items)}"
+
+
+def _within(a: Rule, b: Rule, inst: Instrument) -> bool:
+    """B is in force whenever A is."""
+    a_from = max(a.effective.from_, inst.in_force)
+    b_from = max(b.effective.from_, inst.in_force)
+    a_until = a.effective.until or dt.date.max
+    b_until = b.effective.until or dt.date.max
+    return b_from <= a_from and a_until <= b_until
+
+
+def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: set[str]) -> list[Finding]:
+    """``never``: rules that can never fire (reported already; vacuously subsumed by any rule)."""
+    findings: list[Finding] = []
+    groups: dict[tuple[str, str], list[Rule]] = {}
+    for r in inst.rules:
+        groups.setdefault((r.citation.strip(), r.subject), []).append(r)
+    for rules in groups.values():
+        if len(rules) < 2:
+            continue
+        reported: set[str] = set()
+        for a, b in itertools.permutations(rules, 2):
+            if a.id in reported or a.id in never or not _within(a, b, inst):
+                continue
+            solver = _Solver(a.subject, scope, nodes[a.id], nodes[b.id])
+            ok, _ = solver.check(
+                [
+                    ("scope", solver.enc.node(scope)),
+                    ("a", solver.enc.node(nodes[a.id])),
+                    ("not b", z3.Not(solver.enc.node(nodes[b.id]))),
+                ]
+            )
+            if ok:
+                continue
+            # equivalent rules: report only the later one
+            if _within(b, a, inst):
+                back, _ = solver.check(
+                    [
+                        ("scope", solver.enc.node(scope)),
+                        ("b", solver.enc.node(nodes[b.id])),
+                        ("not a", z3.Not(solver.enc.node(nodes[a.id]))),
+                    ]
+                )
+                if not back and a.line < b.line:
+                    continue
+                kind = "is equivalent to" if not back else "is subsumed by"
+            else:
+                kind = "is subsumed by"
+            reported.add(a.id)
+            findings.append(
+                Finding(a.file, a.line, "warning", "rule-subsumed",
+                        f"rule {a.id} {kind} rule {b.id} ({b.file}:{b.line}; same citation "
+                        f"{a.citation!r} and subject): every product that violates {a.id} also "
+                        f"violates {b.id}, so it only reports the same breach twice")
+            )  # fmt: skip
+    return findings
+
+
+def _unused_tiers(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
+    used = {r.penalty for r in inst.rules}
+    root = _yaml(inst.file, yaml_cache)
+    return [
+        Finding(inst.file, _at(root, ["penalty_tiers", name])[1], "warning", "penalty-tier-unused",
+                f"{inst.id}: penalty tier {name!r} is defined but no rule uses it")
+        for name in _keys(_child(root, "penalty_tiers")[0])
+        if name not in used
+    ]  # fmt: skip
+
+
+def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
+    root = _yaml(inst.file, yaml_cache)
+    items: list[tuple[list[Any], str, str | None]] = [(["instrument"], f"instrument {inst.id}", inst.source)]
+    local = _keys(_child(root, "penalty_tiers")[0])  # shared tiers are checked in their own files
+    items += [
+        (
+            ["penalty_tiers", name],
+            f"{inst.id}: penalty tier {name!r}",
+            inst.penalty_tiers[name].latest().source,
+        )
+        for name in local
+        if name in inst.penalty_tiers
+    ]
+    items += [(["rules", i], f"rule {rule.id}", rule.source) for i, rule in enumerate(inst.rules)]
+    items += [
+        (["rules", i, "citation", k], f"rule {rule.id} (citation from {c.from_})", c.source)
+        for i, rule in enumerate(inst.rules)
+        for k, c in enumerate(rule.citations)
+        if c.source is not None
+    ]
+    out = []
+    for loc, what, url in items:
+        if url is None:
+            out.append(
+                Finding(
+                    inst.file,
+                    _at(root, loc)[1],
+                    "error",
+                    "source-missing",
+                    f"{what} has no source: link the official text (law-reference §9)",
+                )
+            )
+            continue
+        info = describe_source(url)
+        if not info.official:
+            out.append(
+                Finding(
+                    inst.file,
+                    _at(root, [*loc, "source"])[1],
+                    "error",
+                    "source-not-official",
+                    f"{what}: source {url} is on {info.site or 'no site'}, not an official site "
+                    f"({', '.join(OFFICIAL_SITES)}); link the official text and list this URL "
+                    "under references",
+                )
+            )
+    return out
+
+
+def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Finding]:
+    """The shared tiers (rulesets/tiers): each version's source is official text."""
+    out = []
+    for tid, tier in sorted(ruleset.tiers.items()):
+        root = _yaml(tier.file, yaml_cache)
+        if _child(root, "tiers")[0] is None:
+            continue  # defined in an instrument file: checked with it
+        days = sorted(tier.boundaries()) or [None]
+        for day in days:
+            url = (tier.at(day) if day else tier.latest()).source
+            info = describe_source(url) if url else None
+            if info is None or not info.official:
+                out.append(Finding(
+                    tier.file, _at(root, ["tiers", tid])[1], "error",
+                    "source-missing" if info is None else "source-not-official",
+                    f"penalty tier {tid!r}" + (f" (from {day})" if day else "")
+                    + (" has no source" if info is None else f": source {url} is on {info.site}, not an official site")
+                    + ": link the official text (law-reference §9)",
+                ))  # fmt: skip
+    return out
+
+
+def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Finding]:
+    out = []
+    for n in _atoms_of(when):
+        a = n.atom
+        assert a is not None
+        if a.fact != "product.markets" or a.op in ("exists", "missing"):
+            continue
+        values = a.value if isinstance(a.value, tuple) else (a.value,)
+        foreign = [v for v in values if isinstance(v, str) and (market_of(v) or v) != inst.jurisdiction]
+        if foreign:
+            out.append(
+                Finding(rule.file, n.line, "warning", "market-reference",
+                        f"rule {rule.id} ({inst.jurisdiction}) tests product.markets for "
+                        f"{', '.join(foreign)}: its verdict would depend on other markets listed")
+            )  # fmt: skip
+    return out
+
+
+def run(ruleset: RuleSet) -> list[Finding]:
+    """Every static finding for ``ruleset``, in file and line order."""
+    findings: list[Finding] = []
+    yaml_cache: dict[str, Any] = {}
+    for inst in ruleset.instruments:
+        scope = _scope_node(inst, yaml_cache)
+        nodes: dict[str, Node] = {}
+        never: set[str] = set()
+        for rule in inst.rules:
+            when = _rule_nodes(rule, yaml_cache)
+            nodes[rule.id] = when
+            found = _satisfiability(inst, rule, when, scope)
+            if any(f.level == "error" for f in found):
+                never.add(rule.id)
+            findings += found
+            findings += _market_references(inst, rule, when)
+        findings += _subsumption(inst, nodes, scope, never)
+        findings += _unused_tiers(inst, yaml_cache)
+        findings += _sources(inst, yaml_cache)
+    findings += _tier_sources(ruleset, yaml_cache)
+    findings.sort(key=lambda f: (f.file, f.line, f.code))
+    return findings
+
+
+__all__ = ["run", "Encoder", "Node"]
+
+_ = taxonomy  # the taxonomy's closure is encoded through list_item_kind and key prefixes

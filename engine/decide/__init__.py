@@ -1,0 +1,1 @@
+"""Deciders: the protocol, the durable_rules backend and the independent reference evaluator."""

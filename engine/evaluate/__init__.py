@@ -1,0 +1,1 @@
+"""Evaluation: products against rulesets into reports."""

@@ -1,0 +1,1 @@
+"""The product model, its inputs and the registry of facts rules can ask about."""

@@ -1,0 +1,598 @@
+"""The product description: the input contract of DESIGN.md as pydantic models.
+
+Defaults follow one principle: where the law puts the burden of proof on the company
+(consent, notice, safeguards), an absent fact reads as the unsafe answer (no consent, no
+notice). Where no default is fair (revenue, age of the youngest user, whether a transfer
+impact assessment found equivalence), the field stays unknown (``None``) and the rules that
+need it answer "insufficient information" instead of guessing.
+
+Fields marked *regulint addition* are optional extensions of the DESIGN.md contract that
+some requirement rows of the law need; README "Input reference" lists them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
+
+from engine.core import taxonomy
+from engine.core.jurisdictions import normalise_place
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
+
+
+class LegalBasis(StrEnum):
+    consent = "consent"
+    contract = "contract"
+    legal_obligation = "legal_obligation"
+    vital_interests = "vital_interests"
+    public_task = "public_task"
+    legitimate_interests = "legitimate_interests"
+    none = "none"
+
+
+class SpecialCategoryCondition(StrEnum):
+    explicit_consent = "explicit_consent"
+    employment_law = "employment_law"
+    vital_interests = "vital_interests"
+    made_public_by_subject = "made_public_by_subject"
+    legal_claims = "legal_claims"
+    substantial_public_interest = "substantial_public_interest"
+    health_care = "health_care"
+    public_health = "public_health"
+    research = "research"
+    none = "none"
+
+
+class Source(StrEnum):
+    data_subject = "data_subject"
+    third_party = "third_party"
+    public_scraping = "public_scraping"
+    user_uploaded_about_others = "user_uploaded_about_others"
+    inferred = "inferred"
+
+
+class Disclosure(StrEnum):
+    controller_identity = "controller_identity"
+    purposes = "purposes"
+    categories = "categories"
+    retention = "retention"
+    rights = "rights"
+    recipients = "recipients"
+    transfers = "transfers"
+    legal_basis = "legal_basis"
+    automated_decisions = "automated_decisions"
+    sale_or_sharing = "sale_or_sharing"
+    necessity_and_impact = "necessity_and_impact"  # regulint addition: PIPL Art. 30 extra notice
+    source_of_data = "source_of_data"  # regulint addition: GDPR Art. 14(2)(f)
+
+
+class RecipientRole(StrEnum):
+    processor = "processor"
+    service_provider = "service_provider"
+    contractor = "contractor"
+    third_party = "third_party"
+    joint_controller = "joint_controller"
+
+
+class TransferMechanism(StrEnum):
+    adequacy = "adequacy"
+    scc = "scc"
+    bcr = "bcr"
+    derogation = "derogation"
+    cn_security_assessment = "cn_security_assessment"
+    cn_standard_contract = "cn_standard_contract"
+    cn_certification = "cn_certification"
+    exempt = "exempt"
+    none = "none"
+
+
+class AgeAssurance(StrEnum):
+    none = "none"
+    self_declared = "self_declared"
+    estimation = "estimation"
+    verified = "verified"
+
+
+class MediaRole(StrEnum):
+    provider = "provider"
+    deployer = "deployer"
+    platform = "platform"
+
+
+class Modality(StrEnum):
+    text = "text"
+    image = "image"
+    audio = "audio"
+    video = "video"
+    virtual_scene = "virtual_scene"
+
+
+class MetadataStandard(StrEnum):
+    c2pa = "c2pa"
+    iptc = "iptc"
+    gb45438 = "gb45438"
+    watermark = "watermark"
+    proprietary = "proprietary"
+
+
+_CURRENCY = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
+_COUNT = Annotated[StrictInt, Field(ge=0, le=10**13)]
+_SHARE = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]  # strict: no true for 1, no "0.5"
+#: Taxonomy keys, validated one by one so an error names its list index.
+PlaceCode = Annotated[str, AfterValidator(normalise_place)]
+DataCategoryKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_category", k))]
+DataUseKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_use", k))]
+DataSubjectKey = Annotated[str, AfterValidator(lambda k: taxonomy.check_key("data_subject", k))]
+
+
+def _number_not_text(value: Any) -> Any:
+    """A number must be written as one: true is not 1 and "100" is not 100."""
+    if isinstance(value, (bool, str)):
+        raise ValueError(f"expected a number, got {type(value).__name__} {value!r}"[:120])
+    return value
+
+
+def _unique_places(codes: list[str]) -> list[str]:
+    """Place codes are compared upper-cased; the same place twice ('EU' and 'eu') is refused."""
+    seen = Counter(codes)
+    twice = sorted(c for c, n in seen.items() if n > 1)
+    if twice:
+        raise ValueError(f"each place once; repeated (letter case aside): {', '.join(twice)}")
+    return codes
+
+
+class Money(_Model):
+    amount: Annotated[
+        Decimal, BeforeValidator(_number_not_text), Field(ge=0, le=Decimal(10) ** 15, allow_inf_nan=False)
+    ]
+    currency: _CURRENCY
+
+    @field_validator("currency")
+    @classmethod
+    def _has_rate(cls, value: str) -> str:
+        from engine.core.fx import fx_rates
+
+        known = fx_rates().currencies()
+        if value not in known:
+            raise ValueError(
+                f"no exchange rate for {value!r} in rulesets/fx.yaml; use one of {', '.join(sorted(known))}"
+            )
+        return value
+
+
+class Organization(_Model):
+    name: str | None = None
+    annual_revenue: Money | None = Field(
+        None, description="Worldwide turnover of the preceding financial year; unknown when absent."
+    )
+    headquarters: PlaceCode | None = None
+    establishments: list[PlaceCode] = []
+    sme: StrictBool = Field(
+        False, description="SME or start-up (EU AI Act Art. 99(6)); a claim, so false by default."
+    )
+    critical_information_infrastructure: StrictBool = False
+    consumers_data_sold_or_shared_per_year: _COUNT | None = Field(
+        None, description="Consumers or households whose PI is bought, sold or shared a year (CCPA)."
+    )
+    revenue_share_from_selling_data: _SHARE | None = Field(
+        None, description="Share (0-1) of annual revenue from selling or sharing PI (CCPA)."
+    )
+    employees: _COUNT | None = Field(None, description="regulint addition: head count (GDPR Art. 30(5)).")
+    cn_export_individuals_per_year: _COUNT | None = Field(
+        None,
+        description="regulint addition: individuals (non-sensitive PI) whose PI collected in China is sent "
+        "abroad since 1 January (CBDT Provisions Arts. 7-8).",
+    )
+    cn_export_sensitive_individuals_per_year: _COUNT | None = Field(
+        None, description="regulint addition: the same count for sensitive PI."
+    )
+    cn_data_stored_in_china: StrictBool = Field(
+        False, description="regulint addition: PIPL Art. 40 localisation."
+    )
+    cn_individuals_handled: _COUNT | None = Field(
+        None,
+        description="regulint addition: individuals whose PI the handler processes in China (PIPL Art. 52; "
+        "CAC Compliance Audit Measures, from 2025-05-01: a PI protection officer from 1 million, an audit at "
+        "least every two years above 10 million); unknown when absent (monthly active users are not it).",
+    )
+
+
+class Audience(_Model):
+    monthly_active_users: _COUNT | None = None
+    users_by_market: dict[str, _COUNT] = {}
+    min_age: Annotated[StrictInt, Field(ge=0, le=120)] | None = Field(
+        None, description="Youngest age the product admits; unknown when absent."
+    )
+    directed_at_children: StrictBool = False
+    age_assurance: AgeAssurance = AgeAssurance.none
+    parental_verification: StrictBool = False
+    minor_mode: StrictBool = Field(False, description="regulint addition: anti-addiction / minor mode (CN).")
+    eu_vlop_designated: StrictBool = Field(
+        False,
+        description="regulint addition: designated a very large online platform or search engine "
+        "(DSA Art. 33: at least 45 million average monthly active recipients in the Union).",
+    )
+
+    @field_validator("users_by_market")
+    @classmethod
+    def _markets(cls, value: dict[str, int]) -> dict[str, int]:
+        out = {normalise_place(k): v for k, v in value.items()}
+        if len(out) < len(value):
+            _unique_places([normalise_place(k) for k in value])
+        return out
+
+
+class Consent(_Model):
+    obtained: StrictBool = False
+    separate: StrictBool = False
+    explicit: StrictBool = False
+    withdrawable: StrictBool = False
+    parental_for_children: StrictBool = False
+    bundled_with_terms: StrictBool = False
+    pre_ticked: StrictBool = False
+    refusal_as_easy_as_acceptance: StrictBool = False
+    logged: StrictBool = Field(
+        False, description="regulint addition: consent can be demonstrated (GDPR Art. 7(1))."
+    )
+    service_refused_without_consent: StrictBool = Field(
+        False, description="regulint addition: the service is refused when optional consent is declined."
+    )
+    minor_opt_in: StrictBool = Field(
+        False, description="regulint addition: 13-15-year-olds opted in (CCPA §1798.120(c))."
+    )
+
+
+class Notice(_Model):
+    at_collection: StrictBool = False
+    discloses: list[Disclosure] = []
+    local_language: StrictBool = False
+
+
+class Recipient(_Model):
+    name: str
+    role: RecipientRole
+    contract: StrictBool = False
+    country: PlaceCode | None = None
+
+
+class Transfer(_Model):
+    to: PlaceCode
+    mechanism: TransferMechanism = TransferMechanism.none
+    impact_assessment: StrictBool | None = Field(
+        None, description="True only when a transfer impact assessment found essential equivalence."
+    )
+    remote_access_only: StrictBool = False
+    recipient_dpf_certified: StrictBool = Field(
+        False, description="regulint addition: US recipient certified under the EU-US Data Privacy Framework."
+    )
+    recipient_privacy_shield_certified: StrictBool = Field(
+        False,
+        description="regulint addition: US recipient certified under the EU-US Privacy Shield "
+        "(Decision (EU) 2016/1250, invalidated on 2020-07-16 by C-311/18).",
+    )
+    cn_standard_contract_filed: StrictBool = Field(
+        False, description="regulint addition: the CN standard contract was filed with the provincial CAC."
+    )
+
+
+class DataPractice(_Model):
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    data_categories: list[DataCategoryKey] = []
+    data_subjects: list[DataSubjectKey] = []
+    source: Source = Source.data_subject
+    purpose: DataUseKey | None = None
+    legal_basis: LegalBasis = LegalBasis.none
+    special_category_condition: SpecialCategoryCondition = SpecialCategoryCondition.none
+    consent: Consent = Consent()
+    notice: Notice = Notice()
+    necessary_for_purpose: StrictBool = False
+    public_by_default: StrictBool = False
+    retention_days: Annotated[StrictInt, Field(gt=0, le=10**6)] | None = Field(
+        None, description="Positive number of days, or null for no limit (also the default)."
+    )
+    deleted_on_account_closure: StrictBool = False
+    encrypted_at_rest: StrictBool = False
+    sold: StrictBool = False
+    shared_for_cross_context_ads: StrictBool = False
+    recipients: list[Recipient] = []
+    transfers: list[Transfer] = []
+    automated_decisions: StrictBool = False
+    opt_out_offered: StrictBool = False
+    important_data: StrictBool = False
+    automated_decision_significant_effect: StrictBool | None = Field(
+        None,
+        description="regulint addition: a solely automated decision with legal or similar effect; "
+        "false when automated_decisions is false, otherwise unknown when absent.",
+    )
+    human_review_offered: StrictBool = Field(
+        False, description="regulint addition: human intervention on request."
+    )
+    personalised_marketing: StrictBool | None = Field(
+        None,
+        description="regulint addition: personalised push or ads; when absent, derived from the purpose "
+        "(targeted advertising or profiling: true; a purpose outside marketing and personalisation: "
+        "false) or from shared_for_cross_context_ads, otherwise unknown.",
+    )
+    non_personalised_option: StrictBool = Field(
+        False, description="regulint addition: a non-personalised option or easy opt-out (PIPL Art. 24)."
+    )
+    large_scale: StrictBool | None = Field(
+        None,
+        description="regulint addition: large-scale processing (GDPR Arts. 35, 37); when absent, derived "
+        "from audience.monthly_active_users / users_by_market (see docs/facts.md), otherwise unknown.",
+    )
+    systematic_monitoring: StrictBool | None = Field(
+        None,
+        description="regulint addition: systematic monitoring; when absent, true for tracking, precise "
+        "location or behavioural data and targeted-advertising or profiling purposes, otherwise unknown.",
+    )
+    captured_in_public_places: StrictBool | None = Field(
+        None,
+        description="regulint addition: cameras in public (PIPL Art. 26); when absent, false for a practice "
+        "with no image or biometric data, otherwise unknown.",
+    )
+    spi_used_beyond_service: StrictBool = Field(
+        False,
+        description="regulint addition: sensitive PI used to infer characteristics or beyond the service "
+        "the consumer asked for (CCPA §1798.121).",
+    )
+    risk_assessment_completed: StrictBool = Field(
+        False, description="regulint addition: CCPA risk assessment (11 CCR §7150)."
+    )
+    occasional: StrictBool = Field(
+        False,
+        description="regulint addition: the processing is occasional, not regular or systematic "
+        "(GDPR Arts. 27(2)(a), 30(5), 49); a claim, so false by default.",
+    )
+    started_on: dt.date | None = Field(
+        None,
+        description="regulint addition: the day this processing began; unknown when absent. A duty that "
+        "binds processing begun before its start date later than new processing reads it (e.g. 11 CCR "
+        "§7155(c): CCPA risk assessments for processing begun before 2026-01-01 are due by 2027-12-31).",
+    )
+    biometric_identification: StrictBool | None = Field(
+        None,
+        description="regulint addition: biometric data of this practice are processed by technical means "
+        "to uniquely identify or authenticate a person (GDPR Arts. 4(14), 9(1) and Recital 51; CCPA "
+        "§1798.140(ae)(2)(A)); false for e.g. avatar or voice generation that identifies nobody. Unknown "
+        "when absent.",
+    )
+    account_number_with_access_code: StrictBool | None = Field(
+        None,
+        description="regulint addition: a financial account, debit or credit card number is processed "
+        "together with the security or access code, password or credentials that give access to the "
+        "account (CCPA §1798.140(ae)(1)(B)); unknown when absent.",
+    )
+    genai_service_records: StrictBool | None = Field(
+        None,
+        description="regulint addition: the practice holds the generative-AI service's user input "
+        "(prompts, uploads) or usage records (GenAI Measures Art. 11), not other data of the product "
+        "such as order history; unknown when absent.",
+    )
+    public_security_use_only: StrictBool | None = Field(
+        None,
+        description="regulint addition: images or identifying data captured in public places are used "
+        "only to maintain public security (PIPL Art. 26); unknown when absent.",
+    )
+    further_purpose_consented: StrictBool = Field(
+        False,
+        description="regulint addition: the further use of this practice's data (sale, ad sharing, "
+        "personalised marketing) rests on the person's own consent to that purpose (GDPR Art. 6(4): no "
+        "compatibility test then); a claim the controller must prove, so false by default.",
+    )
+    price_discrimination_by_profile: StrictBool = Field(
+        False,
+        description="regulint addition: prices or trading terms differ between individuals according to "
+        "their profile (PIPL Art. 24(1); Algorithm Recommendation Provisions Art. 21).",
+    )
+
+
+class SyntheticMedia(_Model):
+    generates: StrictBool = False
+    role: MediaRole = MediaRole.provider
+    modalities: list[Modality] = []
+    likeness_of_real_people: StrictBool = False
+    likeness_consent: StrictBool = False
+    accepts_images_of_minors: StrictBool = False
+    visible_label: StrictBool = False
+    metadata_label: StrictBool = False
+    metadata_standard: MetadataStandard | None = None
+    labels_survive_export: StrictBool = False
+    detection_tool_offered: StrictBool = False
+    user_identity_verification: StrictBool = False
+    artistic_or_satirical: StrictBool = False
+    public_opinion_attributes: StrictBool = False
+    algorithm_filing_cn: StrictBool = False
+    # regulint additions, each needed by a requirement row of the law
+    genai_filing_cn: StrictBool = Field(False, description="CAC generative-AI (model) filing completed.")
+    security_assessment_cn: StrictBool = Field(
+        False, description="CAC security assessment for public-opinion features."
+    )
+    content_moderation: StrictBool = Field(
+        False, description="Inputs and outputs are reviewed for unlawful content."
+    )
+    complaint_channel: StrictBool = Field(False, description="Users can complain and appeal.")
+    terms_describe_labeling: StrictBool = Field(
+        False, description="User agreement states labeling methods (CN Art. 8)."
+    )
+    export_enabled: StrictBool = Field(
+        True, description="Users can download, copy or export generated content."
+    )
+    unlabeled_export_on_request: StrictBool = Field(
+        False, description="Unlabeled output supplied on request (CN Art. 9)."
+    )
+    unlabeled_export_logs_months: Annotated[StrictInt, Field(ge=0, le=1200)] | None = None
+    user_label_option: StrictBool = Field(
+        False, description="Users may add a visible AI label (Cal. §22757.3(a))."
+    )
+    chatbot: StrictBool = Field(
+        False, description="The system converses directly with people (AI Act Art. 50(1))."
+    )
+    ai_interaction_disclosed: StrictBool = Field(
+        False, description="People are told they interact with an AI."
+    )
+    public_interest_text: StrictBool = Field(
+        False, description="Publishes AI text on matters of public interest."
+    )
+    human_editorial_review: StrictBool = Field(False, description="A person holds editorial responsibility.")
+    licensed_to_third_parties: StrictBool = Field(
+        False, description="The GenAI system is licensed to others."
+    )
+    licence_requires_disclosures: StrictBool = Field(
+        False, description="Licences oblige licensees to keep disclosures."
+    )
+    platform_checks_provenance: StrictBool = Field(
+        False, description="A platform reads provenance data on upload."
+    )
+    platform_declaration_tool: StrictBool = Field(
+        False, description="A platform lets uploaders declare AI content."
+    )
+    intimate_imagery_safeguards: StrictBool = Field(
+        False, description="Filters against sexual deepfakes of real people."
+    )
+    intimate_imagery_foreseeable: StrictBool | None = Field(
+        None,
+        description="regulint addition: sexual or intimate depictions of an identifiable real person, or "
+        "child sexual abuse material, are a reasonably foreseeable and reproducible output of the system "
+        "without significant technical modification (AI Act Art. 5(1)(ba)-(bb), (1a) as amended by Reg. "
+        "(EU) 2026/1744); false for e.g. a fixed-template business avatar tool. Unknown when absent.",
+    )
+    assistive_editing_only: StrictBool | None = Field(
+        None,
+        description="regulint addition: the system only performs an assistive function for standard "
+        "editing (e.g. grammar polishing, enhancement, restoration) and does not generate content or "
+        "substantially alter the input or its meaning (AI Act Art. 50(2) second sentence; Deep Synthesis "
+        "Provisions Art. 17(1)(5) vs 17(2)). Unknown when absent.",
+    )
+    emotion_recognition: StrictBool = Field(
+        False, description="The system infers emotions from biometric data."
+    )
+    emotion_recognition_context: Annotated[str, Field(pattern=r"^(workplace|education|other)$")] | None = None
+    biometric_categorisation_sensitive: StrictBool = Field(
+        False, description="Infers race, politics, union membership, religion, sex life or orientation."
+    )
+    untargeted_face_scraping: StrictBool = Field(
+        False, description="Builds face databases by untargeted scraping."
+    )
+    exposure_notice: StrictBool = Field(
+        False, description="People exposed to emotion recognition are informed."
+    )
+    emotion_recognition_medical_or_safety: StrictBool = Field(
+        False,
+        description="regulint addition: the emotion recognition is intended for medical or safety reasons "
+        "(AI Act Art. 5(1)(f) exception).",
+    )
+    on_eu_market_before_2026_08_02: StrictBool = Field(
+        False,
+        description="regulint addition: the generative AI system was placed on the EU market before "
+        "2 August 2026 (AI Act Art. 50(2) grace period to 2 December 2026 under the Digital Omnibus).",
+    )
+    unlabeled_export_terms_user_duty: StrictBool = Field(
+        False,
+        description="regulint addition: before output without an explicit label is supplied on request, "
+        "the user agreement sets out the user's labeling duty and liability (CN Labeling Measures Art. 9).",
+    )
+
+
+class Governance(_Model):
+    privacy_policy_published: StrictBool = False
+    dpia_completed: StrictBool = False
+    pi_impact_assessment_completed: StrictBool = False
+    records_of_processing: StrictBool = False
+    dpo_appointed: StrictBool = False
+    eu_representative: StrictBool = False
+    cn_representative: StrictBool = False
+    honors_opt_out_signals: StrictBool = False
+    do_not_sell_link: StrictBool = False
+    limit_sensitive_pi_link: StrictBool = False
+    breach_notification_process: StrictBool = False
+    data_subject_rights: DataSubjectRights = Field(default_factory=lambda: DataSubjectRights())
+    # regulint additions
+    cn_children_rules: StrictBool = Field(False, description="Dedicated rules for children's PI (CN).")
+    cn_children_officer: StrictBool = Field(False, description="A person in charge of children's PI (CN).")
+    pi_compliance_audit: StrictBool = Field(False, description="Regular PIPL compliance audits (Art. 54).")
+    pi_protection_officer_cn: StrictBool = Field(False, description="PIPL Art. 52 person in charge of PI.")
+    cn_important_data_risk_assessment: StrictBool = Field(
+        False,
+        description="regulint addition: processors of important data assess the risk of their processing "
+        "regularly and report it to the authorities (CN Data Security Law Art. 30); a safeguard, so false "
+        "by default.",
+    )
+    cn_data_security_officer: StrictBool = Field(
+        False,
+        description="regulint addition: a person responsible for data security and a management body are "
+        "designated (CN Data Security Law Art. 27(2)); a safeguard, so false by default.",
+    )
+    cn_minors_pi_annual_audit: StrictBool = Field(
+        False,
+        description="regulint addition: the processing of minors' PI is audited every year and the result "
+        "reported to the regulator (CN Regulations on the Protection of Minors Online).",
+    )
+
+
+class DataSubjectRights(_Model):
+    access: StrictBool = False
+    erasure: StrictBool = False
+    rectification: StrictBool = False
+    portability: StrictBool = False
+    objection: StrictBool = False
+    account_deletion: StrictBool = False
+    identity_verification_for_opt_out: StrictBool = Field(
+        False, description="True when opt-out requests demand identity verification (CCPA forbids it)."
+    )
+
+
+Governance.model_rebuild()
+
+
+class Product(_Model):
+    """A feature or data practice, described for evaluation."""
+
+    schema_version: str = "1"
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    name: str | None = None
+    organization: Organization = Organization()
+    markets: Annotated[list[PlaceCode], Field(min_length=1), AfterValidator(_unique_places)]
+    audience: Audience = Audience()
+    data_practices: list[DataPractice] = []
+    synthetic_media: SyntheticMedia | None = None
+    governance: Governance = Governance()
+
+    @field_validator("schema_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if value != "1":
+            raise ValueError(f"schema_version must be '1', got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> Product:
+        if not self.data_practices and self.synthetic_media is None:
+            raise ValueError("give at least one of data_practices or synthetic_media")
+        dup = sorted(i for i, n in Counter(p.id for p in self.data_practices).items() if n > 1)
+        if dup:
+            raise ValueError(f"data_practices ids must be unique; repeated: {', '.join(dup)}")
+        return self
+
+
+def product_json_schema() -> dict[str, Any]:
+    """JSON Schema of the product description."""
+    return Product.model_json_schema()

@@ -1,0 +1,1 @@
+"""Edits to a product description and verified fix plans."""

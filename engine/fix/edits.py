@@ -1,0 +1,464 @@
+"""Edits to a product description: the moves that make one atom of a rule's evidence stop holding.
+
+Both compliance searches use this one vocabulary: the random repair walk of
+:mod:`engine.testing.strategies` (any move will do) and the fix planner of :mod:`engine.fix.plan` (only
+moves a team can make). Each move is a tuple of :class:`Edit`\\ s, each with a ``kind``:
+
+- what a team can change without changing what the product is: ``consent`` (consent quality,
+  the legal basis of consent), ``notice``, ``safeguard``, ``contract`` (processor contracts,
+  transfer mechanisms), ``label``, ``retention``, ``governance``;
+- ``scope``: a change of what the product does (a data category, data subject or modality
+  dropped, a practice stopped, a descriptive fact changed) and ``market`` (a market dropped) —
+  the planner proposes these only when asked (``--allow-scope-changes``);
+- ``structural`` (practices' lists of objects rewritten, categories or purposes swapped),
+  ``company`` (facts about the organisation: revenue, establishments, size) and ``fill`` /
+  ``unknown`` (giving or removing an unknown fact): never proposed as a fix.
+
+Paths are document paths (``data_practices[0].consent.explicit``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from engine.core import taxonomy
+from engine.core.jurisdictions import market_of
+from engine.law.conditions import Atom, atom_holds
+
+#: Kinds a fix plan may use without ``allow_scope_changes``, in the order plans prefer them.
+TEAM_KINDS = ("label", "notice", "consent", "governance", "safeguard", "retention", "contract")
+SCOPE_KINDS = ("scope", "market")
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def path_parts(path: str) -> list[str | int]:
+    """``data_practices[0].consent`` -> ``['data_practices', 0, 'consent']``."""
+    return [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PART.finditer(path)]
+
+
+def get_path(doc: Any, path: str) -> Any:
+    """The value at a document path (KeyError, IndexError or TypeError when absent)."""
+    node = doc
+    for p in path_parts(path):
+        node = node[p]
+    return node
+
+
+def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
+    """Set a document path, creating missing (or null) objects on the way."""
+    parts = path_parts(path)
+    node: Any = doc
+    for p in parts[:-1]:
+        if isinstance(p, str) and (p not in node or node[p] is None):
+            node[p] = {}
+        node = node[p]
+    node[parts[-1]] = value
+
+
+def delete_path(doc: dict[str, Any], path: str) -> None:
+    """Remove a key (nothing happens when it is absent)."""
+    parts = path_parts(path)
+    try:
+        node = get_path(doc, ".".join(str(p) for p in parts[:-1])) if len(parts) > 1 else doc
+    except (KeyError, IndexError, TypeError):
+        return
+    if isinstance(node, dict):
+        node.pop(parts[-1], None)
+
+
+def _try_get(doc: Any, path: str, default: Any = None) -> Any:
+    try:
+        return get_path(doc, path)
+    except (KeyError, IndexError, TypeError):
+        return default
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change to a description: ``set`` a value, ``add_item`` to or ``remove_items`` from a
+    list (``value`` is the item, or the tuple of items removed), or ``delete`` a key."""
+
+    op: str
+    path: str
+    value: Any
+    kind: str
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """Edits with the same key replace each other in a plan."""
+        if self.op == "set" or self.op == "delete":
+            return ("value", self.path)
+        if self.op == "add_item":
+            return ("add", self.path, _hashable(self.value))
+        return ("remove", self.path, _hashable(self.value))
+
+    def describe(self) -> str:
+        """In words: ``set `synthetic_media.visible_label` to true``."""
+        if self.op == "set":
+            return f"set `{self.path}` to {_show(self.value)}"
+        if self.op == "add_item":
+            return f"add {_show(self.value)} to `{self.path}`"
+        if self.op == "remove_items":
+            return f"remove {', '.join(_show(v) for v in self.value)} from `{self.path}`"
+        return f"remove `{self.path}`"
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
+def _show(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def apply_edit(doc: dict[str, Any], edit: Edit) -> None:
+    """Apply one edit to ``doc`` in place."""
+    if edit.op == "set":
+        set_path(doc, edit.path, copy.deepcopy(edit.value))
+    elif edit.op == "add_item":
+        current = list(_try_get(doc, edit.path) or [])
+        if edit.value not in current:
+            set_path(doc, edit.path, current + [copy.deepcopy(edit.value)])
+    elif edit.op == "remove_items":
+        current = list(_try_get(doc, edit.path) or [])
+        set_path(doc, edit.path, [x for x in current if x not in edit.value])
+    elif edit.op == "delete":
+        delete_path(doc, edit.path)
+    else:  # pragma: no cover - a new op must be handled here
+        raise ValueError(f"unknown edit op {edit.op!r}")
+
+
+def apply_edits(doc: dict[str, Any], edits: list[Edit] | tuple[Edit, ...]) -> dict[str, Any]:
+    """A copy of ``doc`` with ``edits`` applied in order (``doc`` is left alone).
+
+    Only the objects on the edited paths are copied, so a plan's many trial descriptions
+    share the untouched rest of the document."""
+    out = dict(doc)
+    copied: set[int] = {id(out)}
+    for e in edits:
+        node: Any = out
+        for p in path_parts(e.path)[:-1]:
+            child = node[p] if isinstance(node, list) else node.get(p)
+            if isinstance(child, dict | list) and id(child) not in copied:
+                child = dict(child) if isinstance(child, dict) else list(child)
+                copied.add(id(child))
+                node[p] = child
+            elif child is None:
+                break  # set_path creates it (a new object, not shared)
+            node = child
+        apply_edit(out, e)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# what a team can change: per fact path, the kind of change and the values a team would set
+
+_T, _F = (True,), (False,)
+
+#: Plain facts a team can change, with the values it would set (the safe ones, best first).
+TEAM_VALUES: dict[str, tuple[str, tuple[Any, ...]]] = {
+    **{f"practice.consent.{k}": ("consent", _T) for k in (
+        "obtained", "separate", "explicit", "withdrawable", "parental_for_children",
+        "refusal_as_easy_as_acceptance", "logged", "minor_opt_in")},
+    **{f"practice.consent.{k}": ("consent", _F) for k in (
+        "bundled_with_terms", "pre_ticked", "service_refused_without_consent")},
+    "practice.legal_basis": ("consent", ("consent",)),
+    "practice.special_category_condition": ("consent", ("explicit_consent",)),
+    "synthetic_media.likeness_consent": ("consent", _T),
+    "practice.notice.at_collection": ("notice", _T),
+    "practice.notice.local_language": ("notice", _T),
+    "synthetic_media.ai_interaction_disclosed": ("notice", _T),
+    "synthetic_media.exposure_notice": ("notice", _T),
+    **{f"practice.{k}": ("safeguard", _T) for k in (
+        "encrypted_at_rest", "necessary_for_purpose", "opt_out_offered", "non_personalised_option",
+        "human_review_offered", "risk_assessment_completed")},
+    "practice.public_by_default": ("safeguard", _F),
+    "product.audience.age_assurance": ("safeguard", ("verified", "estimation")),
+    "product.audience.parental_verification": ("safeguard", _T),
+    "product.audience.minor_mode": ("safeguard", _T),
+    "product.organization.cn_data_stored_in_china": ("safeguard", _T),
+    **{f"synthetic_media.{k}": ("safeguard", _T) for k in (
+        "content_moderation", "complaint_channel", "user_identity_verification",
+        "human_editorial_review", "intimate_imagery_safeguards")},
+    "practice.retention_days": ("retention", (365, 90, 30)),
+    "practice.deleted_on_account_closure": ("retention", _T),
+    "synthetic_media.unlabeled_export_logs_months": ("retention", (6, 12)),
+    "transfer.mechanism": ("contract", (
+        "scc", "cn_standard_contract", "bcr", "cn_certification", "cn_security_assessment")),
+    "transfer.impact_assessment": ("contract", _T),
+    "transfer.cn_standard_contract_filed": ("contract", _T),
+    "transfer.recipient_dpf_certified": ("contract", _T),  # a DPF-certified US recipient chosen
+    **{f"synthetic_media.{k}": ("label", _T) for k in (
+        "visible_label", "metadata_label", "labels_survive_export", "detection_tool_offered",
+        "terms_describe_labeling", "user_label_option", "platform_checks_provenance",
+        "platform_declaration_tool", "licence_requires_disclosures", "unlabeled_export_terms_user_duty")},
+    "synthetic_media.metadata_standard": ("label", ("c2pa", "gb45438", "iptc", "watermark")),
+    "synthetic_media.unlabeled_export_on_request": ("label", _F),
+    **{f"synthetic_media.{k}": ("governance", _T) for k in (
+        "algorithm_filing_cn", "genai_filing_cn", "security_assessment_cn")},
+    "product.governance.data_subject_rights.identity_verification_for_opt_out": ("governance", _F),
+}  # fmt: skip
+
+#: Lists a team can add items to (the items a rule asks for).
+TEAM_LISTS = {"practice.notice.discloses": "notice"}
+
+#: Facts about the organisation: true or not, no fix changes them.
+_COMPANY_PREFIXES = ("product.organization.", "product.audience.monthly_active_users")
+_COMPANY = {"product.audience.users_by_market", "product.audience.eu_vlop_designated"}
+
+
+def _kind_of(fact: str) -> str:
+    if fact in TEAM_VALUES:
+        return TEAM_VALUES[fact][0]
+    if fact.startswith("product.governance."):
+        return "governance"
+    if fact in _COMPANY or fact.startswith(_COMPANY_PREFIXES):
+        return "company"
+    return "scope"
+
+
+def _team_values(fact: str) -> tuple[Any, ...]:
+    if fact in TEAM_VALUES:
+        return TEAM_VALUES[fact][1]
+    if fact.startswith("product.governance."):
+        return _T
+    return ()
+
+
+def _doc_field(fact: str, subject_path: str) -> str | None:
+    """The document path of a plain (non-derived) fact, seen from a subject."""
+    ns, _, rest = fact.partition(".")
+    if ns == "product":
+        return rest
+    if ns == "synthetic_media":
+        return fact
+    practice = subject_path.split(".transfers[")[0]
+    if ns == "practice":
+        return f"{practice}.{rest}" if practice else None
+    if ns == "transfer":
+        return f"{subject_path}.{rest}" if ".transfers[" in subject_path else None
+    return None
+
+
+@cache
+def rule_numbers() -> dict[str, tuple[float, ...]]:
+    """The numbers the shipped rules compare each fact with (``min_age lt 16`` gives 16)."""
+    from engine.evaluate.evaluator import default_evaluator
+    from engine.law.conditions import NUMERIC_OPS, atoms
+
+    ruleset = default_evaluator().ruleset
+    numbers: dict[str, set[float]] = {}
+    for cond in [i.scope for i in ruleset.instruments] + [r.when for r in ruleset.rules]:
+        for a in atoms(cond):
+            numeric = a.op in NUMERIC_OPS or (a.op in ("eq", "ne") and isinstance(a.value, int | float))
+            if numeric and not isinstance(a.value, bool):
+                numbers.setdefault(a.fact, set()).add(a.value)
+    return {k: tuple(sorted(v)) for k, v in numbers.items()}
+
+
+def _numeric_candidates(fact: str, expected: Any) -> list[Any]:
+    vals = {1, 30, 365, 18, 0}
+    for h in rule_numbers().get(fact, ()):
+        vals.update({int(h) - 1, int(h), int(h) + 1})
+    if isinstance(expected, int | float) and not isinstance(expected, bool):
+        v = int(expected)
+        vals.update({v - 1, v, v + 1, v * 2 + 1})
+    return sorted(v for v in vals if v >= 0)
+
+
+def _atom(fact: str, op: str, expected: Any) -> Atom:
+    negated = op.startswith("not ")
+    base = op.removeprefix("not ")
+    value = tuple(expected) if isinstance(expected, list) else expected
+    return Atom(fact, base, value, negated)
+
+
+Move = tuple[Edit, ...]
+
+
+def falsifying_edits(doc: dict[str, Any], subject_path: str, fact: str, op: str, expected: Any) -> list[Move]:
+    """Every move that makes the atom ``fact op expected`` (as reported in a violation's
+    evidence, seen from the subject at ``subject_path``) stop holding, team moves first."""
+    atom = _atom(fact, op, expected)
+    base_op = atom.op
+    items = list(atom.value) if isinstance(atom.value, tuple) else [atom.value]
+    adds = base_op == "contains_none" or (base_op == "contains" and atom.negated)
+    practice = subject_path.split(".transfers[")[0]
+    practices = doc.get("data_practices") or []
+    own_idx = [int(practice.split("[")[1].rstrip("]"))] if practice.startswith("data_practices[") else []
+    all_idx = list(range(len(practices)))
+    targets = own_idx if fact.startswith(("practice.", "transfer.")) else all_idx
+
+    # derived facts
+    if fact.endswith(".data_categories") and fact.split(".")[0] in ("practice", "product"):
+        return _taxonomy_list_moves(doc, targets, "data_categories", items, adds, "data_category")
+    if fact.endswith(".purposes"):
+        moves: list[Move] = []
+        for i in targets:
+            path = f"data_practices[{i}].purpose"
+            if adds:
+                moves += [(Edit("set", path, k, "structural"),) for k in items]
+            else:
+                allowed = sorted(
+                    k
+                    for k in taxonomy.keys("data_use")
+                    if not any(k == x or k.startswith(x + ".") or x.startswith(k + ".") for x in items)
+                )
+                moves += [(Edit("set", path, k, "structural"),) for k in allowed]
+        return moves
+    if fact in ("product.transfer_destinations", "practice.transfer_destinations", "transfer.to_markets"):
+        moves = []
+        for i in targets:
+            path = f"data_practices[{i}].transfers"
+            if adds:
+                moves += [(Edit("add_item", path, {"to": k}, "structural"),) for k in items]
+                continue
+            gone = tuple(
+                t
+                for t in practices[i].get("transfers") or []
+                if t.get("to") in items or market_of(t.get("to", "")) in items
+            )
+            if gone:
+                moves.append((Edit("remove_items", path, gone, "structural"),))
+        return moves
+    if fact == "product.organization.establishment_markets":
+        return _establishment_moves(doc, items, adds)
+    if fact.startswith("product.organization.annual_revenue_"):
+        return [(_revenue_edit(fact, atom),)]
+    if fact == "product.sells_or_shares":
+        value = (not expected) if base_op == "eq" else expected
+        edits = [Edit("set", f"data_practices[{i}].sold", value, "scope") for i in all_idx]
+        edits += [
+            Edit("set", f"data_practices[{i}].shared_for_cross_context_ads", False, "scope") for i in all_idx
+        ]
+        return [tuple(edits)] if edits else []
+    if fact in ("product.has_synthetic_media",):
+        return []
+    if fact == "product.markets":
+        if adds:
+            return []
+        gone = tuple(m for m in doc.get("markets") or [] if m in items or market_of(m) in items)
+        return [(Edit("remove_items", "markets", gone, "market"),)] if gone else []
+    if fact == "practice.recipient_roles":
+        moves = []
+        for i in targets:
+            path = f"data_practices[{i}].recipients"
+            if adds:
+                moves += [
+                    (Edit("add_item", path, {"name": "r", "role": k, "contract": True}, "structural"),)
+                    for k in items
+                ]
+            else:
+                gone = tuple(r for r in practices[i].get("recipients") or [] if r.get("role") in items)
+                if gone:
+                    moves.append((Edit("remove_items", path, gone, "structural"),))
+        return moves
+    if fact == "practice.recipients_without_contract":
+        edits = tuple(
+            Edit("set", f"data_practices[{i}].recipients[{j}].contract", True, "contract")
+            for i in targets
+            for j, r in enumerate(practices[i].get("recipients") or [])
+            if not r.get("contract")
+        )
+        return [edits] if edits else []
+
+    path = _doc_field(fact, subject_path)
+    if path is None or (fact.startswith("synthetic_media.") and doc.get("synthetic_media") is None):
+        return []
+    from engine.facts.registry import fact_specs
+
+    spec = fact_specs().get(fact)
+    if spec is None:
+        return []
+    kind = _kind_of(fact)
+    if base_op == "exists":
+        return [(Edit("delete", path, None, "unknown"),)]
+    if base_op == "missing":
+        values = list(spec.values or ()) or _numeric_candidates(fact, None) or [True]
+        if spec.type == "str" and not spec.values:
+            values = ["regulint", ""]
+        return [(Edit("set", path, v, "fill"),) for v in values]
+    if spec.type == "list":
+        if adds:
+            list_kind = TEAM_LISTS.get(fact, "structural")
+            return [(Edit("add_item", path, k, list_kind),) for k in items]
+        current = list(_try_get(doc, path) or [])
+        hier = fact == "practice.data_subjects"
+        gone = tuple(x for x in current if x in items or (hier and any(x.startswith(k + ".") for k in items)))
+        return [(Edit("remove_items", path, gone, "scope"),)] if gone else []
+    # plain value facts: the team's values first, then the rest of the domain as scope changes
+    if spec.type == "bool":
+        domain: list[Any] = [True, False]
+    elif spec.values is not None:
+        domain = list(spec.values)
+    elif spec.type in ("int", "number"):
+        domain = _numeric_candidates(fact, expected)
+    elif spec.type == "str":
+        domain = ["regulint", ""]
+    else:
+        domain = []
+    if spec.nullable:
+        domain.append(None)
+    team = [v for v in _team_values(fact) if atom_holds(atom, {fact: v}) is False]
+    other = [v for v in domain if v not in team and atom_holds(atom, {fact: v}) is False]
+    if fact == "practice.retention_days":
+        other = [v for v in other if v is None or v > 0]
+    other_kind = "company" if kind == "company" else "scope"
+    return [(Edit("set", path, v, kind),) for v in team] + [
+        (Edit("set", path, v, other_kind),) for v in other
+    ]
+
+
+def _taxonomy_list_moves(
+    doc: dict[str, Any], targets: list[int], field: str, items: list[str], adds: bool, tax_kind: str
+) -> list[Move]:
+    practices = doc.get("data_practices") or []
+    if adds:
+        return [
+            (Edit("add_item", f"data_practices[{i}].{field}", k, "structural"),)
+            for i in targets
+            for k in items
+        ]
+    edits = []
+    for i in targets:
+        current = practices[i].get(field) or []
+        gone = tuple(x for x in current if any(x == k or x.startswith(k + ".") for k in items))
+        if gone:
+            edits.append(Edit("remove_items", f"data_practices[{i}].{field}", gone, "scope"))
+    return [tuple(edits)] if edits else []
+
+
+def _establishment_moves(doc: dict[str, Any], items: list[str], adds: bool) -> list[Move]:
+    org = doc.get("organization") or {}
+    if adds:
+        return [(Edit("add_item", "organization.establishments", k, "company"),) for k in items]
+    edits = []
+    hq = org.get("headquarters")
+    if hq and (hq in items or market_of(hq) in items):
+        edits.append(Edit("set", "organization.headquarters", "SG", "company"))
+    gone = tuple(e for e in org.get("establishments") or [] if e in items or market_of(e) in items)
+    edits.append(Edit("remove_items", "organization.establishments", gone, "company"))
+    return [tuple(edits)]
+
+
+def _revenue_edit(fact: str, atom: Atom) -> Edit:
+    cur = fact.rsplit("_", 1)[1].upper()
+    v = atom.value if isinstance(atom.value, int | float) and not isinstance(atom.value, bool) else 0
+    target = {
+        ("lt", False): v, ("lte", False): v + 1, ("gt", False): v, ("gte", False): v - 1,
+        ("lt", True): v - 1, ("lte", True): v, ("gt", True): v + 1, ("gte", True): v,
+        ("eq", False): v + 1, ("ne", False): v,
+    }.get((atom.op, atom.negated), v)  # fmt: skip
+    amount = max(target if isinstance(target, int) else round(float(target), 2), 0)
+    return Edit("set", "organization.annual_revenue", {"amount": amount, "currency": cur}, "company")

@@ -1,0 +1,1 @@
+"""The law as data: conditions, penalty formulas, dated parameters, citations, sources, the ruleset loader."""

@@ -1,0 +1,1 @@
+"""The report model and one emitter module per output format."""
