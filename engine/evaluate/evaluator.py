@@ -22,7 +22,8 @@ from engine.evaluate.scope import restrict_markets
 from engine.evaluate.verdicts import Case
 from engine.facts.product import Product
 from engine.facts.registry import Subject, build_subjects
-from engine.law.ruleset import RuleSet, load_rulesets
+from engine.law.loader import load_rulesets
+from engine.law.model import RuleSet
 from engine.report.model import EngineInfo, Report, RulesetRef
 
 

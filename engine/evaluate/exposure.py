@@ -14,8 +14,8 @@ from decimal import Decimal
 from engine.core.fx import fx_rates
 from engine.core.jurisdictions import jurisdictions
 from engine.facts.product import Product
+from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.penalties import PenaltyContext, basis_of, bound, evaluate_formula, money
-from engine.law.ruleset import Instrument, Rule, RuleSet
 from engine.report.model import Exposure, Insufficient, Penalty, UpcomingPenaltyChange, UsdRange, Violation
 
 

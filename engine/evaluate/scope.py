@@ -15,7 +15,7 @@ from engine.evaluate.evidence import Explainer
 from engine.facts.product import Product
 from engine.facts.registry import Subject
 from engine.law import conditions
-from engine.law.ruleset import Instrument
+from engine.law.model import Instrument
 from engine.report.model import Insufficient, NotApplicable
 
 

@@ -26,7 +26,7 @@ from engine.evaluate.scope import (
 from engine.facts.product import Product
 from engine.facts.registry import Subject, date_number
 from engine.law.conditions import Condition
-from engine.law.ruleset import Instrument, Rule, RuleSet
+from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.sources import source_fields
 from engine.report.findings import SEVERITIES
 from engine.report.model import Insufficient, NotApplicable, Period, SubjectRef, Upcoming, Violation
