@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainSerializer
 
 from engine.report.model import Reference, Report, RulesetRef
+
+#: A stored time as answered: ISO 8601 with the offset written out (``2026-11-30T12:00:00+00:00``).
+Timestamp = Annotated[dt.datetime, PlainSerializer(dt.datetime.isoformat, return_type=str, when_used="json")]
 
 
 class StoredReport(Report):
@@ -17,7 +20,7 @@ class StoredReport(Report):
     id: uuid.UUID | None = Field(
         description="The evaluation's id: GET /v1/evaluations/{id} returns it again (null with store=false)."
     )
-    created_at: dt.datetime | None = Field(description="When the evaluation was stored (UTC; null if not).")
+    created_at: Timestamp | None = Field(description="When the evaluation was stored (UTC; null if not).")
 
 
 class BatchResult(BaseModel):
