@@ -207,7 +207,7 @@ def _copy(tmp_path: Path) -> Path:
             "from engine.decide import durable",
             "engine.law may not import engine.decide",
         ),
-        ("engine/report/sarif.py", "from api.app import create_app", "engine imports the API"),
+        ("engine/report/sarif.py", "from api.service.app import create_app", "engine imports the API"),
         (
             "engine/decide/reference.py",
             "from engine.decide.durable import DurableEngine",
@@ -224,7 +224,7 @@ def _copy(tmp_path: Path) -> Path:
             "from api.service.db import Repository",
             "api.cli.check imports the HTTP service (api.service.db)",
         ),
-        ("api/cli/rules.py", "from api.settings import Settings", "only api.cli.serve may"),
+        ("api/cli/rules.py", "from api.service.settings import Settings", "only api.cli.serve may"),
         ("api/processes.py", "from api.cli.common import err", "imports the command line"),
         ("api/cli/common.py", "from api.cli.check import CheckFormat", "api.cli.check -> api.cli.common"),
     ],

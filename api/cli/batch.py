@@ -75,7 +75,7 @@ def init_worker(setup: Setup, parent: int | None = None) -> None:
     """Prepare this process to check files: the evaluator, built from the parent's loaded rulesets
     when the pool forked (no second load) or loaded here."""
     from engine.evaluate.evaluator import Evaluator, default_evaluator
-    from engine.law.ruleset import load_rulesets
+    from engine.law.loader import load_rulesets
 
     if parent is not None:  # a --jobs worker: end with the process that started it
         from api.processes import die_with_parent

@@ -240,7 +240,7 @@ def _check_limits() -> None:
 def _ruleset_roots(given: list[Path], cfg, no_default: bool) -> list[Path | None]:  # noqa: ANN001 - api.cli.config.Config
     """The shipped rulesets (``None``) unless replaced, then every path given on the command line or
     in the configuration."""
-    from engine.law.ruleset import ruleset_files
+    from engine.law.loader import ruleset_files
 
     paths = [*given, *cfg.rulesets]
     for p in given:

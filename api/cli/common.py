@@ -11,7 +11,7 @@ import typer
 
 __all__ = ["SEVERITIES", "Severity", "check_markets", "err", "load_ruleset", "parse_date", "write_text"]
 
-#: The severities, gravest first: ``engine.law.ruleset.SEVERITIES``, repeated here because that module
+#: The severities, gravest first: ``engine.law.model.SEVERITIES``, repeated here because the law model
 #: takes a quarter of a second to import and ``regulint --help`` should not (a test holds them equal).
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 #: ``--fail-on``'s choices.
@@ -48,7 +48,9 @@ def check_markets(markets: list[str] | None) -> None:
 
 def load_ruleset(path: Path | None | list[Path | None]):  # noqa: ANN201 - returns RuleSet
     """The rulesets at ``path`` (None: the shipped ones); exit 2 naming the problem otherwise."""
-    from engine.law.ruleset import RulesetError, YamlError, load_rulesets
+    from engine.core.yamlio import YamlError
+    from engine.law.loader import load_rulesets
+    from engine.law.parameters import RulesetError
 
     try:
         return load_rulesets(path)

@@ -1,5 +1,5 @@
 """``regulint serve`` and ``regulint db upgrade``: the only CLI module that imports the HTTP service
-(its server, settings and history database). Both need the ``server`` extra and say so (exit 2) when
+(``api.service``: its server, settings and history database). Both need the ``server`` extra and say so (exit 2) when
 it is missing."""
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the dashboard."""
     _require_server_extra()
-    from api.server import run_server  # uvicorn.run("api.app:create_app", factory=True, …), TCP_NODELAY fixed
-    from api.settings import Settings, SettingsError
+    from api.service.server import (
+        run_server,  # uvicorn.run("api.service.app:create_app", factory=True, …), TCP_NODELAY fixed
+    )
+    from api.service.settings import Settings, SettingsError
 
     try:
         settings = Settings.from_env()  # a blank or malformed setting stops here, before any worker starts
@@ -51,8 +53,8 @@ def db_upgrade() -> None:
     _require_server_extra()
     from sqlalchemy.exc import SQLAlchemyError
 
-    from api.db import Repository, SchemaMismatch
-    from api.settings import Settings, SettingsError
+    from api.service.db import Repository, SchemaMismatch
+    from api.service.settings import Settings, SettingsError
 
     try:
         repo = Repository.from_url(Settings.from_env().database_url)
