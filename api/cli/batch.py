@@ -93,7 +93,7 @@ def init_worker(setup: Setup, parent: int | None = None) -> None:
 
 def check_one(task: Task) -> FileResult:
     """Evaluate one file in this process (after :func:`init_worker`)."""
-    from engine.evaluate.evaluator import MarketSelectionError
+    from engine.evaluate.scope import MarketSelectionError
     from engine.facts.inputs import InputError, parse_text, product_from_data
     from engine.report.checked import Checked, line_map, report_paths
 
