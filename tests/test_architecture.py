@@ -4,10 +4,14 @@ Each layer may import only the layers beneath it (the README's Development secti
 
     core ← facts ← law ← decide, report ← evaluate ← analysis, fix, interop ← testing ← api
 
-``engine`` never imports ``api``; the HTTP service (``api.service``) never imports the CLI
-(``api.cli``), which may import the service; the reference evaluator never imports the durable
-backend it is held against; no module imports another module's private names; the module import
-graphs of ``engine`` and of ``api.service`` (imports inside functions included) have no cycle."""
+``engine`` never imports ``api``; the reference evaluator never imports the durable backend it is
+held against; no module imports another module's private names; the module import graph of
+``engine``, of the command line ``api.cli`` and of the HTTP service ``api.service`` (imports inside
+functions included) has no cycle.
+
+The command line reaches the HTTP service (everything in ``api`` but ``api.cli`` and the shared
+``api.processes``) only from ``api.cli.serve`` (``serve``, ``db``); nothing outside ``api.cli``
+imports the command line (so ``api.service`` never does)."""
 
 from __future__ import annotations
 
@@ -19,6 +23,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+CLI = "api.cli"
+SERVICE = "api.service"  # the HTTP service: imports no CLI module, like everything outside api.cli
+CLI_SERVICE_GATE = "api.cli.serve"  # the one CLI module that may import the HTTP service
+SHARED_API = {"api", "api.processes"}  # used by the CLI and the service alike
 
 #: Which engine layers each engine layer may import (itself included).
 _BENEATH: dict[str, set[str]] = {"core": set()}
@@ -94,30 +102,43 @@ def violations(root: Path = ROOT) -> list[str]:
                 graph[imp.module].add(imp.target)
             if imp.module.startswith("engine") and imp.target.startswith("api"):
                 found.append(f"{where}: engine imports the API ({imp.target})")
-            if _within(imp.module, "api.service") and _within(imp.target, "api.cli"):
-                found.append(f"{where}: the HTTP service imports the CLI ({imp.target})")
             source, target = layer_of(imp.module), layer_of(imp.target)
             if source in LAYERS and target is not None and target not in LAYERS[source]:
                 found.append(f"{where}: engine.{source} may not import engine.{target} ({imp.target})")
             if source is None and imp.module.startswith("engine.") and target is not None:
                 found.append(f"{where}: {imp.module} sits outside every layer")
+            found += _cli_violations(imp, where)
             if imp.module == "engine.decide.reference" and imp.target.startswith("engine.decide.durable"):
                 found.append(f"{where}: the reference evaluator imports the durable backend")
             private = [n for n in imp.names if n.startswith("_") and not n.startswith("__")]
             if private and imp.target != imp.module:
                 found.append(f"{where}: imports private {', '.join(private)} from {imp.target}")
-    for package in CYCLE_FREE:
-        inside = {m: {t for t in ts if _within(t, package)} for m, ts in graph.items() if _within(m, package)}
-        found += [f"import cycle: {' -> '.join(c)}" for c in _cycles(inside)]
+    covered = {m: {t for t in ts if _cycle_checked(t)} for m, ts in graph.items() if _cycle_checked(m)}
+    found += [f"import cycle: {' -> '.join(c)}" for c in _cycles(covered)]
     return found
 
 
-#: The packages whose module import graph must have no cycle.
-CYCLE_FREE = ("engine", "api.service")
-
-
-def _within(module: str, package: str) -> bool:
+def _in(module: str, package: str) -> bool:
     return module == package or module.startswith(package + ".")
+
+
+def _cycle_checked(module: str) -> bool:
+    return _in(module, "engine") or _in(module, CLI) or _in(module, SERVICE)
+
+
+def _cli_violations(imp: Import, where: str) -> list[str]:
+    """The command line's rules: the HTTP service only through ``api.cli.serve``; the command line
+    imported by nothing outside it."""
+    target_is_api = _in(imp.target, "api")
+    if _in(imp.module, CLI):
+        service = target_is_api and not _in(imp.target, CLI) and imp.target not in SHARED_API
+        if service and not _in(imp.module, CLI_SERVICE_GATE):
+            return [
+                f"{where}: {imp.module} imports the HTTP service ({imp.target}); only {CLI_SERVICE_GATE} may"
+            ]
+    elif _in(imp.target, CLI):
+        return [f"{where}: {imp.module} imports the command line ({imp.target})"]
+    return []
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -200,8 +221,16 @@ def _copy(tmp_path: Path) -> Path:
             "imports private _private",
         ),
         ("engine/core/dated.py", "from engine.core import fx", "import cycle"),
-        ("api/service/app.py", "from api.cli import app", "the HTTP service imports the CLI"),
-        ("api/service/routes/health.py", "import api.cli", "the HTTP service imports the CLI"),
+        (
+            "api/cli/check.py",
+            "from api.service.db import Repository",
+            "api.cli.check imports the HTTP service (api.service.db)",
+        ),
+        ("api/cli/rules.py", "from api.service.settings import Settings", "only api.cli.serve may"),
+        ("api/processes.py", "from api.cli.common import err", "imports the command line"),
+        ("api/cli/common.py", "from api.cli.check import CheckFormat", "api.cli.check -> api.cli.common"),
+        ("api/service/app.py", "from api.cli import app", "api.service.app imports the command line"),
+        ("api/service/routes/health.py", "import api.cli", "imports the command line"),
         ("api/service/tables.py", "from api.service import db", "import cycle"),
     ],
 )

@@ -26,7 +26,8 @@ from api.service.schemas import StoredReport
 from api.service.settings import Settings
 from api.service.tables import EvaluationRow
 from engine.decide.protocol import EngineError
-from engine.evaluate.evaluator import Evaluator, MarketSelectionError
+from engine.evaluate.evaluator import Evaluator
+from engine.evaluate.scope import MarketSelectionError
 from engine.facts.inputs import InputIssue
 from engine.facts.product import Product
 from engine.report.model import Report
