@@ -6,7 +6,7 @@ moves a team can make). Each move is a tuple of :class:`Edit`\\ s, each with a `
 
 - what a team can change without changing what the product is: ``consent`` (consent quality,
   the legal basis of consent), ``notice``, ``safeguard``, ``contract`` (processor contracts,
-  transfer mechanisms), ``label``, ``retention``, ``governance``;
+  each regime's transfer mechanism), ``label``, ``retention``, ``governance``;
 - ``scope``: a change of what the product does (a data category, data subject or modality
   dropped, a practice stopped, a descriptive fact changed) and ``market`` (a market dropped) —
   the planner proposes these only when asked (``--allow-scope-changes``);
@@ -194,8 +194,10 @@ TEAM_VALUES: dict[str, tuple[str, tuple[Any, ...]]] = {
     "practice.retention_days": ("retention", (365, 90, 30)),
     "practice.deleted_on_account_closure": ("retention", _T),
     "synthetic_media.unlabeled_export_logs_months": ("retention", (6, 12)),
-    "transfer.mechanism": ("contract", (
-        "scc", "cn_standard_contract", "bcr", "cn_certification", "cn_security_assessment")),
+    # each regime's mechanism is its own fact: SCCs for the EU and the CAC standard contract for
+    # China can both be put in place for one transfer
+    "transfer.mechanisms.EU": ("contract", ("scc", "bcr")),
+    "transfer.mechanisms.CN": ("contract", ("cn_standard_contract", "cn_certification", "cn_security_assessment")),
     "transfer.impact_assessment": ("contract", _T),
     "transfer.cn_standard_contract_filed": ("contract", _T),
     "transfer.recipient_dpf_certified": ("contract", _T),  # a DPF-certified US recipient chosen
