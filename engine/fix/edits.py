@@ -378,6 +378,7 @@ def falsifying_edits(doc: dict[str, Any], subject_path: str, fact: str, op: str,
     path = _doc_field(fact, subject_path)
     if path is None or (fact.startswith("synthetic_media.") and doc.get("synthetic_media") is None):
         return []
+    path = _single_mechanism_path(doc, subject_path, fact, path)
     from engine.facts.registry import fact_specs
 
     spec = fact_specs().get(fact)
@@ -420,6 +421,19 @@ def falsifying_edits(doc: dict[str, Any], subject_path: str, fact: str, op: str,
     return [(Edit("set", path, v, kind),) for v in team] + [
         (Edit("set", path, v, other_kind),) for v in other
     ]
+
+
+def _single_mechanism_path(doc: dict[str, Any], subject_path: str, fact: str, path: str) -> str:
+    """A transfer written with the old single ``mechanism`` key is edited there for that key's
+    regime (setting ``mechanisms`` of the same regime beside it would contradict it)."""
+    if not fact.startswith("transfer.mechanisms."):
+        return path
+    from engine.facts.mechanisms import regimes_of
+
+    old = _try_get(doc, f"{subject_path}.mechanism")
+    if isinstance(old, str) and fact.rsplit(".", 1)[1] in regimes_of(old):
+        return f"{subject_path}.mechanism"
+    return path
 
 
 def _taxonomy_list_moves(
