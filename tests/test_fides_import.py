@@ -99,7 +99,9 @@ def test_cli_import_then_check_and_check_from_fides(tmp_path: Path) -> None:
     proc = run("import", "fides", str(TWO_SYSTEMS), "--market", "EU", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "still needs" in proc.stderr and "warning:" in proc.stderr
-    assert "data_practices[0].transfers[0].mechanisms.EU: " in proc.stderr  # no transfer basis in the manifest
+    assert (
+        "data_practices[0].transfers[0].mechanisms.EU: " in proc.stderr
+    )  # no transfer basis in the manifest
     assert run("check", str(out), "--format", "json").returncode == 1
     direct = run("check", "--from-fides", str(TWO_SYSTEMS), "--market", "EU", "--format", "json")
     assert direct.returncode == 1, direct.stderr
