@@ -145,7 +145,7 @@ def _check_one(
     Rendering where the file was parsed lets SARIF and the table scale with ``--jobs``."""
     import time
 
-    from engine.evaluate.evaluator import MarketSelectionError
+    from engine.evaluate.scope import MarketSelectionError
     from engine.facts.inputs import InputError, parse_text, product_from_data
     from engine.report.checked import Checked, line_map, report_paths
 
