@@ -145,7 +145,7 @@ def _check_one(
     Rendering where the file was parsed lets SARIF and the table scale with ``--jobs``."""
     import time
 
-    from engine.evaluate.evaluator import MarketSelectionError
+    from engine.evaluate.scope import MarketSelectionError
     from engine.facts.inputs import InputError, parse_text, product_from_data
     from engine.report.checked import Checked, line_map, report_paths
 
@@ -672,8 +672,10 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the dashboard."""
     _require_server_extra()
-    from api.server import run_server  # uvicorn.run("api.app:create_app", factory=True, …), TCP_NODELAY fixed
-    from api.settings import Settings, SettingsError
+    from api.service.server import (
+        run_server,  # uvicorn.run("api.service.app:create_app", factory=True, …), TCP_NODELAY fixed
+    )
+    from api.service.settings import Settings, SettingsError
 
     try:
         settings = Settings.from_env()  # a blank or malformed setting stops here, before any worker starts
@@ -701,8 +703,8 @@ def db_upgrade() -> None:
     _require_server_extra()
     from sqlalchemy.exc import SQLAlchemyError
 
-    from api.db import Repository, SchemaMismatch
-    from api.settings import Settings, SettingsError
+    from api.service.db import Repository, SchemaMismatch
+    from api.service.settings import Settings, SettingsError
 
     try:
         repo = Repository.from_url(Settings.from_env().database_url)
