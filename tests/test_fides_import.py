@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.core.yamlio import load_fast
+from engine.core.yamlio import load_with_lines, plain
 from engine.evaluate.evaluator import evaluate
 from engine.facts.inputs import InputError
 from engine.facts.product import Product
@@ -23,7 +23,7 @@ TYPOS = FIXTURES / "typos.yml"
 
 
 def _load(path: Path) -> list[tuple[str, object]]:
-    return [(str(path), load_fast(path, path.read_text(encoding="utf-8")))]
+    return [(str(path), plain(load_with_lines(path)))]
 
 
 def test_a_two_system_manifest_imports_validates_and_evaluates() -> None:
@@ -79,7 +79,7 @@ def test_markets_are_required_and_bad_codes_are_named() -> None:
     with pytest.raises(InputError) as err:
         import_fides(_load(TWO_SYSTEMS), [])
     assert err.value.issues[0].path == "markets"
-    doc = load_fast(TWO_SYSTEMS, TWO_SYSTEMS.read_text())
+    doc = plain(load_with_lines(TWO_SYSTEMS))
     doc["system"][0]["third_country_transfers"] = ["USX"]
     with pytest.raises(InputError) as err:
         import_fides([("m.yml", doc)], ["EU"])

@@ -54,10 +54,11 @@ from typing import Any
 
 import yaml
 
-from engine.analysis.diagnostics import Finding
+from engine.analysis.diagnostics import Code, Diagnostic
 from engine.core import taxonomy
 from engine.core.extras import require
 from engine.core.jurisdictions import market_of, member_of
+from engine.core.spans import Span
 from engine.facts.registry import fact_specs, list_item_kind
 from engine.law.conditions import All, AnyOf, Atom, Condition, Not, to_nnf
 from engine.law.model import Instrument, Rule, RuleSet
@@ -483,29 +484,29 @@ def _scope_node(inst: Instrument, yaml_cache: dict[str, Any]) -> Node:
     return _lined(inst.scope, raw, line)
 
 
-def _satisfiability(inst: Instrument, rule: Rule, when: Node, scope: Node) -> list[Finding]:
+def _satisfiability(inst: Instrument, rule: Rule, when: Node, scope: Node) -> list[Diagnostic]:
     solver = _Solver(rule.subject, when, scope)
     ok, _ = solver.check([("when", solver.enc.node(when))])
     if not ok:
         core = _conflict(solver, None, when)
         why = "; ".join(core) if core else "its branches all conflict"
         return [
-            Finding(rule.file, when.line, "error", "condition-unsatisfiable",
-                    f"rule {rule.id}: the condition can never hold ({why})")
+            Diagnostic(Span(rule.file, when.line), Code.CONDITION_UNSATISFIABLE,
+                       f"rule {rule.id}: the condition can never hold ({why})")
         ]  # fmt: skip
     ok, _ = solver.check([("scope", solver.enc.node(scope)), ("when", solver.enc.node(when))])
     if not ok:
         core = _conflict(solver, scope, when)
         return [
-            Finding(rule.file, when.line, "error", "condition-out-of-scope",
-                    f"rule {rule.id}: the condition can never hold where {inst.id} applies "
-                    f"({'; '.join(core)})")
+            Diagnostic(Span(rule.file, when.line), Code.CONDITION_OUT_OF_SCOPE,
+                       f"rule {rule.id}: the condition can never hold where {inst.id} applies "
+                       f"({'; '.join(core)})")
         ]  # fmt: skip
     return _dead_branches(rule, when, scope, solver)
 
 
-def _dead_branches(rule: Rule, when: Node, scope: Node, solver: _Solver) -> list[Finding]:
-    findings: list[Finding] = []
+def _dead_branches(rule: Rule, when: Node, scope: Node, solver: _Solver) -> list[Diagnostic]:
+    findings: list[Diagnostic] = []
     base = [("the instrument's scope", solver.enc.node(scope))]
 
     def visit(n: Node, context: list[tuple[str, Any]]) -> None:
@@ -522,9 +523,9 @@ def _dead_branches(rule: Rule, when: Node, scope: Node, solver: _Solver) -> list
                 others = [c for c in core if c != "this part"]
                 what = _label(child)
                 findings.append(
-                    Finding(rule.file, child.line, "warning", "condition-dead-branch",
-                            f"rule {rule.id}: {what} can never hold here"
-                            + (f" (it conflicts with {'; '.join(others)})" if others else ""))
+                    Diagnostic(Span(rule.file, child.line), Code.CONDITION_DEAD_BRANCH,
+                               f"rule {rule.id}: {what} can never hold here"
+                               + (f" (it conflicts with {'; '.join(others)})" if others else ""))
                 )  # fmt: skip
                 continue
             visit(child, ctx if n.kind == "all" else context)
@@ -549,9 +550,9 @@ def _within(a: Rule, b: Rule, inst: Instrument) -> bool:
     return b_from <= a_from and a_until <= b_until
 
 
-def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: set[str]) -> list[Finding]:
+def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: set[str]) -> list[Diagnostic]:
     """``never``: rules that can never fire (reported already; vacuously subsumed by any rule)."""
-    findings: list[Finding] = []
+    findings: list[Diagnostic] = []
     groups: dict[tuple[str, str], list[Rule]] = {}
     for r in inst.rules:
         groups.setdefault((r.citation.strip(), r.subject), []).append(r)
@@ -588,7 +589,7 @@ def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: s
                 kind = "is subsumed by"
             reported.add(a.id)
             findings.append(
-                Finding(a.file, a.line, "warning", "rule-subsumed",
+                Diagnostic(a.span, Code.RULE_SUBSUMED,
                         f"rule {a.id} {kind} rule {b.id} ({b.file}:{b.line}; same citation "
                         f"{a.citation!r} and subject): every product that violates {a.id} also "
                         f"violates {b.id}, so it only reports the same breach twice")
@@ -596,18 +597,18 @@ def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: s
     return findings
 
 
-def _unused_tiers(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
+def _unused_tiers(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Diagnostic]:
     used = {r.penalty for r in inst.rules}
     root = _yaml(inst.file, yaml_cache)
     return [
-        Finding(inst.file, _at(root, ["penalty_tiers", name])[1], "warning", "penalty-tier-unused",
-                f"{inst.id}: penalty tier {name!r} is defined but no rule uses it")
+        Diagnostic(Span(inst.file, _at(root, ["penalty_tiers", name])[1]), Code.PENALTY_TIER_UNUSED,
+                   f"{inst.id}: penalty tier {name!r} is defined but no rule uses it")
         for name in _keys(_child(root, "penalty_tiers")[0])
         if name not in used
     ]  # fmt: skip
 
 
-def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
+def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Diagnostic]:
     root = _yaml(inst.file, yaml_cache)
     items: list[tuple[list[Any], str, str | None]] = [(["instrument"], f"instrument {inst.id}", inst.source)]
     local = _keys(_child(root, "penalty_tiers")[0])  # shared tiers are checked in their own files
@@ -631,11 +632,9 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
     for loc, what, url in items:
         if url is None:
             out.append(
-                Finding(
-                    inst.file,
-                    _at(root, loc)[1],
-                    "error",
-                    "source-missing",
+                Diagnostic(
+                    Span(inst.file, _at(root, loc)[1]),
+                    Code.SOURCE_MISSING,
                     f"{what} has no source: link the official text (law-reference §9)",
                 )
             )
@@ -643,11 +642,9 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
         info = describe_source(url)
         if not info.official:
             out.append(
-                Finding(
-                    inst.file,
-                    _at(root, [*loc, "source"])[1],
-                    "error",
-                    "source-not-official",
+                Diagnostic(
+                    Span(inst.file, _at(root, [*loc, "source"])[1]),
+                    Code.SOURCE_NOT_OFFICIAL,
                     f"{what}: source {url} is on {info.site or 'no site'}, not an official site "
                     f"({', '.join(OFFICIAL_SITES)}); link the official text and list this URL "
                     "under references",
@@ -656,7 +653,7 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Finding]:
+def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Diagnostic]:
     """The shared tiers (rulesets/tiers): each version's source is official text."""
     out = []
     for tid, tier in sorted(ruleset.tiers.items()):
@@ -668,9 +665,9 @@ def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Finding]
             url = (tier.at(day) if day else tier.latest()).source
             info = describe_source(url) if url else None
             if info is None or not info.official:
-                out.append(Finding(
-                    tier.file, _at(root, ["tiers", tid])[1], "error",
-                    "source-missing" if info is None else "source-not-official",
+                out.append(Diagnostic(
+                    Span(tier.file, _at(root, ["tiers", tid])[1]),
+                    Code.SOURCE_MISSING if info is None else Code.SOURCE_NOT_OFFICIAL,
                     f"penalty tier {tid!r}" + (f" (from {day})" if day else "")
                     + (" has no source" if info is None else f": source {url} is on {info.site}, not an official site")
                     + ": link the official text (law-reference §9)",
@@ -678,7 +675,7 @@ def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Finding]
     return out
 
 
-def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Finding]:
+def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Diagnostic]:
     out = []
     for n in _atoms_of(when):
         a = n.atom
@@ -689,16 +686,16 @@ def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Finding
         foreign = [v for v in values if isinstance(v, str) and (market_of(v) or v) != inst.jurisdiction]
         if foreign:
             out.append(
-                Finding(rule.file, n.line, "warning", "market-reference",
-                        f"rule {rule.id} ({inst.jurisdiction}) tests product.markets for "
-                        f"{', '.join(foreign)}: its verdict would depend on other markets listed")
+                Diagnostic(Span(rule.file, n.line), Code.MARKET_REFERENCE,
+                           f"rule {rule.id} ({inst.jurisdiction}) tests product.markets for "
+                           f"{', '.join(foreign)}: its verdict would depend on other markets listed")
             )  # fmt: skip
     return out
 
 
-def run(ruleset: RuleSet) -> list[Finding]:
+def run(ruleset: RuleSet) -> list[Diagnostic]:
     """Every static finding for ``ruleset``, in file and line order."""
-    findings: list[Finding] = []
+    findings: list[Diagnostic] = []
     yaml_cache: dict[str, Any] = {}
     for inst in ruleset.instruments:
         scope = _scope_node(inst, yaml_cache)
