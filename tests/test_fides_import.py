@@ -117,7 +117,7 @@ def test_transfer_bases_state_the_eu_mechanism_and_the_unstated_ones_are_listed(
     """Fides' transfer bases are the GDPR's: they fill ``mechanisms.EU``. A regime the manifest
     says nothing about keeps the default ``none`` — the exporter must show a mechanism (GDPR Arts.
     44, 46(1); PIPL Art. 38(1)) — and the import names each such path among what is still needed."""
-    doc = load_fast(TWO_SYSTEMS, TWO_SYSTEMS.read_text())
+    doc = plain(load_with_lines(TWO_SYSTEMS))
     doc["system"][0]["legal_basis_for_transfers"] = ["SCCs"]
     result = import_fides([("m.yml", doc)], ["EU", "CN"])
     product = Product.model_validate(result.product)
