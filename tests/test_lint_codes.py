@@ -63,3 +63,18 @@ def test_lint_json_is_the_declared_schema(tmp_path: Path) -> None:
     jsonschema.validate(out, LINT_JSON_SCHEMA)
     assert [(d["code"], d["level"], d["file"]) for d in out] == [("invalid", "error", str(bad))]
     assert out[0]["line"] >= 1 and "invalid YAML" in out[0]["message"]
+
+
+def test_an_example_diagnostic_points_at_the_example(tmp_path: Path) -> None:
+    """Diagnostics cite ``file:line`` from the law model's spans: here the example's own line."""
+    from engine.analysis.lint import lint
+    from tests.test_loader import GOOD
+
+    bad_example = "      compliant: [{id: a, markets: [EU], data_practices: [{id: p}]}]"
+    text = GOOD.replace(GOOD.splitlines()[-1], bad_example)
+    path = tmp_path / "test.yaml"
+    path.write_text(text)
+    found = [d for d in lint(path) if d.code is Code.EXAMPLE_VIOLATING]
+    assert [(d.file, d.line, d.level) for d in found] == [
+        (str(path), text.splitlines().index(bad_example) + 1, "error")
+    ]

@@ -298,6 +298,7 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
         notes=inst.notes,
         raw_scope=raw_scope,
         legal=legal,
+        document=data,
         references=inst.references,
     )
 

@@ -366,6 +366,9 @@ class Instrument:
     references: tuple[Reference, ...] = ()
     raw_scope: Condition = field(default=None, repr=False)  # type: ignore[assignment]
     legal: LegalData = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    #: The file as read, with the position of every key and item (engine.core.yamlio.span_of):
+    #: where a diagnostic about any part of the instrument points, without reading the file again.
+    document: Any = field(default=None, repr=False, compare=False)
 
     @property
     def file(self) -> str:
