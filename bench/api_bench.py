@@ -205,7 +205,12 @@ def run(
     try:
         regulint = start_regulint(workers, db_url)
         try:
-            probe = httpx.post(regulint.base + "/v1/evaluations", content=body, timeout=30)
+            probe = httpx.post(
+                regulint.base + "/v1/evaluations",
+                content=body,
+                headers={"Content-Type": "application/json"},
+                timeout=30,
+            )
             if probe.status_code != 201:
                 raise RuntimeError(f"the seed does not evaluate: {probe.status_code} {probe.text[:300]}")
             payload.write_bytes(probe.content)  # what the bare endpoint answers: the same bytes
