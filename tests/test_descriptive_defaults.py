@@ -19,7 +19,7 @@ from engine.facts.inputs import product_from_data
 from engine.facts.product import DataPractice, DataSubjectRights, Product, SyntheticMedia, Transfer
 from engine.facts.registry import fact_specs
 from engine.law import conditions
-from engine.law.ruleset import RuleSet
+from engine.law.model import RuleSet
 
 #: Descriptive facts: derived when absent (engine/facts/derive.py), otherwise unknown, never a default.
 #: Each with the provision that defines what it describes.
