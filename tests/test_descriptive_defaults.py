@@ -98,6 +98,7 @@ BURDEN_ELSEWHERE = {
     "switches off belong to rules on removing or altering labels that exist",
 }
 
+
 def _bool_defaults() -> dict[str, bool]:
     out: dict[str, bool] = {}
 

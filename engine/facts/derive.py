@@ -91,7 +91,9 @@ def practice_facts(product: Product, practice: DataPractice) -> dict[str, Any]:
     # PIPL Art. 73(2): automated decision-making is evaluating a person's behaviour, interests or
     # status by computer and deciding on it; profiling and profile-based pricing are that.
     if practice.automated_decisions is None and (
-        profiling or practice.automated_decision_significant_effect or practice.price_discrimination_by_profile
+        profiling
+        or practice.automated_decision_significant_effect
+        or practice.price_discrimination_by_profile
     ):
         out["automated_decisions"] = True
     # Only a stated "no automated decisions" rules out one with significant effect, or pricing by profile.
@@ -136,7 +138,11 @@ def media_facts(product: Product) -> dict[str, Any]:
         media.likeness_consent or any(_under(c, _LIKENESS_DATA) for c in cats)
     ):
         out["likeness_of_real_people"] = True
-    if media.chatbot is None and stated_modalities and not stated_modalities & {Modality.text, Modality.audio}:
+    if (
+        media.chatbot is None
+        and stated_modalities
+        and not stated_modalities & {Modality.text, Modality.audio}
+    ):
         out["chatbot"] = False  # AI Act Art. 50(1): a system that cannot converse
     if media.public_interest_text is None and stated_modalities and Modality.text not in stated_modalities:
         out["public_interest_text"] = False  # AI Act Art. 50(4): text published to inform the public
