@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from prophelpers import days, durable, model, normalise, reference, shuffled, verdicts
 
 from engine.core.jurisdictions import within
-from engine.evaluate.evaluator import MarketSelectionError
+from engine.evaluate.scope import MarketSelectionError
 from engine.testing.strategies import budget, products
 
 

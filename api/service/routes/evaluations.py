@@ -39,7 +39,8 @@ from api.service.schemas import BatchResult, EvaluationPage, EvaluationRecord, S
 from api.service.settings import Settings
 from engine.core.jurisdictions import normalise_place
 from engine.decide.protocol import EngineError
-from engine.evaluate.evaluator import Evaluator, MarketSelectionError
+from engine.evaluate.evaluator import Evaluator
+from engine.evaluate.scope import MarketSelectionError
 from engine.facts.inputs import InputError, InputIssue, InputLimits
 from engine.facts.product import Product
 
