@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from engine.core.jurisdictions import market_of
-from engine.evaluate.evaluator import SEVERITY_ORDER, evaluate
+from engine.evaluate.evaluator import evaluate
+from engine.evaluate.verdicts import SEVERITY_ORDER
 from engine.facts.product import Product
 from engine.fix import jsonpatch
 from engine.fix.edits import SCOPE_KINDS, TEAM_KINDS, apply_edits

@@ -36,6 +36,7 @@ _VOLATILE = [
 
 
 def _masked(text: str) -> str:
+    text = text.replace(ROOT.as_uri() + "/", "file:///<checkout>/")  # SARIF's SRCROOT: where the repo is
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)
     return text

@@ -20,7 +20,7 @@ import yaml
 
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
-from engine.law.ruleset import set_path
+from engine.law.examples import set_path
 from engine.report.model import Report
 
 CORPUS = Path(__file__).parent / "precision"

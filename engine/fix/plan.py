@@ -26,7 +26,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.evaluate.evaluator import SEVERITY_ORDER, Evaluator, default_evaluator
+from engine.evaluate.evaluator import Evaluator, default_evaluator
+from engine.evaluate.verdicts import SEVERITY_ORDER
 from engine.facts.inputs import product_from_data
 from engine.fix.edits import SCOPE_KINDS, TEAM_KINDS, Edit, Move, apply_edits, falsifying_edits
 from engine.fix.jsonpatch import diff as json_diff

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from prophelpers import MARKETS, days, durable, in_market, jurisdiction_places, model
 
 from engine.core.jurisdictions import within
-from engine.evaluate.evaluator import MarketSelectionError
+from engine.evaluate.scope import MarketSelectionError
 from engine.testing.strategies import _places, budget, compliant_products, products
 
 

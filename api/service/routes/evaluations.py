@@ -1,0 +1,543 @@
+"""POST /v1/evaluations (and /batch): evaluate and store; GET: the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import BeforeValidator
+
+from api.service.db import (
+    Cursor,
+    EvaluationRow,
+    HistoryFilter,
+    IdempotencyConflict,
+    IdempotentRequest,
+    NewEvaluation,
+    Repository,
+)
+from api.service.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key, require_read_key
+from api.service.documents import (
+    invalid_description,
+    parse_body,
+    read_body,
+    require_document_type,
+    validate_product,
+)
+from api.service.idempotency import check_same_request, idempotent_request, stored_answer
+from api.service.problems import ProblemError, problem_responses
+from api.service.schemas import BatchResult, EvaluationPage, EvaluationRecord, StoredReport
+from api.service.settings import Settings
+from engine.core.jurisdictions import normalise_place
+from engine.decide.protocol import EngineError
+from engine.evaluate.evaluator import Evaluator
+from engine.evaluate.scope import MarketSelectionError
+from engine.facts.inputs import InputError, InputIssue, InputLimits
+from engine.facts.product import Product
+
+log = logging.getLogger("regulint.api")
+
+router = APIRouter(prefix="/v1/evaluations", tags=["evaluations"])
+
+NO_NUL = r"^[^\x00]*$"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ].*)?")
+
+
+def _iso_date_text(value: object) -> object:
+    """Only YYYY-MM-DD (pydantic alone would read '0' as a Unix timestamp)."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+def _iso_datetime_text(value: object) -> object:
+    if isinstance(value, str) and not _ISO_DATETIME.fullmatch(value):
+        raise ValueError("expected an ISO 8601 date or date-time (2026-11-30 or 2026-11-30T12:00:00Z)")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime_text)]
+
+
+class Severity(StrEnum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+@dataclass(frozen=True)
+class EvaluationParams:
+    as_of: dt.date | None
+    markets: list[str] | None
+
+
+def evaluation_params(
+    as_of: Annotated[
+        IsoDate | None,
+        Query(description="Evaluate the law in force on this date (YYYY-MM-DD); default today (UTC)."),
+    ] = None,
+    market: Annotated[
+        list[str] | None,
+        Query(
+            description="Only these of the product's markets (repeatable: `market=EU&market=CN`). "
+            "A member state counts under its market (DE under EU).",
+            max_length=50,
+        ),
+    ] = None,
+) -> EvaluationParams:
+    markets: list[str] = []
+    issues: list[InputIssue] = []
+    for i, code in enumerate(market or []):
+        if not code.strip():  # `market=` from a form left empty: no restriction
+            continue
+        try:
+            markets.append(normalise_place(code))
+        except ValueError as exc:
+            issues.append(
+                InputIssue(
+                    f"query.market[{i}]",
+                    str(exc),
+                    "a market code such as EU, DE, CN or US-CA",
+                    repr(code)[:80],
+                )
+            )
+    if issues:
+        raise ProblemError(
+            422, issues[0].message, slug="invalid-parameter", title="Invalid parameter", errors=issues
+        )
+    return EvaluationParams(as_of, sorted(set(markets)) or None)
+
+
+ParamsDep = Annotated[EvaluationParams, Depends(evaluation_params)]
+
+
+def _json_text(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _evaluate_and_store(
+    evaluator: Evaluator,
+    repo: Repository,
+    items: list[tuple[Any, Product]],
+    params: EvaluationParams,
+    batch_id: uuid.UUID | None,
+    max_response_bytes: int,
+    idempotent: IdempotentRequest | None = None,
+    store: bool = True,
+) -> list[tuple[uuid.UUID | None, str]]:
+    """Evaluate every product, then store all in one transaction (none if anything fails).
+
+    Returns each evaluation's id and its answer: the report's JSON with ``id`` and
+    ``created_at`` in front, serialised once (the stored report is the same text). Stops, storing
+    nothing, as soon as the answers pass ``max_response_bytes``.
+    """
+    created = dt.datetime.now(dt.UTC)
+    as_of = params.as_of or created.date()
+    records: list[NewEvaluation] = []
+    out: list[tuple[uuid.UUID, str]] = []
+    size = 0
+    for n, (data, product) in enumerate(items):
+        try:
+            report = evaluator.evaluate(product, as_of, params.markets)
+        except MarketSelectionError as exc:
+            where = f"[{n}]" if batch_id else ""
+            raise ProblemError(
+                422,
+                f"{where}{' ' if where else ''}{exc}: nothing would be evaluated",
+                slug="invalid-parameter",
+                title="Invalid parameter",
+                errors=[
+                    InputIssue(
+                        "query.market",
+                        f"selects none of the product's markets{' (item ' + where + ')' if where else ''}",
+                        "one of " + ", ".join(exc.product_markets) + " (or a market containing one)",
+                        ", ".join(exc.selected),
+                    )
+                ],
+            ) from None
+        except EngineError:
+            log.exception("the engine failed on product %r", product.id)
+            raise ProblemError(
+                500,
+                "the rules engine could not evaluate this description; nothing was stored",
+                slug="engine-error",
+                title="Engine error",
+            ) from None
+        report_json = report.model_dump_json()
+        size += len(report_json)
+        if size > max_response_bytes:
+            raise ProblemError(
+                422,
+                f"the reports would pass {max_response_bytes} bytes (REGULINT_MAX_RESPONSE_BYTES) at "
+                f"description {n + 1} of {len(items)}; send fewer or smaller descriptions. Nothing was stored.",
+                slug="response-too-large",
+                title="Response too large",
+            )
+        record = NewEvaluation(
+            id=uuid.uuid4(),
+            created_at=created,
+            input_json=_json_text(data),
+            report=report,
+            report_json=report_json,
+            requested_markets=params.markets,
+            batch_id=batch_id,
+        )
+        records.append(record)
+        ident = str(record.id) if store else None
+        head = _json_text({"id": ident, "created_at": created.isoformat() if store else None})
+        out.append((record.id if store else None, head[:-1] + "," + report_json[1:]))
+    if store:
+        repo.add_all(records, idempotent)
+    return out
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a POST answers: the batch id (None for one description), each evaluation's id (None
+    when not stored) and answer, and whether it is the stored result of an earlier request with
+    the same Idempotency-Key."""
+
+    batch_id: uuid.UUID | None
+    items: list[tuple[uuid.UUID | None, str]]
+    replayed: bool = False
+
+
+def _replay(repo: Repository, idempotent: IdempotentRequest | None) -> Stored | None:
+    if idempotent is None:
+        return None
+    found = repo.idempotent(idempotent.key)
+    if found is None:
+        return None
+    head, rows = found
+    check_same_request(head, idempotent)
+    return Stored(head.batch_id, [(r.id, stored_answer(r)) for r in rows], replayed=True)
+
+
+def _store_once(
+    body: bytes,
+    content_type: str | None,
+    evaluator: Evaluator,
+    repo: Repository,
+    params: EvaluationParams,
+    settings: Settings,
+    idempotent: IdempotentRequest | None,
+    batch: bool,
+    store: bool = True,
+) -> Stored:
+    """One request's whole work, in one worker thread: parse, validate, evaluate, store — or,
+    for a repeated Idempotency-Key, the stored result."""
+    earlier = _replay(repo, idempotent)
+    if earlier is not None:
+        return earlier
+    data = parse_body(body, content_type)
+    if batch:
+        items = _validate_batch(data, settings.max_batch_items, settings.input_limits)
+        batch_id: uuid.UUID | None = uuid.uuid4()
+    else:
+        items = [(data, _validate_one(data, settings.input_limits))]
+        batch_id = None
+    try:
+        stored = _evaluate_and_store(
+            evaluator, repo, items, params, batch_id, settings.max_response_bytes, idempotent, store
+        )
+    except IdempotencyConflict:  # a concurrent request with the same key stored first
+        replayed = _replay(repo, idempotent)
+        if replayed is None:  # pragma: no cover - the conflicting row is committed
+            raise
+        return replayed
+    return Stored(batch_id, stored)
+
+
+def _validate_one(data: Any, limits: InputLimits) -> Product:
+    try:
+        return validate_product(data, "", limits)
+    except InputError as exc:
+        raise invalid_description(exc.issues) from None
+
+
+_WRITE = problem_responses(400, 401, 403, 408, 413, 415, 422, 500, 503)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=StoredReport,
+    summary="Evaluate a product description and store the report",
+    description=(
+        "The body is a product description (JSON; YAML with `Content-Type: application/yaml`). "
+        "Answers the report, with the `id` and `created_at` under which it is stored, and a "
+        "`Location` header naming it. Errors are `application/problem+json` whose `errors[].path` "
+        "is a JSON path into the submitted document. Nothing of a failed request is stored. "
+        "With `store=false` (the dashboard's rule examples) the report is answered with `id` and "
+        "`created_at` null and nothing is stored."
+    ),
+    responses={
+        201: {
+            "headers": {"Location": {"description": "The stored evaluation.", "schema": {"type": "string"}}}
+        },
+        200: {"model": StoredReport, "description": "With `store=false`: the report, not stored."},
+        **_WRITE,
+    },
+    openapi_extra={"requestBody": {"$ref": "#/components/requestBodies/ProductDescription"}},
+    dependencies=[Depends(require_api_key)],
+)
+async def create_evaluation(
+    request: Request,
+    params: ParamsDep,
+    evaluator: EvaluatorDep,
+    repo: RepositoryDep,
+    settings: SettingsDep,
+    store: Annotated[
+        bool, Query(description="false: evaluate without storing (a rule's example, a trial run).")
+    ] = True,
+) -> Response:
+    content_type = request.headers.get("content-type")
+    require_document_type(content_type)
+    async with request.app.state.slots.slot():
+        body = await read_body(request)
+        idempotent = idempotent_request(request, body) if store else None  # nothing stored to replay
+        stored = await run_in_threadpool(
+            _store_once, body, content_type, evaluator, repo, params, settings, idempotent, False, store
+        )
+    ((ident, answer),) = stored.items
+    if ident is None:
+        return Response(answer.encode(), status_code=200, media_type="application/json")
+    headers = {"Location": f"/v1/evaluations/{ident}"}
+    if stored.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(answer.encode(), status_code=201, media_type="application/json", headers=headers)
+
+
+def _batch_items(data: Any, max_items: int) -> tuple[list[Any], str]:
+    """The descriptions of a batch body and the path prefix of each ('[i]' or 'items[i]')."""
+    if isinstance(data, list):
+        items, prefix = data, ""
+    elif isinstance(data, dict) and "items" in data:
+        extra = sorted(k for k in data if k != "items")
+        if extra:
+            raise invalid_description(
+                [InputIssue(k, "extra field", "only `items`", repr(k)[:80]) for k in extra], many=True
+            )
+        items, prefix = data["items"], "items"
+        if not isinstance(items, list):
+            raise invalid_description(
+                [InputIssue("items", "not a list", "a list of product descriptions", type(items).__name__)],
+                many=True,
+            )
+    else:
+        raise invalid_description(
+            [
+                InputIssue(
+                    "",
+                    "a batch is a list of product descriptions, or an object with `items`",
+                    '[{…}, …] or {"items": [{…}, …]}',
+                    type(data).__name__,
+                )
+            ],
+            many=True,
+        )
+    if not items:
+        raise invalid_description(
+            [InputIssue(prefix, "an empty batch", "at least one product description", "[]")], many=True
+        )
+    if len(items) > max_items:
+        raise invalid_description(
+            [
+                InputIssue(
+                    prefix,
+                    f"a batch holds at most {max_items} descriptions (REGULINT_MAX_BATCH_ITEMS)",
+                    f"at most {max_items} items",
+                    f"{len(items)} items",
+                )
+            ],
+            many=True,
+        )
+    return items, prefix
+
+
+def _validate_batch(data: Any, max_items: int, limits: InputLimits) -> list[tuple[dict[str, Any], Product]]:
+    items, prefix = _batch_items(data, max_items)
+    issues: list[InputIssue] = []
+    out: list[tuple[dict[str, Any], Product]] = []
+    for i, item in enumerate(items):
+        try:
+            out.append((item, validate_product(item, f"{prefix}[{i}]", limits)))
+        except InputError as exc:
+            issues += exc.issues
+    if issues:
+        raise invalid_description(issues, many=True)
+    return out
+
+
+@router.post(
+    "/batch",
+    status_code=201,
+    response_model=BatchResult,
+    summary="Evaluate many product descriptions and store every report",
+    description=(
+        'The body is a list of product descriptions, or `{"items": [...]}`. Every description is '
+        "validated first: if any is invalid the answer is 422 naming each bad field "
+        "(`[2].data_practices[0].purpose`, or `items[2]…`) and nothing is stored. Otherwise every "
+        "report is stored, in one transaction, under one `batch_id`."
+    ),
+    responses=_WRITE,
+    openapi_extra={"requestBody": {"$ref": "#/components/requestBodies/ProductDescriptionBatch"}},
+    dependencies=[Depends(require_api_key)],
+)
+async def create_evaluation_batch(
+    request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep, settings: SettingsDep
+) -> Response:
+    content_type = request.headers.get("content-type")
+    require_document_type(content_type)
+    async with request.app.state.slots.slot():
+        body = await read_body(request)
+        idempotent = idempotent_request(request, body)
+        stored = await run_in_threadpool(
+            _store_once, body, content_type, evaluator, repo, params, settings, idempotent, True
+        )
+    head = _json_text({"batch_id": str(stored.batch_id), "count": len(stored.items)})
+    answer = head[:-1] + ',"items":[' + ",".join(text for _, text in stored.items) + "]}"
+    headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
+    return Response(answer.encode(), status_code=201, media_type="application/json", headers=headers)
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def _summary(row: EvaluationRow) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "created_at": row.created_at.isoformat(),
+        "product_id": row.product_id,
+        "as_of": row.as_of.isoformat(),
+        "markets": row.markets,
+        "requested_markets": row.requested_markets,
+        "batch_id": str(row.batch_id) if row.batch_id else None,
+        "violations": row.violations,
+        "by_severity": row.by_severity,
+        "worst_severity": row.worst_severity,
+        "engine_version": row.engine_version,
+        "ruleset_digest": row.ruleset_digest,
+    }
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Aware UTC; a zone offset that pushes the time past year 1 or 9999 is clamped to that bound."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        bound = dt.datetime.max if value.year > 1 else dt.datetime.min
+        return bound.replace(tzinfo=dt.UTC)
+
+
+@router.get(
+    "",
+    response_model=EvaluationPage,
+    summary="List stored evaluations, newest first",
+    description=(
+        "Paged with `limit` and either `offset` or `cursor` (the `next_cursor` of the previous "
+        "page; stable while new evaluations arrive). Filters combine with AND. Date-times without "
+        "a zone are read as UTC."
+    ),
+    responses=problem_responses(401, 422, 500, 503),
+    dependencies=[Depends(require_read_key)],
+)
+def list_evaluations(
+    repo: RepositoryDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
+    offset: Annotated[
+        int, Query(ge=0, le=1_000_000_000, description="Skip this many (ignored with `cursor`).")
+    ] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="`next_cursor` of the previous page.")
+    ] = None,
+    product_id: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="Only this product.")
+    ] = None,
+    jurisdiction: Annotated[
+        str | None,
+        Query(
+            max_length=16,
+            pattern=NO_NUL,
+            description="Only evaluations covering this market (EU, CN, US-CA, …).",
+        ),
+    ] = None,
+    severity: Annotated[
+        Severity | None, Query(description="Only evaluations with a violation this grave or graver.")
+    ] = None,
+    created_from: Annotated[IsoDateTime | None, Query(description="Stored at or after this time.")] = None,
+    created_to: Annotated[IsoDateTime | None, Query(description="Stored before this time.")] = None,
+    as_of_from: Annotated[IsoDate | None, Query(description="Evaluated as of this date or later.")] = None,
+    as_of_to: Annotated[IsoDate | None, Query(description="Evaluated as of this date or earlier.")] = None,
+    batch_id: Annotated[uuid.UUID | None, Query(description="Only the evaluations of this batch.")] = None,
+) -> JSONResponse:
+    position = None
+    if cursor:
+        try:
+            position = Cursor.decode(cursor)
+        except ValueError:
+            raise ProblemError(
+                422,
+                "cursor is not one this service returned",
+                slug="invalid-parameter",
+                title="Invalid parameter",
+                errors=[
+                    InputIssue(
+                        "query.cursor", "unknown cursor", "the next_cursor of a page", repr(cursor)[:80]
+                    )
+                ],
+            ) from None
+    flt = HistoryFilter(
+        product_id=product_id,
+        jurisdiction=jurisdiction.strip().upper() if jurisdiction else None,
+        severity=severity.value if severity else None,
+        created_from=_utc(created_from),
+        created_to=_utc(created_to),
+        as_of_from=as_of_from,
+        as_of_to=as_of_to,
+        batch_id=batch_id,
+    )
+    page = repo.page(flt, limit=limit, offset=offset, cursor=position)
+    return JSONResponse({
+        "items": [_summary(r) for r in page.rows],
+        "total": page.total,
+        "limit": limit,
+        "offset": page.offset,
+        "next_cursor": page.next_cursor,
+    })  # fmt: skip
+
+
+@router.get(
+    "/{evaluation_id}",
+    response_model=EvaluationRecord,
+    summary="One stored evaluation: the document, the report, the ruleset digests and the as-of date",
+    responses=problem_responses(401, 404, 500, 503),
+    dependencies=[Depends(require_read_key)],
+)
+def get_evaluation(evaluation_id: str, repo: RepositoryDep) -> Response:
+    try:
+        key = uuid.UUID(evaluation_id)
+    except ValueError:
+        key = None
+    row = repo.get(key) if key is not None else None
+    if row is None:
+        raise ProblemError(404, f"no evaluation with id {evaluation_id!r}", slug="evaluation-not-found")
+    head = _json_text({**_summary(row), "rulesets": row.rulesets})
+    answer = head[:-1] + ',"input":' + row.input_json + ',"report":' + row.report_json + "}"
+    return Response(answer.encode(), media_type="application/json")
