@@ -109,7 +109,6 @@ DESCRIPTIONS: dict[str, str] = {
     "SyntheticMedia.unlabeled_export_logs_months": "Months that logs of exports without an explicit label are kept (null: not kept).",
     "SyntheticMedia.emotion_recognition_context": "Where emotion recognition is used, if anywhere (e.g. workplace, education).",
     "Transfer.to": "Place code the data goes to (or is accessed from).",
-    "Transfer.mechanism": "Legal mechanism of the transfer: adequacy, scc, bcr, derogation, cn_* filings, exempt or none.",
     "Transfer.remote_access_only": "Whether the data stays home but is reached from the destination (still a transfer).",
 }
 

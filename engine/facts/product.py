@@ -32,6 +32,7 @@ from pydantic import (
 
 from engine.core import taxonomy
 from engine.core.jurisdictions import normalise_place
+from engine.facts.mechanisms import TransferMechanism, TransferMechanisms, upgrade_single_mechanism
 
 
 class _Model(BaseModel):
@@ -90,18 +91,6 @@ class RecipientRole(StrEnum):
     contractor = "contractor"
     third_party = "third_party"
     joint_controller = "joint_controller"
-
-
-class TransferMechanism(StrEnum):
-    adequacy = "adequacy"
-    scc = "scc"
-    bcr = "bcr"
-    derogation = "derogation"
-    cn_security_assessment = "cn_security_assessment"
-    cn_standard_contract = "cn_standard_contract"
-    cn_certification = "cn_certification"
-    exempt = "exempt"
-    none = "none"
 
 
 class AgeAssurance(StrEnum):
@@ -275,7 +264,20 @@ class Recipient(_Model):
 
 class Transfer(_Model):
     to: PlaceCode
-    mechanism: TransferMechanism = TransferMechanism.none
+    mechanisms: TransferMechanisms = Field(
+        TransferMechanisms(),
+        description="The mechanism relied on under each regime, e.g. {EU: scc, CN: cn_standard_contract} "
+        "for one transfer of both EU and Chinese users' data; a regime not given has none.",
+        examples=[{"EU": "scc", "CN": "cn_standard_contract"}],
+    )
+    mechanism: TransferMechanism | None = Field(
+        None,
+        exclude=True,
+        json_schema_extra={"deprecated": True},
+        description="Deprecated: the single mechanism of earlier descriptions, read as mechanisms.<its "
+        "regime> (scc as mechanisms.EU, cn_standard_contract as mechanisms.CN); refused when it "
+        "contradicts mechanisms.",
+    )
     impact_assessment: StrictBool | None = Field(
         None, description="True only when a transfer impact assessment found essential equivalence."
     )
@@ -291,6 +293,11 @@ class Transfer(_Model):
     cn_standard_contract_filed: StrictBool = Field(
         False, description="regulint addition: the CN standard contract was filed with the provincial CAC."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_mechanism(cls, data: Any) -> Any:
+        return upgrade_single_mechanism(data)
 
 
 class DataPractice(_Model):

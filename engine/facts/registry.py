@@ -263,7 +263,7 @@ def fact_specs() -> dict[str, FactSpec]:
     specs = _walk(Product, "product", {"data_practices", "synthetic_media", "markets", "schema_version"})
     specs += _walk(SyntheticMedia, "synthetic_media", set())
     specs += _walk(DataPractice, "practice", {"data_categories"})
-    specs += _walk(Transfer, "transfer", set())
+    specs += _walk(Transfer, "transfer", {"mechanism"})  # the old single key, read as mechanisms
     by_path = {s.path: s for s in specs}
     for s in _DERIVED:
         by_path[s.path] = s
