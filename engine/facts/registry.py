@@ -192,8 +192,9 @@ _DERIVED: list[FactSpec] = [
         "product.sells_or_shares",
         "bool",
         (True, False),
-        False,
-        "Some practice sells PI or shares it for cross-context behavioural ads.",
+        True,
+        "Some practice sells PI or shares it for cross-context behavioural ads; unknown while a practice "
+        "may and none does.",
         "data_practices",
     ),
     FactSpec(
@@ -263,7 +264,7 @@ def fact_specs() -> dict[str, FactSpec]:
     specs = _walk(Product, "product", {"data_practices", "synthetic_media", "markets", "schema_version"})
     specs += _walk(SyntheticMedia, "synthetic_media", set())
     specs += _walk(DataPractice, "practice", {"data_categories"})
-    specs += _walk(Transfer, "transfer", set())
+    specs += _walk(Transfer, "transfer", {"mechanism"})  # the old single key, read as mechanisms
     by_path = {s.path: s for s in specs}
     for s in _DERIVED:
         by_path[s.path] = s
@@ -351,6 +352,18 @@ def _revenue_facts(org: Organization, as_of: dt.date, out: dict[str, Any]) -> No
         out[f"product.organization.annual_revenue_{cur.lower()}"] = float(amount.quantize(Decimal("0.01")))
 
 
+def _stated_or(practice: DataPractice, derived: dict[str, Any], name: str) -> bool | None:
+    stated = getattr(practice, name)
+    return stated if stated is not None else derived.get(name)
+
+
+def _any_known(values: list[bool | None]) -> bool | None:
+    """Three-valued "any": true if one is, false if all are false, otherwise unknown (None)."""
+    if any(v is True for v in values):
+        return True
+    return False if all(v is False for v in values) else None
+
+
 def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
     """The facts of a product, one per subject instance, in document order."""
     specs = fact_specs()
@@ -374,18 +387,27 @@ def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
     base["product.data_categories"] = sorted(cats)
     base["product.purposes"] = sorted(purposes)
     base["product.transfer_destinations"] = sorted(dests)
-    base["product.sells_or_shares"] = any(
-        p.sold or p.shared_for_cross_context_ads for p in product.data_practices
+    derived = [derive.practice_facts(product, p) for p in product.data_practices]
+    sells = _any_known(
+        [
+            _stated_or(p, d, name)
+            for p, d in zip(product.data_practices, derived, strict=True)
+            for name in ("sold", "shared_for_cross_context_ads")
+        ]
     )
+    if sells is not None:
+        base["product.sells_or_shares"] = sells
     sm = product.synthetic_media
     base["product.has_synthetic_media"] = sm is not None
     _flatten(sm or SyntheticMedia(), "synthetic_media", base, specs)
+    for name, value in derive.media_facts(product).items():
+        base[f"synthetic_media.{name}"] = value
 
     subjects = [Subject("product", product.id, "", base)]
     for i, practice in enumerate(product.data_practices):
         pf = dict(base)
         _flatten(practice, "practice", pf, specs)
-        for name, value in derive.practice_facts(product, practice).items():
+        for name, value in derived[i].items():
             pf[f"practice.{name}"] = value
         pf["practice.data_categories"] = taxonomy.with_ancestors(practice.data_categories)
         pf["practice.purposes"] = taxonomy.with_ancestors([practice.purpose]) if practice.purpose else []

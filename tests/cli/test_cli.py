@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "seeds").glob("*.json"))
 REGULINT = [sys.executable, "-m", "api.cli"]
 
@@ -262,3 +262,12 @@ def test_currency_without_a_rate_is_an_input_error(tmp_path: Path) -> None:
     proc = run("check", str(path))
     assert proc.returncode == 2 and "organization.annual_revenue.currency" in proc.stderr
     assert "no exchange rate for 'ABC'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_cli_severities_are_the_law_models() -> None:
+    """``api.cli.common`` repeats the vocabulary to keep ``regulint --help`` fast; it must not drift."""
+    from api.cli.common import SEVERITIES, Severity
+    from engine.law.model import SEVERITIES as LAW
+
+    assert SEVERITIES == LAW
+    assert [s.value for s in Severity] == list(LAW)

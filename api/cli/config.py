@@ -30,10 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.report.findings import Suppression
+from engine.report.findings import SEVERITIES, Suppression
 
 CONFIG_FILES = (".regulint.yaml", ".regulint.yml")
-SEVERITIES = ("critical", "high", "medium", "low")
 FORMATS = ("table", "json", "json-lines", "sarif", "junit", "github")
 GROUPS = ("rule", "practice", "fix")
 MAX_BYTES = 1024 * 1024
