@@ -13,6 +13,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
+from engine.evaluate.memo import BoundedMemo
 from engine.facts.registry import Subject
 from engine.law import conditions
 from engine.report.model import Evidence
@@ -71,6 +72,21 @@ def _every_atom(node: Node) -> tuple[int, ...] | None:
     return out
 
 
+_ABSENT = object()
+_ABSENT_KEY = ("absent",)
+
+
+def _value_key(value: Any) -> tuple[Any, ...] | None:
+    """A key telling ``value`` from every other value a fact can take (True from 1, a list from a
+    string), or None for values not worth keeping (floats, lists of anything but strings)."""
+    kind = type(value)
+    if kind is bool or kind is str or kind is int or value is None:
+        return (kind, value)
+    if kind is list and all(type(v) is str for v in value):
+        return (kind, *value)
+    return None
+
+
 class Explainer:
     """The conditions of one evaluator prepared for explaining, each once per process.
 
@@ -82,6 +98,9 @@ class Explainer:
         self._lock = threading.Lock()  # slots are numbered in order: one preparer at a time
         self._slots: dict[tuple[str, str, str, bool], AtomSlot] = {}
         self.slots: list[AtomSlot] = []
+        self._shown = BoundedMemo(8192)  # Evidence by (slot, subject's place, value found)
+        #: a condition's evidence by (condition, subject's place, the values of its facts there)
+        self.explained = BoundedMemo(8192)
 
     def prepared(self, cond: conditions.Condition) -> Explained:
         """The prepared form of ``cond`` (made on first use)."""
@@ -107,6 +126,44 @@ class Explainer:
             self.slots.append(found)
         return found
 
+    def explained_key(self, plan: Explained, subject: Subject) -> tuple[Any, ...] | None:
+        """What a condition's evidence for ``subject`` is a function of: the condition, where the
+        subject is in the document, and the value (or absence) of each fact the condition reads;
+        None when a value cannot be a key (the evidence is then worked out each time)."""
+        facts = subject.facts
+        key: list[Any] = [plan, subject.doc_prefix]
+        for fact in plan.facts:
+            value = facts.get(fact, _ABSENT)
+            found = _ABSENT_KEY if value is _ABSENT else _value_key(value)
+            if found is None:
+                return None
+            key.append(found)
+        return tuple(key)
+
+    def shown(self, index: int, subject: Subject) -> Evidence:
+        """The evidence that atom slot ``index`` holds for ``subject``. Evidence is a value: the same
+        atom at the same place with the same value found is one object, kept across evaluations."""
+        slot, facts = self.slots[index], subject.facts
+        fact = slot.atom.fact
+        actual = facts.get(fact)
+        key = _value_key(actual)
+        if key is not None:
+            key = (index, subject.doc_prefix, key)
+            found = self._shown.get(key)
+        else:
+            found = None
+        if found is None:
+            found = Evidence(
+                fact=subject.doc_path(fact),
+                rule_fact=fact,
+                op=slot.op,
+                expected=slot.expected,
+                actual=jsonable(actual),
+            )
+            if key is not None:
+                self._shown[key] = found
+        return found
+
     def missing(self, cond: conditions.Condition, subject: Subject) -> list[str]:
         """The document paths of the facts ``cond`` turns on that ``subject`` does not give."""
         facts = subject.facts
@@ -129,8 +186,14 @@ class SubjectEvidence:
         holds). As the condition holds, so does every item of an ``all`` in it: only the branches
         of an ``any`` are tested."""
         plan = self.explainer.prepared(cond)
+        key = self.explainer.explained_key(plan, self.subject)
+        if key is not None and (found := self.explainer.explained.get(key)) is not None:
+            return list(found)
         held = plan.fixed if plan.fixed is not None else self._held_in(plan.tree)
-        return [self._evidence(i) for i in held]
+        out = [self._evidence(i) for i in held]
+        if key is not None:
+            self.explainer.explained[key] = tuple(out)
+        return out
 
     def _held_in(self, node: Node) -> list[int]:
         """The atoms that hold in ``node``, known to hold."""
@@ -170,10 +233,5 @@ class SubjectEvidence:
     def _evidence(self, index: int) -> Evidence:
         found = self._shown.get(index)
         if found is None:
-            slot, subject = self.explainer.slots[index], self.subject
-            fact = slot.atom.fact
-            found = self._shown[index] = Evidence(
-                fact=subject.doc_path(fact), rule_fact=fact, op=slot.op,
-                expected=slot.expected, actual=jsonable(subject.facts.get(fact)),
-            )  # fmt: skip
+            found = self._shown[index] = self.explainer.shown(index, self.subject)
         return found

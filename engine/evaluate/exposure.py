@@ -105,13 +105,22 @@ def _amount(p: Penalty) -> str:
 
 
 class Pricing:
-    """The prices of one evaluation (one product, one day): each penalty made once per day it is
-    priced on, the later changes of the maximum of every rule violated, and the exposure."""
+    """The prices of one evaluation (one product, one day): each penalty, the later changes of the
+    maximum of every rule violated, and the exposure.
+
+    A penalty is a pure function of its tier, the days, the organisation's turnover and SME status
+    and the count of affected consumers, so penalties are kept by those (:meth:`LawOfDay.priced`):
+    products of one organisation, and re-evaluations, price each tier once.
+    """
 
     def __init__(self, law: LawOfDay, product: Product, as_of: dt.date):
         self.law, self.product, self.as_of = law, product, as_of
         self.rates = fx_rates().table_for(as_of)
-        self._penalties: dict[tuple[str, str, str, str, str, dt.date], Penalty] = {}
+        org = product.organization
+        revenue = org.annual_revenue
+        self._org = (str(revenue.amount), revenue.currency) if revenue is not None else None, bool(org.sme)
+        self._users = product.audience.users_by_market
+        self._priced = law.priced(as_of)
         self._changes: dict[str, list[UpcomingPenaltyChange]] = {}
 
     def penalty(self, inst: Instrument, rule: Rule, on: dt.date | None = None) -> Penalty:
@@ -124,12 +133,13 @@ class Pricing:
             rule.aggravated_when or "",
             rule.penalty_mapping or "",
             on,
+            self._org,
+            self._users.get(inst.jurisdiction),
         )
-        found = self._penalties.get(key)
+        found = self._priced.get(key)
         if found is None:
-            found = self._penalties[key] = penalty_of(
-                self.law, inst, rule, self.product, self.as_of, self.rates, on
-            )
+            found = penalty_of(self.law, inst, rule, self.product, self.as_of, self.rates, on)
+            self._priced[key] = found
         return found
 
     def violated(self, inst: Instrument, rule: Rule) -> Penalty:

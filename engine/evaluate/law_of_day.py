@@ -3,7 +3,8 @@
 What a violation of a rule says besides its subject, evidence and penalty (citations, title,
 period, source), each penalty tier's version, and the later days on which a tier changes
 depend only on the rulesets and the day. An evaluator keeps them for the most recent few days,
-so an evaluation builds them once, not once per violation.
+so an evaluation builds them once, not once per violation; penalties priced on a day are kept
+with them, by all they are computed from.
 """
 
 from __future__ import annotations
@@ -12,19 +13,21 @@ import datetime as dt
 import threading
 from typing import Any
 
+from engine.evaluate.memo import BoundedMemo
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.parameters import PenaltyTier
-from engine.law.sources import source_fields
-from engine.report.model import Period, Reference
+from engine.law.sources import Reference, source_fields
+from engine.report.model import Period
 
 
 class _Day:
-    __slots__ = ("rules", "tiers", "later")
+    __slots__ = ("rules", "tiers", "later", "priced")
 
     def __init__(self) -> None:
         self.rules: dict[str, dict[str, Any]] = {}
         self.tiers: dict[str, PenaltyTier] = {}
         self.later: dict[str, list[dt.date]] = {}
+        self.priced = BoundedMemo(4096)
 
 
 class LawOfDay:
@@ -49,7 +52,8 @@ class LawOfDay:
         return found
 
     def violation_fields(self, inst: Instrument, rule: Rule, day: dt.date) -> dict[str, Any]:
-        """The fields of a violation of ``rule`` on ``day`` that do not depend on the product."""
+        """The fields of a violation of ``rule`` on ``day`` that do not depend on the product
+        (shared: validation copies its lists into each violation)."""
         rules = self._day(day).rules
         found = rules.get(rule.id)
         if found is None:
@@ -72,6 +76,11 @@ class LawOfDay:
         if found is None:
             found = tiers[tier_id] = self.ruleset.tiers[tier_id].at(day)
         return found
+
+    def priced(self, day: dt.date) -> dict[Any, Any]:
+        """Penalties priced for evaluations on ``day``, by everything they are computed from
+        (filled by :class:`engine.evaluate.exposure.Pricing`; bounded)."""
+        return self._day(day).priced
 
     def later_changes(self, tier_id: str, day: dt.date) -> list[dt.date]:
         """The days after ``day`` on which the tier ``tier_id`` changes, in order."""

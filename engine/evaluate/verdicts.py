@@ -205,9 +205,10 @@ class Judge:
         """A rule in force broken by ``subject``, with its evidence and penalty."""
         return Violation(
             **self.case.law.violation_fields(inst, rule, self.case.as_of),
-            subject=self.ref(subject), evidence=self.evidence(rule, subject),
+            subject=self.ref(subject),
+            evidence=self.evidence(rule, subject),
             penalty=self.pricing.violated(inst, rule),
-        )  # fmt: skip
+        )
 
     def undecided(self, inst: Instrument, rule: Rule, subject: Subject) -> Insufficient:
         """A rule in force whose condition turns on facts ``subject`` does not give."""

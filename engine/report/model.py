@@ -253,3 +253,9 @@ class Report(_Out):
         order = ["critical", "high", "medium", "low"]
         found = [v.severity for v in self.violations]
         return next((s for s in order if s in found), None)
+
+
+def report_json(report: Report, indent: int | None = None) -> bytes:
+    """The report as UTF-8 JSON bytes, exactly ``report.model_dump_json(indent=indent)`` encoded:
+    serialise once and reuse the bytes (the API's answer and its stored row are the same bytes)."""
+    return report.__pydantic_serializer__.to_json(report, indent=indent)
