@@ -180,13 +180,17 @@ class SubjectEvidence:
         self._held: dict[int, bool] = {}
         self._shown: dict[int, Evidence] = {}
 
-    def of(self, cond: conditions.Condition) -> list[Evidence]:
+    def key(self, cond: conditions.Condition) -> tuple[Any, ...] | None:
+        """What the evidence of ``cond`` for the subject is a function of (:meth:`Explainer.explained_key`)."""
+        return self.explainer.explained_key(self.explainer.prepared(cond), self.subject)
+
+    def of(self, cond: conditions.Condition, key: tuple[Any, ...] | None = None) -> list[Evidence]:
         """Why ``cond``, decided true for the subject, holds: the atoms that hold, in order, as paths
         into the document (:func:`engine.law.conditions.evidence`: every branch of an ``any`` that
         holds). As the condition holds, so does every item of an ``all`` in it: only the branches
-        of an ``any`` are tested."""
+        of an ``any`` are tested. ``key``: :meth:`key`, when already known."""
         plan = self.explainer.prepared(cond)
-        key = self.explainer.explained_key(plan, self.subject)
+        key = key or self.explainer.explained_key(plan, self.subject)
         if key is not None and (found := self.explainer.explained.get(key)) is not None:
             return list(found)
         held = plan.fixed if plan.fixed is not None else self._held_in(plan.tree)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from engine.core.fx import RateTable, fx_rates
 from engine.core.jurisdictions import jurisdictions
@@ -123,19 +124,24 @@ class Pricing:
         self._priced = law.priced(as_of)
         self._changes: dict[str, list[UpcomingPenaltyChange]] = {}
 
-    def penalty(self, inst: Instrument, rule: Rule, on: dt.date | None = None) -> Penalty:
-        """The penalty for violating ``rule``, as its tier stands ``on`` (default: the day evaluated)."""
-        on = on or self.as_of
-        key = (
+    def key(self, inst: Instrument, rule: Rule, on: dt.date | None = None) -> tuple[Any, ...]:
+        """Everything the penalty for violating ``rule`` (its tier as it stands ``on``) is computed from."""
+        return (
             inst.jurisdiction,
             rule.penalty,
             rule.aggravated or "",
             rule.aggravated_when or "",
             rule.penalty_mapping or "",
-            on,
+            on or self.as_of,
+            self.as_of,
             self._org,
             self._users.get(inst.jurisdiction),
         )
+
+    def penalty(self, inst: Instrument, rule: Rule, on: dt.date | None = None) -> Penalty:
+        """The penalty for violating ``rule``, as its tier stands ``on`` (default: the day evaluated)."""
+        on = on or self.as_of
+        key = self.key(inst, rule, on)
         found = self._priced.get(key)
         if found is None:
             found = penalty_of(self.law, inst, rule, self.product, self.as_of, self.rates, on)

@@ -3,8 +3,8 @@
 What a violation of a rule says besides its subject, evidence and penalty (citations, title,
 period, source), each penalty tier's version, and the later days on which a tier changes
 depend only on the rulesets and the day. An evaluator keeps them for the most recent few days,
-so an evaluation builds them once, not once per violation; penalties priced on a day are kept
-with them, by all they are computed from.
+so an evaluation builds them once, not once per violation; penalties priced and violations
+judged on a day are kept with them, by all they are computed from.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from engine.report.model import Period
 
 
 class _Day:
-    __slots__ = ("rules", "tiers", "later", "priced")
+    __slots__ = ("rules", "tiers", "later", "priced", "violations")
 
     def __init__(self) -> None:
         self.rules: dict[str, dict[str, Any]] = {}
         self.tiers: dict[str, PenaltyTier] = {}
         self.later: dict[str, list[dt.date]] = {}
         self.priced = BoundedMemo(4096)
+        self.violations = BoundedMemo(8192)
 
 
 class LawOfDay:
@@ -81,6 +82,11 @@ class LawOfDay:
         """Penalties priced for evaluations on ``day``, by everything they are computed from
         (filled by :class:`engine.evaluate.exposure.Pricing`; bounded)."""
         return self._day(day).priced
+
+    def violations(self, day: dt.date) -> dict[Any, Any]:
+        """Violations judged on ``day``, by everything they are made from (filled by
+        :class:`engine.evaluate.verdicts.Judge`; bounded)."""
+        return self._day(day).violations
 
     def later_changes(self, tier_id: str, day: dt.date) -> list[dt.date]:
         """The days after ``day`` on which the tier ``tier_id`` changes, in order."""

@@ -30,7 +30,6 @@ from engine.law.conditions import Condition
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.report.findings import SEVERITIES
 from engine.report.model import (
-    Evidence,
     Insufficient,
     NotApplicable,
     SubjectRef,
@@ -116,12 +115,12 @@ class Judge:
             found = self._refs[id(subject)] = SubjectRef(kind=subject.kind, id=subject.id, path=path)  # type: ignore[arg-type]
         return found
 
-    def evidence(self, rule: Rule, subject: Subject) -> list[Evidence]:
-        """Why ``rule`` fired for ``subject``."""
+    def evidence_of(self, subject: Subject) -> SubjectEvidence:
+        """The evidence of ``subject`` in this evaluation."""
         found = self._evidence.get(id(subject))
         if found is None:
             found = self._evidence[id(subject)] = SubjectEvidence(self.case.explainer, subject)
-        return found.of(self.case.conditions[rule.id])
+        return found
 
     def all(self) -> Findings:
         """Every instrument's applicability and every decided rule's verdict, instrument by instrument."""
@@ -202,13 +201,32 @@ class Judge:
         )  # fmt: skip
 
     def violation(self, inst: Instrument, rule: Rule, subject: Subject) -> Violation:
-        """A rule in force broken by ``subject``, with its evidence and penalty."""
-        return Violation(
-            **self.case.law.violation_fields(inst, rule, self.case.as_of),
+        """A rule in force broken by ``subject``, with its evidence and penalty.
+
+        A violation is a value of the rule, the day, the subject's place, the values its evidence
+        reads and what its penalty is computed from: one made for the same is reused
+        (:meth:`LawOfDay.violations`).
+        """
+        as_of, cond = self.case.as_of, self.case.conditions[rule.id]
+        penalty = self.pricing.violated(inst, rule)
+        evidence = self.evidence_of(subject)
+        evidence_key = evidence.key(cond)
+        kept = self.case.law.violations(as_of)
+        key = None
+        if evidence_key is not None:
+            key = (rule.id, subject.kind, subject.id, evidence_key, self.pricing.key(inst, rule))
+            found = kept.get(key)
+            if found is not None:
+                return found
+        made = Violation(
+            **self.case.law.violation_fields(inst, rule, as_of),
             subject=self.ref(subject),
-            evidence=self.evidence(rule, subject),
-            penalty=self.pricing.violated(inst, rule),
+            evidence=evidence.of(cond, evidence_key),
+            penalty=penalty,
         )
+        if key is not None:
+            kept[key] = made
+        return made
 
     def undecided(self, inst: Instrument, rule: Rule, subject: Subject) -> Insufficient:
         """A rule in force whose condition turns on facts ``subject`` does not give."""
