@@ -370,6 +370,8 @@ def _encode_fact(plan: _Plan, facts: dict[str, Any], serial: int) -> str:
             append(_quote(value))
         elif cls is int:
             append(str(value))
+        elif isinstance(value, str):  # str enums: their value
+            append(_quote(value))
         elif isinstance(value, list):
             append(str(len(value)))
         else:

@@ -139,7 +139,15 @@ def _and(items: list[Test]) -> Test:
         out += item["$and"] if "$and" in item else [item]
     if not out:
         return TRUE
+    # durable_rules chains an $and's tests in order: equality first (a hash lookup that stops
+    # most facts early), then other tests, then nested ORs
+    out.sort(key=_test_cost)
     return out[0] if len(out) == 1 else {"$and": out}
+
+
+def _test_cost(test: Test) -> int:
+    ((key, _),) = test.items()
+    return 2 if key in ("$or", "$and") else 1 if key.startswith("$") else 0
 
 
 def _or(items: list[Test]) -> Test:
