@@ -157,7 +157,7 @@ def _or(items: list[Test]) -> Test:
         if item is TRUE:
             return TRUE
         for x in item["$or"] if "$or" in item else [item]:
-            out.setdefault(to_json(x), x)
+            out.setdefault(repr(x), x)  # structural identity, cheaply
     if not out:
         return FALSE
     return next(iter(out.values())) if len(out) == 1 else {"$or": list(out.values())}
@@ -303,16 +303,21 @@ def split(pattern: Test, limit: int = MAX_ALTERNATIVES) -> list[list[Test]]:
         branches = widest["$or"]
     out: list[list[Test]] = []
     group: list[Test] = []
+    # the anchor's $and, the rest, this group's $or (an estimate: a piece still too large is split again)
+    base = 2 + sum(logic_nodes(t) for t in rest)
+    size = base
     for branch in [*branches, None]:
-        if group and (branch is None or _rule_nodes(_and([*rest, _or([*group, branch])])) > MAX_LOGIC_NODES):
+        grown = None if branch is None else size + logic_nodes(branch)
+        if group and (grown is None or grown > MAX_LOGIC_NODES):
             out += split(_and([*rest, _or(group)]), max(0, limit - len(out)))
             if len(out) > limit:
                 raise TooLarge(
                     f"a condition needs more than {limit} durable rules; split the rule or simplify it"
                 )
-            group = []
+            group, size = [], base
         if branch is not None:
             group.append(branch)
+            size += logic_nodes(branch)
     return out
 
 
