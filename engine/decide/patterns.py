@@ -103,6 +103,7 @@ class PropertyNames:
         self.value: dict[str, str] = {}
         self.null: dict[str, str] = {}
         self.flag: dict[tuple[str, Any], str] = {}
+        self.any_of: dict[tuple[str, frozenset[Any]], str] = {}  # "the list holds one of these"
         self._counter = itertools.count()
         self._hashes: set[int] = {fnv1a32(r) for r in self.RESERVED} | {fnv1_32(r) for r in self.RESERVED}
 
@@ -123,6 +124,11 @@ class PropertyNames:
         if path not in self.null:
             self.null[path] = self._fresh("n")
         return self.null[path]
+
+    def of_any(self, path: str, items: frozenset[Any]) -> str:
+        if (path, items) not in self.any_of:
+            self.any_of[(path, items)] = self._fresh("s")
+        return self.any_of[(path, items)]
 
     def of_flag(self, path: str, item: Any) -> str:
         if (path, item) not in self.flag:
@@ -223,10 +229,17 @@ class PatternCompiler:
         if op == "contains":
             flag = self.names.of_flag(path, v)
             return {"$nex": {flag: 1}} if a.negated else {flag: True}
+        # a list's overlap with several values is one flag the encoder writes (one test, no $or)
         if op == "contains_any":
-            return _or([{self.names.of_flag(path, x): True} for x in v])
+            items = frozenset(v)
+            if len(items) == 1:
+                return {self.names.of_flag(path, v[0]): True}
+            return {self.names.of_any(path, items): True}
         if op == "contains_none":
-            return _and([{"$nex": {self.names.of_flag(path, x): 1}} for x in v])
+            items = frozenset(v)
+            if len(items) == 1:
+                return {"$nex": {self.names.of_flag(path, v[0]): 1}}
+            return {"$nex": {self.names.of_any(path, items): 1}}
         raise EngineError(f"unknown operator {op}")  # pragma: no cover - parse() rejects it
 
     def pattern(self, cond: Condition, possible: bool) -> Test:
