@@ -18,6 +18,9 @@ from typing import Annotated
 
 import typer
 
+from engine.law.severity import SEVERITIES
+from engine.law.severity import SeverityChoice as Severity
+
 app = typer.Typer(
     name="regulint",
     help="Check a described product feature against the privacy and AI-content law of its markets.",
@@ -49,9 +52,6 @@ def _main(
     """Check a described product feature against the privacy and AI-content law of its markets."""
 
 
-SEVERITIES = ["critical", "high", "medium", "low"]
-
-
 class CheckFormat(StrEnum):
     table = "table"
     json = "json"
@@ -71,13 +71,6 @@ class RulesFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
-
-
-class Severity(StrEnum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
 
 
 def err(message: str) -> None:

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.law.severity import SEVERITIES
 from engine.report.findings import Suppression
 
 CONFIG_FILES = (".regulint.yaml", ".regulint.yml")
-SEVERITIES = ("critical", "high", "medium", "low")
 FORMATS = ("table", "json", "json-lines", "sarif", "junit", "github")
 GROUPS = ("rule", "practice", "fix")
 MAX_BYTES = 1024 * 1024

@@ -55,12 +55,12 @@ from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from engine.law.severity import NO_SEVERITY_RANK, SEVERITIES
 from engine.report.model import Report
 
 log = logging.getLogger("regulint.api.db")
 
-SEVERITIES = ("critical", "high", "medium", "low")
-_NO_VIOLATION_RANK = len(SEVERITIES)  # worst_rank of a compliant evaluation
+_NO_VIOLATION_RANK = NO_SEVERITY_RANK  # worst_rank of a compliant evaluation
 
 
 class SchemaMismatch(RuntimeError):

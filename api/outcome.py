@@ -8,8 +8,9 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from engine.law.severity import SEVERITIES
 from engine.report.checked import Checked
-from engine.report.findings import SEVERITIES, Suppression, triage
+from engine.report.findings import Suppression, triage
 from engine.report.model import Report
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from engine.law.severity import Severity
 from engine.report.model import Reference, Report, RulesetRef
 
 
@@ -38,7 +39,7 @@ class EvaluationSummary(BaseModel):
     batch_id: uuid.UUID | None
     violations: int
     by_severity: dict[str, int]
-    worst_severity: Literal["critical", "high", "medium", "low"] | None
+    worst_severity: Severity | None
     engine_version: str
     ruleset_digest: str = Field(description="sha256 over every instrument's digest, in order.")
 
@@ -161,7 +162,7 @@ class RuleOut(SourceOut):
     citation_practice: str | None = Field(description="Whose citation practice the list follows.")
     source: str = Field(description="The official text of the provision the rule encodes (law-reference §9).")
     requirement: str | None
-    severity: Literal["critical", "high", "medium", "low"]
+    severity: Severity
     subject: str
     effective_from: dt.date
     effective_until: dt.date | None

@@ -8,7 +8,6 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -42,6 +41,7 @@ from engine.decide.protocol import EngineError
 from engine.evaluate.evaluator import Evaluator, MarketSelectionError
 from engine.facts.inputs import InputError, InputIssue, InputLimits
 from engine.facts.product import Product
+from engine.law.severity import SeverityChoice as Severity
 
 log = logging.getLogger("regulint.api")
 
@@ -67,13 +67,6 @@ def _iso_datetime_text(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime_text)]
-
-
-class Severity(StrEnum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
 
 
 @dataclass(frozen=True)

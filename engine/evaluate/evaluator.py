@@ -23,6 +23,7 @@ from engine.facts.registry import Subject, build_subjects, date_number
 from engine.law import conditions
 from engine.law.penalties import PenaltyContext, basis_of, bound, evaluate_formula, money
 from engine.law.ruleset import Instrument, Rule, RuleSet, load_rulesets
+from engine.law.severity import SEVERITIES, SEVERITY_RANK
 from engine.law.sources import source_fields
 from engine.report.model import (
     EngineInfo,
@@ -41,8 +42,6 @@ from engine.report.model import (
     UsdRange,
     Violation,
 )  # fmt: skip
-
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
 class Decider(Protocol):
@@ -598,7 +597,7 @@ def _assemble(
         violations += inst_violations
 
     violations.sort(
-        key=lambda v: (v.jurisdiction, v.instrument, SEVERITY_ORDER[v.severity], v.rule_id, v.subject.path)
+        key=lambda v: (v.jurisdiction, v.instrument, SEVERITY_RANK[v.severity], v.rule_id, v.subject.path)
     )
     upcoming.sort(key=lambda u: (u.effective_from, u.jurisdiction, u.rule_id, u.subject.path))
     insufficient.sort(
@@ -627,7 +626,7 @@ def _assemble(
         by_jurisdiction[v.jurisdiction] += 1
     summary = Summary(
         violations=len(violations),
-        by_severity={s: sum(1 for v in violations if v.severity == s) for s in SEVERITY_ORDER},
+        by_severity={s: sum(1 for v in violations if v.severity == s) for s in SEVERITIES},
         by_jurisdiction=by_jurisdiction,
         exposure=exposure,
     )

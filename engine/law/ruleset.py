@@ -41,9 +41,8 @@ from engine.law.parameters import (
     load_legal_data,
     load_tiers_file,
 )
+from engine.law.severity import Severity
 
-Severity = Literal["critical", "high", "medium", "low"]
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 _ID = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 _URL = r"^https?://\S+$"
 
@@ -871,6 +870,6 @@ def load_rulesets(root: Path | str | None | Sequence[Path | str | None] = None) 
 
 __all__ = [
     "PenaltyTier", "Tier", "LegalData", "PenaltyRef", "RuleException", "Reference",
-    "SEVERITIES", "SUBJECT_KINDS", "Instrument", "Rule", "RuleSet", "RulesetError", "YamlError",
+    "SUBJECT_KINDS", "Instrument", "Rule", "RuleSet", "RulesetError", "YamlError",
     "load_instrument", "load_rulesets", "ruleset_files", "set_path", "expand_example",
 ]  # fmt: skip

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from engine.law.severity import Severity, gravest
+
 
 def _decimal_json(value: Decimal) -> int | float:
     """Money leaves as a JSON number: whole amounts as integers, others to the cent."""
@@ -167,7 +169,7 @@ class Violation(_Out):
         description="Whose citation practice the list follows, when it goes beyond the citation.",
     )
     title: str
-    severity: Literal["critical", "high", "medium", "low"]
+    severity: Severity
     subject: SubjectRef
     evidence: list[Evidence]
     remediation: str
@@ -255,6 +257,4 @@ class Report(_Out):
     )
 
     def worst_severity(self) -> str | None:
-        order = ["critical", "high", "medium", "low"]
-        found = [v.severity for v in self.violations]
-        return next((s for s in order if s in found), None)
+        return gravest(v.severity for v in self.violations)
