@@ -30,7 +30,7 @@ def test_durable_and_reference_agree_rule_for_rule(doc, day, only) -> None:
     if only and not any(within(m, w) for m in product.markets for w in only):
         for engine in (durable(), reference()):  # a selection of none of its markets evaluates nothing
             with pytest.raises(MarketSelectionError):
-                engine.evaluate.evaluator(product, day, only)
+                engine.evaluate(product, day, only)
         return
     a = durable().evaluate(product, day, only)
     b = reference().evaluate(product, day, only)
