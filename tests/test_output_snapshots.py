@@ -32,6 +32,8 @@ SUFFIX = {"json": "json", "sarif": "sarif.json", "junit": "junit.xml", "table": 
 _VOLATILE = [
     (re.compile(r'"(startTimeUtc|endTimeUtc)":\s*"[^"]+"'), r'"\1":"<time>"'),
     (re.compile(r'\b(timestamp|time|hostname)="[^"]*"'), r'\1="<\1>"'),
+    # SARIF's originalUriBaseIds name the checkout: the same output in any worktree
+    (re.compile(re.escape(ROOT.as_uri()) + "/"), "<checkout>/"),
 ]
 
 
