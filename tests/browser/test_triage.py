@@ -19,6 +19,7 @@ from tests.browser.test_dashboard import evaluate_seed, seed_data, seed_name
 
 pytestmark = pytest.mark.browser
 
+
 def in_first_screen(page: Page, selector: str) -> bool:
     return page.locator(selector).first.evaluate(
         "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
