@@ -20,55 +20,18 @@ Paths are document paths (``data_practices[0].consent.explicit``).
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from engine.core import taxonomy
+from engine.core.docpath import delete_path, get_path, path_parts, set_path
 from engine.core.jurisdictions import market_of
 from engine.law.conditions import Atom, atom_holds
 
 #: Kinds a fix plan may use without ``allow_scope_changes``, in the order plans prefer them.
 TEAM_KINDS = ("label", "notice", "consent", "governance", "safeguard", "retention", "contract")
 SCOPE_KINDS = ("scope", "market")
-
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def path_parts(path: str) -> list[str | int]:
-    """``data_practices[0].consent`` -> ``['data_practices', 0, 'consent']``."""
-    return [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PART.finditer(path)]
-
-
-def get_path(doc: Any, path: str) -> Any:
-    """The value at a document path (KeyError, IndexError or TypeError when absent)."""
-    node = doc
-    for p in path_parts(path):
-        node = node[p]
-    return node
-
-
-def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
-    """Set a document path, creating missing (or null) objects on the way."""
-    parts = path_parts(path)
-    node: Any = doc
-    for p in parts[:-1]:
-        if isinstance(p, str) and (p not in node or node[p] is None):
-            node[p] = {}
-        node = node[p]
-    node[parts[-1]] = value
-
-
-def delete_path(doc: dict[str, Any], path: str) -> None:
-    """Remove a key (nothing happens when it is absent)."""
-    parts = path_parts(path)
-    try:
-        node = get_path(doc, ".".join(str(p) for p in parts[:-1])) if len(parts) > 1 else doc
-    except (KeyError, IndexError, TypeError):
-        return
-    if isinstance(node, dict):
-        node.pop(parts[-1], None)
 
 
 def _try_get(doc: Any, path: str, default: Any = None) -> Any:

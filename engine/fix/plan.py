@@ -337,7 +337,7 @@ def _fkey(v: Violation) -> tuple[str, str]:
 
 
 def _previous(doc: dict[str, Any], e: Edit) -> Any:
-    from engine.fix.edits import get_path
+    from engine.core.docpath import get_path
 
     try:
         return get_path(doc, e.path)

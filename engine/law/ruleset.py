@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from engine.core import taxonomy
 from engine.core.dated import newest_on
+from engine.core.docpath import delete_path, set_path
 from engine.core.jurisdictions import jurisdictions
 from engine.core.resources import rulesets_dir
 from engine.core.yamlio import LazyLines, YamlError, load_fast
@@ -441,49 +442,6 @@ class RuleSet:
         return "sha256:" + h.hexdigest()
 
 
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``data_practices[0].consent.explicit``-style paths, creating mappings on the way."""
-    parts: list[str | int] = [
-        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
-    ]
-    node: Any = doc
-    for part, nxt in zip(parts, parts[1:], strict=False):
-        if isinstance(part, int):
-            node = node[part]
-        else:
-            if part not in node or node[part] is None:
-                node[part] = [] if isinstance(nxt, int) else {}
-            node = node[part]
-    last = parts[-1]
-    if isinstance(last, int):
-        node[last] = value
-    else:
-        node[last] = value
-
-
-def unset_path(doc: dict[str, Any], path: str) -> None:
-    """Remove ``data_practices[0].retention_days``-style paths (absent ones are fine)."""
-    parts: list[str | int] = [
-        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
-    ]
-    node: Any = doc
-    for part in parts[:-1]:
-        if isinstance(part, int) and isinstance(node, list) and part < len(node):
-            node = node[part]
-        elif isinstance(part, str) and isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return  # the parent is absent, so the path is already unset
-    last = parts[-1]
-    if isinstance(node, dict):
-        node.pop(last, None)  # type: ignore[arg-type]
-    elif isinstance(last, int) and last < len(node):
-        del node[last]
-
-
 def _json_dates(value: Any) -> Any:
     """YAML reads ``2026-01-01`` as a date; an example product holds it as JSON does (ISO text)."""
     if isinstance(value, dict):
@@ -519,7 +477,7 @@ def _expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
             raise ValueError(f"cannot set {path!r} in base {raw['base']!r}") from None
     for path in raw.get("unset") or []:
         try:
-            unset_path(product, path)
+            delete_path(product, path)
         except (KeyError, IndexError, TypeError):
             raise ValueError(f"cannot unset {path!r} in base {raw['base']!r}") from None
     return Example(product=product, as_of=raw.get("as_of"))
@@ -871,5 +829,5 @@ def load_rulesets(root: Path | str | None | Sequence[Path | str | None] = None) 
 __all__ = [
     "PenaltyTier", "Tier", "LegalData", "PenaltyRef", "RuleException", "Reference",
     "SUBJECT_KINDS", "Instrument", "Rule", "RuleSet", "RulesetError", "YamlError",
-    "load_instrument", "load_rulesets", "ruleset_files", "set_path", "expand_example",
+    "load_instrument", "load_rulesets", "ruleset_files", "expand_example",
 ]  # fmt: skip
