@@ -89,7 +89,9 @@ def parse_date(value: str | None) -> dt.date | None:
 
 
 def _load_ruleset(path: Path | None | list[Path | None]):  # noqa: ANN202 - returns RuleSet
-    from engine.law.ruleset import RulesetError, YamlError, load_rulesets
+    from engine.core.yamlio import YamlError
+    from engine.law.loader import load_rulesets
+    from engine.law.parameters import RulesetError
 
     try:
         return load_rulesets(path)
@@ -110,7 +112,7 @@ def _init_worker(setup: dict[str, object], parent: int | None = None) -> None:
     """``setup``: ``rulesets`` (roots, or None for the shipped ones), and for SARIF rendered here
     ``suppressions``, ``baseline`` and ``baseline_name``."""
     from engine.evaluate.evaluator import Evaluator, default_evaluator
-    from engine.law.ruleset import load_rulesets
+    from engine.law.loader import load_rulesets
 
     if parent is not None:  # a --jobs worker: end with the process that started it
         from api.processes import die_with_parent
@@ -400,7 +402,7 @@ def _check_limits() -> None:
 def _ruleset_roots(given: list[Path], cfg, no_default: bool) -> list[Path | None]:  # noqa: ANN001 - api.config.Config
     """The shipped rulesets (``None``) unless replaced, then every path given on the command line or
     in the configuration."""
-    from engine.law.ruleset import ruleset_files
+    from engine.law.loader import ruleset_files
 
     paths = [*given, *cfg.rulesets]
     for p in given:
@@ -663,8 +665,10 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the dashboard."""
     _require_server_extra()
-    from api.server import run_server  # uvicorn.run("api.app:create_app", factory=True, …), TCP_NODELAY fixed
-    from api.settings import Settings, SettingsError
+    from api.service.server import (
+        run_server,  # uvicorn.run("api.service.app:create_app", factory=True, …), TCP_NODELAY fixed
+    )
+    from api.service.settings import Settings, SettingsError
 
     try:
         settings = Settings.from_env()  # a blank or malformed setting stops here, before any worker starts
@@ -692,8 +696,8 @@ def db_upgrade() -> None:
     _require_server_extra()
     from sqlalchemy.exc import SQLAlchemyError
 
-    from api.db import Repository, SchemaMismatch
-    from api.settings import Settings, SettingsError
+    from api.service.db import Repository, SchemaMismatch
+    from api.service.settings import Settings, SettingsError
 
     try:
         repo = Repository.from_url(Settings.from_env().database_url)

@@ -98,7 +98,7 @@ def start_regulint(workers: int, database_url: str) -> _Server:
 
 
 def start_bare(workers: int) -> _Server:
-    """The bare endpoint, served like `regulint serve` (api.server.run_server, same workers)."""
+    """The bare endpoint, served like `regulint serve` (api.service.server.run_server, same workers)."""
     port = _free_port()
     argv = [sys.executable, "-m", "bench.bare_app", "--port", str(port), "--workers", str(workers)]
     server = _Server(argv, {}, port, ("POST", "/bare"))

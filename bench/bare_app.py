@@ -1,5 +1,5 @@
 """The baseline of bench/api_bench.py: a bare FastAPI endpoint that reads the body and answers a
-constant JSON document, served by uvicorn exactly as `regulint serve` is (``api.server``).
+constant JSON document, served by uvicorn exactly as `regulint serve` is (``api.service.server``).
 
     python -m bench.bare_app --port 8001 --workers 1
 """
@@ -23,7 +23,7 @@ async def bare(request: Request) -> JSONResponse:
 if __name__ == "__main__":
     import argparse
 
-    from api.server import run_server
+    from api.service.server import run_server
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")

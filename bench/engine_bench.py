@@ -31,7 +31,7 @@ from engine.decide.reference import ReferenceEngine
 from engine.evaluate.evaluator import Evaluator, checks_of
 from engine.facts.product import Product
 from engine.facts.registry import build_subjects
-from engine.law.ruleset import load_rulesets
+from engine.law.loader import load_rulesets
 
 AS_OF = dt.date(2026, 11, 30)
 ENGINES = ("durable", "closures", "rego")

@@ -21,7 +21,7 @@ _COLD = """
 import json, time
 t0 = time.perf_counter()
 from engine.evaluate.evaluator import Evaluator
-from engine.law.ruleset import load_rulesets
+from engine.law.loader import load_rulesets
 t1 = time.perf_counter()
 ruleset = load_rulesets()
 t2 = time.perf_counter()
@@ -131,7 +131,7 @@ def batch(
     not dominate the run; the CLI caches nothing between files.
     """
     from bench.products import generated
-    from engine.law.ruleset import load_rulesets
+    from engine.law.loader import load_rulesets
 
     gen_source, docs = generated(min(distinct, n_files), load_rulesets(), seed=3, source=source)
     with tempfile.TemporaryDirectory(prefix="regulint-batch-") as tmp:

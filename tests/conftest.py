@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from engine.evaluate.evaluator import Evaluator
-from engine.law.ruleset import RuleSet, load_rulesets
+from engine.law.loader import load_rulesets
+from engine.law.model import RuleSet
 from engine.testing.strategies import register_profiles
 
 register_profiles()  # hypothesis profiles ci (default) and thorough; see tests/properties

@@ -178,7 +178,7 @@ def _copy(tmp_path: Path) -> Path:
             "from engine.decide import durable",
             "engine.law may not import engine.decide",
         ),
-        ("engine/report/sarif.py", "from api.app import create_app", "engine imports the API"),
+        ("engine/report/sarif.py", "from api.service.app import create_app", "engine imports the API"),
         (
             "engine/decide/reference.py",
             "from engine.decide.durable import DurableEngine",

@@ -179,7 +179,7 @@ def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
     import re
 
     from api.config import load_config
-    from engine.law.ruleset import load_rulesets
+    from engine.law.loader import load_rulesets
 
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("### Configuration: `.regulint.yaml`") :]

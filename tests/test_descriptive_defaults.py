@@ -18,7 +18,7 @@ from engine.facts import derive
 from engine.facts.inputs import product_from_data
 from engine.facts.product import DataPractice, DataSubjectRights, Product, SyntheticMedia, Transfer
 from engine.law import conditions
-from engine.law.ruleset import RuleSet
+from engine.law.model import RuleSet
 
 #: Derived when absent (engine/facts/derive.py), otherwise unknown: never a default.
 DERIVED_OR_UNKNOWN = {

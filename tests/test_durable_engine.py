@@ -17,7 +17,7 @@ from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
 from engine.facts.registry import Subject, fact_specs
 from engine.law.conditions import All, AnyOf, Atom, Condition, Not
-from engine.law.ruleset import load_rulesets
+from engine.law.loader import load_rulesets
 
 # A small vocabulary of practice facts of every type, with the values conditions test.
 _PATHS = {

@@ -13,7 +13,9 @@ import pytest
 from engine.core.resources import rulesets_dir
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
-from engine.law.ruleset import RuleSet, RulesetError, load_rulesets, ruleset_files
+from engine.law.loader import load_rulesets, ruleset_files
+from engine.law.model import RuleSet
+from engine.law.parameters import RulesetError
 
 _YEAR = re.compile(r"-(19|20)\d\d$")
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.law.ruleset import RulesetError, YamlError, load_instrument
+from engine.core.yamlio import YamlError
+from engine.law.loader import load_instrument
+from engine.law.parameters import RulesetError
 
 GOOD = """\
 instrument:

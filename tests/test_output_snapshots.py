@@ -32,12 +32,11 @@ SUFFIX = {"json": "json", "sarif": "sarif.json", "junit": "junit.xml", "table": 
 _VOLATILE = [
     (re.compile(r'"(startTimeUtc|endTimeUtc)":\s*"[^"]+"'), r'"\1":"<time>"'),
     (re.compile(r'\b(timestamp|time|hostname)="[^"]*"'), r'\1="<\1>"'),
-    # SARIF's originalUriBaseIds name the checkout: the same output in any worktree
-    (re.compile(re.escape(ROOT.as_uri()) + "/"), "<checkout>/"),
 ]
 
 
 def _masked(text: str) -> str:
+    text = text.replace(ROOT.as_uri() + "/", "file:///<checkout>/")  # SARIF's SRCROOT: where the repo is
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)
     return text

@@ -30,7 +30,7 @@ def test_every_data_folder_with_an_importable_name_is_listed() -> None:
     listed = set(_config()["tool"]["setuptools"]["packages"])
     folders = {
         ".".join(p.relative_to(ROOT).parts)
-        for top in ("api/static", "rulesets", "seeds")
+        for top in ("api/service/static", "rulesets", "seeds")
         for p in [ROOT / top, *(ROOT / top).rglob("*")]
         if p.is_dir()
         and "__pycache__" not in p.parts

@@ -11,8 +11,8 @@ import pytest
 from engine.analysis.lint import example_date
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
+from engine.law.model import Rule, RuleSet
 from engine.law.penalties import PenaltyContext, compute, parse_formula
-from engine.law.ruleset import Rule, RuleSet
 
 LATE = dt.date(2026, 12, 31)
 

@@ -7,7 +7,7 @@ import pytest
 from engine.analysis.lint import example_date
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
-from engine.law.ruleset import load_rulesets
+from engine.law.loader import load_rulesets
 
 _RULESET = load_rulesets()
 _CASES = [

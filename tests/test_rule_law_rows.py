@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from engine.law import conditions
-from engine.law.ruleset import RuleSet
+from engine.law.model import RuleSet
 
 TABLE = yaml.safe_load((Path(__file__).parent / "rule_law_rows.yaml").read_text(encoding="utf-8"))
 ROWS = set(TABLE["law_reference_rows"])

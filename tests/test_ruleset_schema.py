@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from engine.facts.registry import fact_specs
-from engine.law.ruleset import RuleSet, ruleset_files
+from engine.law.loader import ruleset_files
+from engine.law.model import RuleSet
 from engine.law.ruleset_schema import ruleset_json_schema
 
 

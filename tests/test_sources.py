@@ -11,7 +11,8 @@ import pytest
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
 from engine.law.catalog import catalog_markdown, rule_summary
-from engine.law.ruleset import Rule, RuleSet, load_rulesets
+from engine.law.loader import load_rulesets
+from engine.law.model import Rule, RuleSet
 from engine.law.sources import OFFICIAL_SITES, describe_source, site_of
 from engine.report.model import Report
 from engine.report.render import Checked, render_sarif

@@ -9,7 +9,7 @@ import pytest
 
 from engine.analysis import static_checks
 from engine.analysis.lint import lint
-from engine.law.ruleset import load_rulesets
+from engine.law.loader import load_rulesets
 
 HEAD = """\
 instrument:

@@ -6,9 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 from engine.analysis.diagnostics import Finding
+from engine.core.yamlio import YamlError
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import InputError, product_from_data
-from engine.law.ruleset import Example, Rule, RuleSet, RulesetError, YamlError, load_rulesets
+from engine.law.loader import load_rulesets
+from engine.law.model import Example, Rule, RuleSet
+from engine.law.parameters import RulesetError
 
 
 def example_date(rule: Rule, ruleset: RuleSet, example: Example) -> dt.date:

@@ -23,7 +23,7 @@
   outside J, so J's verdicts would depend on the other markets listed (market isolation).
 
 Checked elsewhere and kept: duplicate rule ids, unknown fact paths, operators that do not fit a
-fact, unknown taxonomy keys and undefined penalty tiers stop the load (:mod:`engine.law.ruleset`);
+fact, unknown taxonomy keys and undefined penalty tiers stop the load (:mod:`engine.law.loader`);
 examples that do not behave and dates out of order are :func:`engine.analysis.lint.check_examples` and
 :func:`engine.analysis.lint.check_dates`.
 
@@ -55,7 +55,7 @@ from engine.analysis.diagnostics import Finding
 from engine.analysis.z3_domain import Encoder, Node, z3
 from engine.core.jurisdictions import market_of
 from engine.law.conditions import All, AnyOf, Atom, Condition, Not, to_nnf
-from engine.law.ruleset import Instrument, Rule, RuleSet
+from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.sources import OFFICIAL_SITES, describe_source
 
 # --------------------------------------------------------------------------------------------

@@ -23,6 +23,6 @@ def require(module: str, extra: str, feature: str) -> ModuleType:
 
 
 def require_server() -> None:
-    """Everything ``regulint serve`` and ``api.app`` import beyond the core install."""
+    """Everything ``regulint serve`` and ``api.service.app`` import beyond the core install."""
     for module in ("fastapi", "uvicorn", "sqlalchemy", "alembic"):
         require(module, "server", "the HTTP API (regulint serve)")

@@ -21,8 +21,9 @@ from engine.decide.protocol import Check, Decision
 from engine.facts.product import Product
 from engine.facts.registry import Subject, build_subjects, date_number
 from engine.law import conditions
+from engine.law.loader import load_rulesets
+from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.penalties import PenaltyContext, basis_of, bound, evaluate_formula, money
-from engine.law.ruleset import Instrument, Rule, RuleSet, load_rulesets
 from engine.law.severity import SEVERITIES, SEVERITY_RANK
 from engine.law.sources import source_fields
 from engine.report.model import (

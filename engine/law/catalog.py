@@ -8,8 +8,9 @@ from typing import Any
 
 from engine.law import conditions
 from engine.law.citations import provisions
+from engine.law.model import Instrument, Rule, RuleSet
+from engine.law.parameters import PenaltyTier, Tier
 from engine.law.penalties import describe
-from engine.law.ruleset import Instrument, PenaltyTier, Rule, RuleSet, Tier
 from engine.law.sources import describe_source, source_fields
 
 

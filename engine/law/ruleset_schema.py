@@ -1,6 +1,6 @@
 """A JSON Schema of ruleset files, for editors (``regulint schema --rulesets``).
 
-Generated from the loader's own models (:mod:`engine.law.ruleset`), so it cannot drift from what
+Generated from the loader's own models (:mod:`engine.law.model`), so it cannot drift from what
 ``regulint lint`` accepts; conditions are spelled out with ``fact`` an enum of the fact
 vocabulary (:func:`engine.facts.registry.fact_specs`), ``param`` an enum of the parameter tree
 (``rulesets/parameters``) and ``penalty`` an enum of the shared tiers (``rulesets/tiers``).
@@ -95,7 +95,7 @@ def _described(prop: Any) -> dict[str, Any]:
 
 def ruleset_json_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of one ruleset (instrument) file, with the shipped vocabulary."""
-    from engine.law.ruleset import PenaltyRef, RulesetFileModel
+    from engine.law.model import PenaltyRef, RulesetFileModel
 
     legal = load_legal_data()
     facts = sorted(fact_specs())

@@ -9,7 +9,7 @@ import socket
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
-from engine.law.ruleset import RuleSet
+from engine.law.model import RuleSet
 from engine.report.checked import Checked
 
 
@@ -98,7 +98,7 @@ def _quiet_note(t) -> str:  # noqa: ANN001 - engine.report.findings.Triaged
     return f"in the baseline at {t.violation.subject.id}"
 
 
-def _failure(case: ET.Element, rule, found: list) -> None:  # noqa: ANN001 - engine.law.ruleset.Rule, Triaged
+def _failure(case: ET.Element, rule, found: list) -> None:  # noqa: ANN001 - engine.law.model.Rule, Triaged
     where = ", ".join(t.violation.subject.path or t.violation.subject.id for t in found)
     fail = ET.SubElement(
         case,

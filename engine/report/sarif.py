@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from engine.law.ruleset import RuleSet
+from engine.law.model import RuleSet
 from engine.law.severity import per_severity
 from engine.law.sources import source_fields
 from engine.report.checked import Checked
@@ -38,7 +38,7 @@ def artifact_uri(source: str, root: Path | None = None) -> tuple[str, str | None
     return quote(rel.as_posix()), "SRCROOT"
 
 
-def _rule_descriptor(rule, instrument) -> dict:  # noqa: ANN001 - engine.law.ruleset.Rule, Instrument
+def _rule_descriptor(rule, instrument) -> dict:  # noqa: ANN001 - engine.law.model.Rule, Instrument
     return {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.id.split("-")),

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from api.db import Repository
+from api.service.db import Repository
 from engine.evaluate.evaluator import default_evaluator
 
 ROOT = Path(__file__).resolve().parents[2]

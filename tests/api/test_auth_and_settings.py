@@ -9,7 +9,7 @@ import pytest
 from apihelpers import PRODUCT, stored_count
 from fastapi.testclient import TestClient
 
-from api.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
+from api.service.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
 
 KEYS = frozenset({"k-first-0123456789", "k-second-abcdef"})
 

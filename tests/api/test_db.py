@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from api.db import Cursor, Repository, SchemaMismatch
+from api.service.db import Cursor, Repository, SchemaMismatch
 
 
 def test_a_table_of_another_shape_stops_start_up_with_a_clear_message(tmp_path: Path) -> None:

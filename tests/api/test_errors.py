@@ -9,8 +9,8 @@ import pytest
 from apihelpers import PRODUCT, product, stored_count
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
+from api.service.app import create_app
+from api.service.settings import Settings
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 
@@ -183,8 +183,8 @@ def test_a_server_fault_is_a_logged_500_problem_and_stores_nothing(
 def test_evaluation_slots_queue_then_refuse() -> None:
     import asyncio
 
-    from api.limits import EvaluationSlots
-    from api.problems import ProblemError
+    from api.service.limits import EvaluationSlots
+    from api.service.problems import ProblemError
 
     async def scenario() -> list[str]:
         slots = EvaluationSlots(running=1, queued=1)

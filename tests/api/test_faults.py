@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from api.app import create_app
-from api.settings import Settings
+from api.service.app import create_app
+from api.service.settings import Settings
 from engine.evaluate.evaluator import Evaluator
 
 pytestmark = pytest.mark.hostile

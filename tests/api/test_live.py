@@ -97,7 +97,7 @@ def test_serve_sockets_set_tcp_nodelay_with_several_workers() -> None:
     """uvicorn's shared socket has protocol 0, so asyncio skipped TCP_NODELAY: +40 ms per small answer."""
     import asyncio
 
-    from api.server import APP, _Config
+    from api.service.server import APP, _Config
 
     sock = _Config(APP, factory=True, host="127.0.0.1", port=0, workers=2).bind_socket()
     assert sock.proto == socket.IPPROTO_TCP

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from api import migrate
-from api.app import create_app
 from api.cli import app as cli
-from api.db import NewEvaluation, Repository, SchemaMismatch
-from api.settings import Settings
+from api.service import migrate
+from api.service.app import create_app
+from api.service.db import NewEvaluation, Repository, SchemaMismatch
+from api.service.settings import Settings
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
 
@@ -100,7 +100,7 @@ def _no_drift(url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from api.db import Base
+    from api.service.db import Base
 
     repo = Repository.from_url(url)
     repo.upgrade_schema()

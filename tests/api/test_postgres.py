@@ -17,8 +17,8 @@ from apihelpers import (
 )
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
+from api.service.app import create_app
+from api.service.settings import Settings
 from engine.evaluate.evaluator import Evaluator
 
 pytestmark = pytest.mark.postgres
@@ -72,9 +72,9 @@ def test_reevaluation_workers_share_items_with_skip_locked(
     import datetime as dt
     import threading
 
-    from api.db import Repository
-    from api.jobs import create_job, job_status, work
-    from api.routes.evaluations import EvaluationParams, _evaluate_and_store
+    from api.service.db import Repository
+    from api.service.jobs import create_job, job_status, work
+    from api.service.routes.evaluations import EvaluationParams, _evaluate_and_store
     from engine.facts.inputs import product_from_data
 
     repo = Repository.from_url(postgres_schema_url)

@@ -8,8 +8,8 @@ import uuid
 from apihelpers import AS_OF, product
 from fastapi.testclient import TestClient
 
-from api.db import Repository
-from api.jobs import claim, create_job, finding_delta, work
+from api.service.db import Repository
+from api.service.jobs import claim, create_job, finding_delta, work
 from engine.evaluate.evaluator import Evaluator
 
 
@@ -68,7 +68,7 @@ def test_finding_delta() -> None:
 def test_claims_are_disjoint_and_each_item_runs_once(tmp_path, evaluator: Evaluator) -> None:
     repo = Repository.from_url(f"sqlite:///{tmp_path / 'h.db'}")
     repo.create_schema()
-    from api.routes.evaluations import EvaluationParams, _evaluate_and_store
+    from api.service.routes.evaluations import EvaluationParams, _evaluate_and_store
     from engine.facts.inputs import product_from_data
 
     items = [(d, product_from_data(d)) for d in (product(id=f"q-{i}") for i in range(25))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api.search import alternatives, matches, stem
+from api.service.search import alternatives, matches, stem
 
 
 def test_stems() -> None:

@@ -75,7 +75,7 @@ def _server_command(port: int) -> list[str]:
     script = Path(sys.executable).with_name("regulint")
     if script.exists():
         return [str(script), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    return [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
+    return [sys.executable, "-m", "uvicorn", "api.service.app:create_app", "--factory", "--host", "127.0.0.1",
             "--port", str(port), "--log-level", "warning"]  # fmt: skip
 
 

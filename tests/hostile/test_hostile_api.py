@@ -153,8 +153,8 @@ def test_eight_concurrent_full_batches_keep_memory_bounded(worker: Worker) -> No
 def test_a_batch_whose_reports_pass_the_response_cap_stores_nothing(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
-    from api.settings import Settings
+    from api.service.app import create_app
+    from api.service.settings import Settings
 
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'h.db'}", max_response_bytes=200_000))
     with TestClient(app) as c:

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine.evaluate.evaluator import Evaluator  # noqa: E402
 from engine.facts.inputs import product_from_data  # noqa: E402
-from engine.law.ruleset import load_rulesets  # noqa: E402
+from engine.law.loader import load_rulesets  # noqa: E402
 
 #: Dates the migrated model adds (issue #10's history) besides the boundaries already encoded.
 HISTORY = [

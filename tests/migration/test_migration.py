@@ -18,7 +18,7 @@ import pytest
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
 from engine.law import conditions
-from engine.law.ruleset import load_rulesets
+from engine.law.loader import load_rulesets
 
 from .generate_baseline import project
 

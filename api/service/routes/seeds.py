@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.problems import ProblemError, problem_responses
+from api.service.problems import ProblemError, problem_responses
 
 router = APIRouter(prefix="/v1/seeds", tags=["seeds"])
 

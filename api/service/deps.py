@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.catalog import Catalog
-from api.db import Repository
-from api.problems import ProblemError
-from api.settings import Settings
+from api.service.catalog import Catalog
+from api.service.db import Repository
+from api.service.problems import ProblemError
+from api.service.settings import Settings
 from engine.evaluate.evaluator import Evaluator
 
 

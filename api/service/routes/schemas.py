@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.problems import ProblemError, problem_responses
+from api.service.problems import ProblemError, problem_responses
 from engine.law.schemas import available_schemas, named_schema
 
 router = APIRouter(prefix="/v1/schemas", tags=["schemas"])

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
-from api.db import JobItemRow, JobRow, NewEvaluation, Repository
+from api.service.db import JobItemRow, JobRow, NewEvaluation, Repository
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import InputError, product_from_data
 

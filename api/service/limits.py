@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_body
+from api.service.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_body
 
 
 class BodyTooLarge(Exception):

@@ -1,12 +1,12 @@
 """The history schema, managed with Alembic: ``regulint serve`` and ``regulint db upgrade`` bring
 a database to the newest revision in place.
 
-Migrations live in ``api/migrations/versions/`` (``0001_baseline`` is the schema regulint 0.1.0
+Migrations live in ``api/service/migrations/versions/`` (``0001_baseline`` is the schema regulint 0.1.0
 created without migrations; a database of that shape without Alembic's version table is stamped
 ``0001`` and upgraded). To change the schema:
 
-1. change the models in :mod:`api.db`;
-2. add ``api/migrations/versions/NNNN_what.py`` with ``revision = "NNNN"`` and
+1. change the models in :mod:`api.service.db`;
+2. add ``api/service/migrations/versions/NNNN_what.py`` with ``revision = "NNNN"`` and
    ``down_revision`` = the previous head, and ``upgrade()`` written with ``alembic.op``
    (``op.create_table``, ``op.add_column``; SQLite runs in batch mode, so ``with
    op.batch_alter_table(...)`` works for column changes) — ``script.py.mako`` is the template;
@@ -31,7 +31,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from api.db import Base, SchemaMismatch
+from api.service.db import Base, SchemaMismatch
 
 log = logging.getLogger("regulint.api.db")
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from api.search import matches
+from api.service.search import matches
 from engine.core.jurisdictions import jurisdictions
 from engine.law.catalog import rule_summary, tier_summary
 from engine.law.conditions import describe, to_nnf
-from engine.law.ruleset import RuleSet
+from engine.law.model import RuleSet
 from engine.law.sources import source_fields
 
 SEARCHED = ("id", "title", "citation", "requirement", "remediation", "instrument_title", "note")

@@ -464,8 +464,8 @@ class Repository:
         return self.engine.dialect.name
 
     def upgrade_schema(self) -> tuple[str | None, str]:
-        """Create or upgrade the schema to the newest migration (:mod:`api.migrate`)."""
-        from api.migrate import upgrade
+        """Create or upgrade the schema to the newest migration (:mod:`api.service.migrate`)."""
+        from api.service.migrate import upgrade
 
         return upgrade(self.engine)
 

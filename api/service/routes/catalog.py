@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CatalogDep
-from api.problems import ProblemError, problem_responses
-from api.routes.evaluations import Severity
-from api.schemas import InstrumentList, JurisdictionList, RuleDetail, RuleList
+from api.service.deps import CatalogDep
+from api.service.problems import ProblemError, problem_responses
+from api.service.routes.evaluations import Severity
+from api.service.schemas import InstrumentList, JurisdictionList, RuleDetail, RuleList
 from engine.core import taxonomy
 
 router = APIRouter(prefix="/v1", tags=["catalog"])

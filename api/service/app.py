@@ -1,6 +1,6 @@
 """The FastAPI application factory: ``create_app(settings=None)``.
 
-``regulint serve`` runs ``uvicorn api.app:create_app --factory``; every worker process builds
+``regulint serve`` runs ``uvicorn api.service.app:create_app --factory``; every worker process builds
 its own app (its own compiled rulesets and database pool) from the ``REGULINT_*`` environment,
 and all of them share the one history database.
 """
@@ -18,17 +18,17 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
-from api import problems
-from api.catalog import Catalog
-from api.db import DatabaseTimeouts, Repository
-from api.jobs import Worker
-from api.limits import BodyLimitMiddleware, EvaluationSlots
-from api.problems import PROBLEM_MEDIA_TYPE, Problem
 from api.processes import die_with_serving_parent
-from api.routes import catalog, dashboard, evaluations, fixplans, health, reevaluations
-from api.routes import schemas as schema_routes
-from api.routes import seeds as seed_routes
-from api.settings import Settings
+from api.service import problems
+from api.service.catalog import Catalog
+from api.service.db import DatabaseTimeouts, Repository
+from api.service.jobs import Worker
+from api.service.limits import BodyLimitMiddleware, EvaluationSlots
+from api.service.problems import PROBLEM_MEDIA_TYPE, Problem
+from api.service.routes import catalog, dashboard, evaluations, fixplans, health, reevaluations
+from api.service.routes import schemas as schema_routes
+from api.service.routes import seeds as seed_routes
+from api.service.settings import Settings
 from engine.evaluate.evaluator import Evaluator, default_evaluator, engine_version
 from engine.facts.product import Product
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Request
 
-from api.problems import ProblemError
+from api.service.problems import ProblemError
 from engine.core.yamlio import DESCRIPTION_MAX_DEPTH
 from engine.facts.inputs import InputError, InputIssue, InputLimits, parse_text, product_from_data
 from engine.facts.product import Product
@@ -44,7 +44,7 @@ def require_document_type(content_type: str | None) -> None:
 
 
 async def read_body(request: Request) -> bytes:
-    """The raw body (the size limit is enforced by :class:`api.limits.BodyLimitMiddleware`)."""
+    """The raw body (the size limit is enforced by :class:`api.service.limits.BodyLimitMiddleware`)."""
     return await request.body()
 
 

@@ -1,10 +1,10 @@
-"""Alembic environment: runs on the connection :func:`api.migrate.upgrade` hands it (no alembic.ini)."""
+"""Alembic environment: runs on the connection :func:`api.service.migrate.upgrade` hands it (no alembic.ini)."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from api.db import Base
+from api.service.db import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -1,12 +1,12 @@
-"""The dashboard: api/static/index.html at ``/``, its files at ``/static/…`` and ``/<file>``."""
+"""The dashboard: api/service/static/index.html at ``/``, its files at ``/static/…`` and ``/<file>``."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from api.deps import SettingsDep
-from api.problems import ProblemError
+from api.service.deps import SettingsDep
+from api.service.problems import ProblemError
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +28,7 @@ def index(settings: SettingsDep) -> Response:
 
 @router.get("/{name}")
 def top_level_file(name: str, request: Request, settings: SettingsDep) -> Response:
-    """A file at the top of api/static (``/app.js``), for pages that link their assets relatively."""
+    """A file at the top of api/service/static (``/app.js``), for pages that link their assets relatively."""
     root = settings.static_dir.resolve()
     candidate = (root / name).resolve()
     if name.startswith(".") or candidate.parent != root or not candidate.is_file():

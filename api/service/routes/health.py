@@ -7,10 +7,10 @@ import logging
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.db import HistoryUnavailable
-from api.deps import EvaluatorDep, RepositoryDep, SettingsDep
-from api.problems import ProblemError, problem_responses
-from api.schemas import Health
+from api.service.db import HistoryUnavailable
+from api.service.deps import EvaluatorDep, RepositoryDep, SettingsDep
+from api.service.problems import ProblemError, problem_responses
+from api.service.schemas import Health
 from engine.evaluate.evaluator import engine_version
 
 log = logging.getLogger("regulint.api")

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
-from api.db import (
+from api.service.db import (
     Cursor,
     EvaluationRow,
     HistoryFilter,
@@ -24,18 +24,18 @@ from api.db import (
     NewEvaluation,
     Repository,
 )
-from api.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key, require_read_key
-from api.documents import (
+from api.service.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key, require_read_key
+from api.service.documents import (
     invalid_description,
     parse_body,
     read_body,
     require_document_type,
     validate_product,
 )
-from api.idempotency import check_same_request, idempotent_request, stored_answer
-from api.problems import ProblemError, problem_responses
-from api.schemas import BatchResult, EvaluationPage, EvaluationRecord, StoredReport
-from api.settings import Settings
+from api.service.idempotency import check_same_request, idempotent_request, stored_answer
+from api.service.problems import ProblemError, problem_responses
+from api.service.schemas import BatchResult, EvaluationPage, EvaluationRecord, StoredReport
+from api.service.settings import Settings
 from engine.core.jurisdictions import normalise_place
 from engine.decide.protocol import EngineError
 from engine.evaluate.evaluator import Evaluator, MarketSelectionError

@@ -17,7 +17,7 @@
 | ``REGULINT_DB_CONNECT_TIMEOUT`` | ``5`` s | connecting to the database (PostgreSQL) |
 | ``REGULINT_DB_STATEMENT_TIMEOUT`` | ``10`` s | one database operation, client-side deadline and PostgreSQL ``statement_timeout`` (SQLite: busy timeout) |
 | ``REGULINT_SEEDS_DIR`` | the shipped ``seeds/`` (package data) | example descriptions shown in the OpenAPI schema |
-| ``REGULINT_STATIC_DIR`` | ``api/static`` | the dashboard's files |
+| ``REGULINT_STATIC_DIR`` | ``api/service/static`` | the dashboard's files |
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ import re
 
 from fastapi import Request
 
-from api.db import EvaluationRow, IdempotencyRow, IdempotentRequest
-from api.problems import ProblemError
+from api.service.db import EvaluationRow, IdempotencyRow, IdempotentRequest
+from api.service.problems import ProblemError
 from engine.facts.inputs import InputIssue
 
 HEADER = "idempotency-key"

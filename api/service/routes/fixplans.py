@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from api.deps import EvaluatorDep, require_api_key
-from api.documents import invalid_description, parse_body, read_body, validate_product
-from api.problems import ProblemError, problem_responses
-from api.routes.evaluations import ParamsDep, Severity
+from api.service.deps import EvaluatorDep, require_api_key
+from api.service.documents import invalid_description, parse_body, read_body, validate_product
+from api.service.problems import ProblemError, problem_responses
+from api.service.routes.evaluations import ParamsDep, Severity
 from engine.decide.protocol import EngineError
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import InputError

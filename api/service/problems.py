@@ -277,7 +277,7 @@ async def _history_unavailable(request: Request, exc: Exception) -> JSONResponse
 
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem document."""
-    from api.db import HistoryUnavailable
+    from api.service.db import HistoryUnavailable
 
     app.add_exception_handler(HistoryUnavailable, _history_unavailable)
     app.add_exception_handler(ProblemError, _problem_error)

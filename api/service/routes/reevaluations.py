@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import EvaluatorDep, RepositoryDep, require_api_key
-from api.jobs import create_job, job_status
-from api.problems import ProblemError, problem_responses
-from api.routes.evaluations import IsoDate
+from api.service.deps import EvaluatorDep, RepositoryDep, require_api_key
+from api.service.jobs import create_job, job_status
+from api.service.problems import ProblemError, problem_responses
+from api.service.routes.evaluations import IsoDate
 
 router = APIRouter(prefix="/v1/reevaluations", tags=["reevaluations"])
 

@@ -1,6 +1,6 @@
 """Running the app under uvicorn: what ``regulint serve`` calls.
 
-Exactly ``uvicorn.run("api.app:create_app", factory=True, …)``, with one fix for several
+Exactly ``uvicorn.run("api.service.app:create_app", factory=True, …)``, with one fix for several
 workers: uvicorn then binds the shared listening socket itself as ``socket.socket(AF_INET)``
 (protocol 0), and asyncio only sets ``TCP_NODELAY`` on accepted connections whose protocol is
 ``IPPROTO_TCP`` — so every small answer (a problem document, /healthz, a history page) waited
@@ -10,7 +10,7 @@ real protocol, so connections accepted by every worker get ``TCP_NODELAY`` as wi
 Timeouts: a connection must send a whole request head within ``REGULINT_HEADER_TIMEOUT``
 (uvicorn itself waits for ever on a new or trickling connection), an idle keep-alive connection
 is closed after ``REGULINT_KEEPALIVE_TIMEOUT``, and the body timeout is enforced by
-:class:`api.limits.BodyLimitMiddleware`. Worker children get ``REGULINT_PARENT_PID`` and end
+:class:`api.service.limits.BodyLimitMiddleware`. Worker children get ``REGULINT_PARENT_PID`` and end
 with the supervisor (:mod:`api.processes`).
 """
 
@@ -29,7 +29,7 @@ from uvicorn.supervisors import Multiprocess
 
 from api.processes import PARENT_ENV
 
-APP = "api.app:create_app"
+APP = "api.service.app:create_app"
 
 
 class _Config(Config):
@@ -98,7 +98,7 @@ def run_server(
 ) -> None:
     """Serve ``app`` (default the API) on ``host:port`` with ``workers`` processes sharing the database.
 
-    ``timeouts`` (an :class:`api.settings.Settings`) gives the keep-alive timeout; the head
+    ``timeouts`` (an :class:`api.service.settings.Settings`) gives the keep-alive timeout; the head
     timeout is read from the environment in each worker.
     """
     keepalive = timeouts.keepalive_timeout if timeouts is not None else 5.0

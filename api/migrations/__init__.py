@@ -1,1 +1,0 @@
-"""Alembic migrations of the evaluation history (see :mod:`api.migrate`)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the evaluation history (see :mod:`api.service.migrate`)."""
