@@ -68,7 +68,7 @@ class Gathered:
 @dataclass(frozen=True)
 class Collected:
     """The distinct values of ``field`` over the entries of the list ``entries``, sorted. A new
-    entry carries ``new_entry`` besides the field."""
+    entry is ``new_entry`` with the item where it has ``...``."""
 
     entries: str
     field: str
@@ -186,7 +186,7 @@ DERIVED: tuple[Derived, ...] = (
     Derived("practice.purposes", Closure("purpose", "data_use", single=True),
             "The practice's purpose with every ancestor key."),
     Derived("practice.recipient_roles",
-            Collected("recipients", "role", new_entry=(("name", "r"), ("contract", True))),
+            Collected("recipients", "role", new_entry=(("name", "r"), ("role", ...), ("contract", True))),
             "Roles of the practice's recipients."),
     Derived("practice.recipients_without_contract", Counted("recipients", "contract"),
             "Recipients that have no data-processing / service-provider contract."),
