@@ -353,6 +353,9 @@ def _derived_moves(
             if adds:
                 moves += [(Edit("set", path, k, "structural"),) for k in items]
             else:
+                current = practices[i].get(form.input) or ""
+                if not any(current == x or current.startswith(x + ".") for x in items):
+                    continue  # the practice's key is not under the items: changing it does not help
                 unrelated = sorted(
                     k
                     for k in taxonomy.keys(form.kind)

@@ -24,7 +24,7 @@ from typing import Any
 from engine.core.docpath import get_path, set_path
 from engine.core.jurisdictions import jurisdictions, market_of
 from engine.evaluate.evaluator import default_evaluator
-from engine.facts.derived import AnyHolds, Converted, Gathered, Places, Present, derived
+from engine.facts.derived import CHILDREN, AnyHolds, Closure, Converted, Gathered, Places, Present, derived
 from engine.facts.product import Product
 from engine.fix.edits import apply_edit, falsifying_edits
 
@@ -159,6 +159,14 @@ def _try_get(doc: Any, path: str) -> Any:
         return None
 
 
+def _is_activity(fact: str) -> bool:
+    """A derived fact that lists what the product does: its data, purposes, destinations."""
+    d = derived(fact)
+    if d is None:
+        return False
+    return isinstance(d.form, Closure | Gathered) or (isinstance(d.form, Places) and d.namespace in CHILDREN)
+
+
 def valid(doc: dict[str, Any]) -> Product | None:
     try:
         return Product.model_validate(doc)
@@ -220,11 +228,7 @@ def repair(
             atoms = list(problem.evidence)
             rng.shuffle(atoms)
             # prefer switching a safeguard to removing what the product does
-            atoms.sort(
-                key=lambda e: e.rule_fact.endswith(
-                    ("data_categories", "purposes", "destinations", "to_markets")
-                )
-            )
+            atoms.sort(key=lambda e: _is_activity(e.rule_fact))
             for ev in atoms:
                 if _falsify(trial, problem.subject.path, ev.rule_fact, ev.op, ev.expected, rng):
                     moved = True

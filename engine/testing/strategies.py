@@ -84,6 +84,7 @@ from pydantic import BaseModel
 from engine.core import taxonomy
 from engine.core.extras import require
 from engine.core.jurisdictions import jurisdictions, member_of, other_places
+from engine.facts.derived import DERIVED, Converted
 from engine.facts.product import (
     Audience,
     DataCategoryKey,
@@ -371,13 +372,13 @@ def _money() -> st.SearchStrategy[dict[str, Any]]:
             }
         )
     ]
-    for cur in ("usd", "eur", "cny"):
-        hints = numbers.get(f"product.organization.annual_revenue_{cur}", ())
+    for d in DERIVED:  # amounts near the thresholds rules set on a converted figure, in its currency
+        hints = numbers.get(d.path, ()) if isinstance(d.form, Converted) else ()
         if hints:
             parts.insert(
                 0,
                 st.fixed_dictionaries(
-                    {"amount": _near(hints, True, 0, 10**15), "currency": st.just(cur.upper())}
+                    {"amount": _near(hints, True, 0, 10**15), "currency": st.just(d.form.currency)}
                 ),
             )
     return st.one_of(parts)
