@@ -33,6 +33,9 @@ TARGETS: list[tuple[str, str, Any]] = [
     ("engine_cpu_ratio", "(same, by CPU time)", lambda v: v >= 0.8),
     ("engine_vs_rego", ">= 2x regorus", lambda v: v >= 2.0),
     ("engine_p99_ms", "(reported)", None),
+    ("engine_instr_ratio", ">= 0.9x closures (instructions)", lambda v: v >= 0.9),
+    ("engine_decide_instr_ratio", ">= 0.6x closures (instructions)", lambda v: v >= 0.6),
+    ("redundant_fires_per_product", "(reported; 0 = one fire per check)", None),
     ("cold_start_s", "< 1 s", lambda v: v < 1.0),
     ("batch_speedup_2", ">= 1.7x (1 -> 2 processes)", lambda v: v >= 1.7),
     ("batch_machine_speedup_2", "(headroom: 2 procs, bare loop)", None),
@@ -112,6 +115,12 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
             statistics.median(eng["seed_eval_median_ms"].values()) if eng["seed_eval_median_ms"] else None
         )
         out["rego_excluded_checks"] = eng["setup"]["rego_excluded_checks"]
+        out["fires_per_product"] = eng["calls_per_product"]["fires"]
+        out["redundant_fires_per_product"] = eng["calls_per_product"]["redundant_fires"]
+        instr = eng.get("instructions", {})
+        for key in ("engine_instr_ratio", "engine_decide_instr_ratio"):
+            if key in instr:
+                out[key] = instr[key]
     if "cold" in res:
         out["cold_start_s"] = res["cold"]["cold_start_s"]
         out["cli_help_s"] = res["cold"]["cli_help_s"]
@@ -175,6 +184,23 @@ def table(res: dict[str, Any], summary: dict[str, Any]) -> str:
         lines.append("one evaluation of each seed, shipped path (median ms): " + ", ".join(
             f"{k} {v:.2f}" for k, v in eng["seed_eval_median_ms"].items()
         ))  # fmt: skip
+        cp = eng["calls_per_product"]
+        lines.append(
+            f"durable C calls per product: {cp['asserts']:.2f} asserts (+ as many retracts), {cp['starts']:.2f} "
+            f"start-actions, {cp['fires']:.2f} fires for {cp['results']:.2f} checks true or unknown "
+            f"({cp['redundant_fires']:.2f} redundant, from {len(cp['split_checks'])} checks split over several rules)"
+        )
+        ins = eng.get("instructions", {})
+        if "skipped" in ins:
+            lines.append(f"instructions: skipped — {ins['skipped']}")
+        elif ins:
+            per = ins["instructions_per_product"]
+            lines.append(
+                f"instructions per product (callgrind, {ins['products']} products): full durable "
+                f"{per['durable_full'] / 1e6:.2f} M, closures {per['closures_full'] / 1e6:.2f} M "
+                f"(x{ins['engine_instr_ratio']:.2f}); decide durable {per['durable_decide'] / 1e6:.2f} M, closures "
+                f"{per['closures_decide'] / 1e6:.2f} M (x{ins['engine_decide_instr_ratio']:.2f})"
+            )
     if "cold" in res:
         c = res["cold"]
         lines += [
@@ -246,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = {
         "products": args.products or (30 if q else 500),
         "rounds": args.rounds or (2 if q else 5),
+        "instr_products": 30,  # generated products beside the seeds, under callgrind
         "seed_repeats": 10 if q else 200,
         "seed_items": 30 if q else 200,
         "cold_reps": args.cold_reps or (2 if q else 5),
@@ -277,6 +304,15 @@ def main(argv: list[str] | None = None) -> int:
         except engine_bench.DifferentialFailure as exc:
             print(str(exc), file=sys.stderr)
             return 1
+        if q:
+            res["engine"]["instructions"] = {"skipped": "--quick: no callgrind run (it takes minutes)"}
+        else:
+            from bench import instructions
+
+            _log("engine: instruction counts under callgrind (a few minutes)…")
+            res["engine"]["instructions"] = instructions.measure(cfg["instr_products"])
+        if "skipped" in res["engine"]["instructions"]:
+            _log(f"engine: instruction counts skipped: {res['engine']['instructions']['skipped']}")
     from bench import system_bench
 
     if "cold" in sections:

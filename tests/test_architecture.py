@@ -5,8 +5,13 @@ Each layer may import only the layers beneath it (the README's Development secti
     core ← facts ← law ← decide, report ← evaluate ← analysis, fix, interop ← testing ← api
 
 ``engine`` never imports ``api``; the reference evaluator never imports the durable backend it is
-held against; no module imports another module's private names; the module import graph (imports
-inside functions included) has no cycle."""
+held against; no module imports another module's private names; the module import graph of
+``engine``, of the command line ``api.cli`` and of the HTTP service ``api.service`` (imports inside
+functions included) has no cycle.
+
+The command line reaches the HTTP service (everything in ``api`` but ``api.cli`` and the shared
+``api.processes``) only from ``api.cli.serve`` (``serve``, ``db``); nothing outside ``api.cli``
+imports the command line (so ``api.service`` never does)."""
 
 from __future__ import annotations
 
@@ -18,6 +23,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+CLI = "api.cli"
+SERVICE = "api.service"  # the HTTP service: imports no CLI module, like everything outside api.cli
+CLI_SERVICE_GATE = "api.cli.serve"  # the one CLI module that may import the HTTP service
+SHARED_API = {"api", "api.processes"}  # used by the CLI and the service alike
 
 #: Which engine layers each engine layer may import (itself included).
 _BENEATH: dict[str, set[str]] = {"core": set()}
@@ -98,16 +107,38 @@ def violations(root: Path = ROOT) -> list[str]:
                 found.append(f"{where}: engine.{source} may not import engine.{target} ({imp.target})")
             if source is None and imp.module.startswith("engine.") and target is not None:
                 found.append(f"{where}: {imp.module} sits outside every layer")
+            found += _cli_violations(imp, where)
             if imp.module == "engine.decide.reference" and imp.target.startswith("engine.decide.durable"):
                 found.append(f"{where}: the reference evaluator imports the durable backend")
             private = [n for n in imp.names if n.startswith("_") and not n.startswith("__")]
             if private and imp.target != imp.module:
                 found.append(f"{where}: imports private {', '.join(private)} from {imp.target}")
-    engine_graph = {
-        m: {t for t in ts if t.startswith("engine")} for m, ts in graph.items() if m.startswith("engine")
-    }
-    found += [f"import cycle: {' -> '.join(c)}" for c in _cycles(engine_graph)]
+    covered = {m: {t for t in ts if _cycle_checked(t)} for m, ts in graph.items() if _cycle_checked(m)}
+    found += [f"import cycle: {' -> '.join(c)}" for c in _cycles(covered)]
     return found
+
+
+def _in(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def _cycle_checked(module: str) -> bool:
+    return _in(module, "engine") or _in(module, CLI) or _in(module, SERVICE)
+
+
+def _cli_violations(imp: Import, where: str) -> list[str]:
+    """The command line's rules: the HTTP service only through ``api.cli.serve``; the command line
+    imported by nothing outside it."""
+    target_is_api = _in(imp.target, "api")
+    if _in(imp.module, CLI):
+        service = target_is_api and not _in(imp.target, CLI) and imp.target not in SHARED_API
+        if service and not _in(imp.module, CLI_SERVICE_GATE):
+            return [
+                f"{where}: {imp.module} imports the HTTP service ({imp.target}); only {CLI_SERVICE_GATE} may"
+            ]
+    elif _in(imp.target, CLI):
+        return [f"{where}: {imp.module} imports the command line ({imp.target})"]
+    return []
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -190,15 +221,27 @@ def _copy(tmp_path: Path) -> Path:
             "imports private _private",
         ),
         ("engine/core/dated.py", "from engine.core import fx", "import cycle"),
+        (
+            "api/cli/check.py",
+            "from api.service.db import Repository",
+            "api.cli.check imports the HTTP service (api.service.db)",
+        ),
+        ("api/cli/rules.py", "from api.service.settings import Settings", "only api.cli.serve may"),
+        ("api/processes.py", "from api.cli.common import err", "imports the command line"),
+        ("api/cli/common.py", "from api.cli.check import CheckFormat", "api.cli.check -> api.cli.common"),
+        ("api/service/app.py", "from api.cli import app", "api.service.app imports the command line"),
+        ("api/service/routes/health.py", "import api.cli", "imports the command line"),
+        ("api/service/tables.py", "from api.service import db", "import cycle"),
     ],
 )
 def test_a_wrong_import_is_caught(tmp_path: Path, file: str, line: str, expected: str) -> None:
     """The test of the test: the same checker, on a copy with one deliberately wrong import."""
     root = _copy(tmp_path)
-    if expected == "import cycle":  # dated ← fx already; the reverse edge closes a cycle
-        assert "engine.core.dated" in {
-            i.target for i in imports_of(root / "engine/core/fx.py", root, {"engine.core.dated"})
-        }
+    if expected == "import cycle":  # the reverse edge of an existing import closes a cycle
+        back = {"engine/core/dated.py": ("engine/core/fx.py", "engine.core.dated")}.get(
+            file, ("api/service/db.py", "api.service.tables")
+        )
+        assert back[1] in {i.target for i in imports_of(root / back[0], root, {back[1]})}
     path = root / file
     path.write_text(path.read_text(encoding="utf-8") + f"\n\ndef _wrong():\n    {line}\n", encoding="utf-8")
     assert any(expected in v for v in violations(root)), violations(root)

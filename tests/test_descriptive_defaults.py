@@ -17,16 +17,63 @@ from engine.evaluate.evaluator import Evaluator
 from engine.facts import derive
 from engine.facts.inputs import product_from_data
 from engine.facts.product import DataPractice, DataSubjectRights, Product, SyntheticMedia, Transfer
+from engine.facts.registry import fact_specs
 from engine.law import conditions
 from engine.law.model import RuleSet
 
-#: Derived when absent (engine/facts/derive.py), otherwise unknown: never a default.
+#: Descriptive facts: derived when absent (engine/facts/derive.py), otherwise unknown, never a default.
+#: Each with the provision that defines what it describes.
 DERIVED_OR_UNKNOWN = {
-    "practice.large_scale",
-    "practice.systematic_monitoring",
-    "practice.automated_decision_significant_effect",
-    "practice.personalised_marketing",
-    "practice.captured_in_public_places",
+    "practice.large_scale": "GDPR Arts. 35(3)(b)-(c), 37(1)(b)-(c), Recital 91; derived from the audience",
+    "practice.systematic_monitoring": "GDPR Art. 35(3)(c); WP248 rev.01 criterion 3; derived from purpose and data",
+    "practice.automated_decision_significant_effect": "GDPR Arts. 22(1), 35(3)(a)",
+    "practice.personalised_marketing": "PIPL Art. 24(2); derived from the purpose",
+    "practice.captured_in_public_places": "PIPL Art. 26; false without image or biometric data",
+    "practice.sold": "CCPA §1798.140(ad): a disclosure to a third party; false when the stated recipients "
+    "include none",
+    "practice.shared_for_cross_context_ads": "CCPA §1798.140(ah): a disclosure to a third party; false when "
+    "the stated recipients include none",
+    "practice.public_by_default": "GDPR Art. 25(2) and PIPL Art. 25 judge what the product does by default: "
+    "a description of the product, not a claim the company must prove",
+    "practice.automated_decisions": "PIPL Art. 73(2) defines automated decision-making; true for profiling "
+    "purposes and profile-based pricing",
+    "practice.consent.service_refused_without_consent": "conduct PIPL Art. 16, CCPA §1798.125(a) and WP248 "
+    "criterion 9 judge outside any consent relied on, so no consent burden applies to it",
+    "practice.spi_used_beyond_service": "CCPA §1798.121(a), 11 CCR §7027(m); derived from the purpose",
+    "practice.price_discrimination_by_profile": "PIPL Art. 24(1); Algorithm Recommendation Provisions "
+    "Art. 21; false when no automated decisions are stated",
+    "product.audience.directed_at_children": "CCPA §1798.120(c) (wilful disregard of age); COPPA 16 CFR "
+    "312.2: what the service is aimed at, decided on its content and audience",
+    "product.governance.data_subject_rights.identity_verification_for_opt_out": "11 CCR §7026(d) forbids "
+    "the practice; whether a business does it is a fact about its request process",
+    "synthetic_media.generates": "AI Act Art. 50(2); Deep Synthesis Provisions Art. 2; true for a provider "
+    "or deployer stating the modalities it generates",
+    "synthetic_media.likeness_of_real_people": "AI Act Art. 3(60) (deep fake); Deep Synthesis Provisions "
+    "Art. 14(2); true from likeness consent or likeness data",
+    "synthetic_media.chatbot": "AI Act Art. 50(1); false when the modalities include neither text nor audio",
+    "synthetic_media.emotion_recognition": "AI Act Art. 3(39): on the basis of biometric data",
+    "synthetic_media.biometric_categorisation_sensitive": "AI Act Arts. 3(40), 5(1)(g): on the basis of "
+    "biometric data",
+    "synthetic_media.untargeted_face_scraping": "AI Act Art. 5(1)(e): facial images",
+    "synthetic_media.public_interest_text": "AI Act Art. 50(4) second subparagraph: text only",
+    "synthetic_media.public_opinion_attributes": "Deep Synthesis Provisions Arts. 19-20; Provisions on "
+    "Security Assessment of Internet Information Services with Public Opinion Attributes (2018) Art. 2: "
+    "what the service is",
+    "synthetic_media.licensed_to_third_parties": "Cal. Bus. & Prof. Code §22757.3(c): a fact about the "
+    "provider's business",
+    "synthetic_media.unlabeled_export_on_request": "CN Labeling Measures Art. 9: a fact about the service",
+}
+
+#: Absent reads as the unsafe answer: the default is the value the rules fire on, because the law
+#: makes the company prove the safe one.
+UNSAFE_WHEN_ABSENT = {
+    "practice.consent.pre_ticked": "a controller relying on consent must be able to demonstrate an "
+    "active opt-in (GDPR Arts. 4(11), 7(1), Recital 32; CJEU C-673/17 Planet49, paras 61-62; C-61/19 "
+    "Orange Romania, paras 42, 52: the burden is the controller's); every rule on it applies only to "
+    "consent relied on",
+    "practice.consent.bundled_with_terms": "a controller relying on consent must be able to demonstrate "
+    "it was asked for apart from other matters (GDPR Art. 7(1)-(2), Recital 42; CJEU C-61/19 Orange "
+    "Romania); every rule on it applies only to consent relied on",
 }
 
 #: Defaults that switch an atom off, and why the law allows it.
@@ -49,31 +96,6 @@ BURDEN_ELSEWHERE = {
     "switches off belong to rules on removing or altering labels that exist",
     "synthetic_media.metadata_label": "a safeguard: without it the labeling rules fire; the atoms it "
     "switches off belong to rules on removing or altering labels that exist",
-}
-
-#: Descriptive defaults not yet turned into derived-or-unknown facts (an open item, reported).
-KNOWN_OPEN = {
-    "practice.automated_decisions",
-    "practice.consent.bundled_with_terms",
-    "practice.consent.pre_ticked",
-    "practice.consent.service_refused_without_consent",
-    "practice.public_by_default",
-    "practice.shared_for_cross_context_ads",
-    "practice.sold",
-    "practice.spi_used_beyond_service",
-    "practice.price_discrimination_by_profile",
-    "product.audience.directed_at_children",
-    "product.governance.data_subject_rights.identity_verification_for_opt_out",
-    "synthetic_media.generates",
-    "synthetic_media.likeness_of_real_people",
-    "synthetic_media.chatbot",
-    "synthetic_media.emotion_recognition",
-    "synthetic_media.biometric_categorisation_sensitive",
-    "synthetic_media.untargeted_face_scraping",
-    "synthetic_media.public_interest_text",
-    "synthetic_media.public_opinion_attributes",
-    "synthetic_media.licensed_to_third_parties",
-    "synthetic_media.unlabeled_export_on_request",
 }
 
 
@@ -115,17 +137,46 @@ def _switched_off_by_default(ruleset: RuleSet) -> dict[str, set[str]]:
 
 def test_no_unreviewed_company_friendly_default(ruleset: RuleSet) -> None:
     found = _switched_off_by_default(ruleset)
-    unreviewed = set(found) - set(BURDEN_ELSEWHERE) - KNOWN_OPEN
+    unreviewed = set(found) - set(BURDEN_ELSEWHERE)
     assert not unreviewed, {f: sorted(found[f]) for f in unreviewed}
-    # the lists stay exact: an entry whose default no longer switches anything off is removed
-    assert set(BURDEN_ELSEWHERE) | KNOWN_OPEN <= set(found), (set(BURDEN_ELSEWHERE) | KNOWN_OPEN) - set(found)
-    assert not DERIVED_OR_UNKNOWN & set(found)
+    # the list stays exact: an entry whose default no longer switches anything off is removed
+    assert set(BURDEN_ELSEWHERE) <= set(found), set(BURDEN_ELSEWHERE) - set(found)
+    assert not set(DERIVED_OR_UNKNOWN) & set(found)
+    assert not set(UNSAFE_WHEN_ABSENT) & set(found)
+
+
+def _field(path: str):
+    """The pydantic field behind a fact path."""
+    ns, _, rest = path.partition(".")
+    model: type[BaseModel] = {
+        "product": Product, "practice": DataPractice, "synthetic_media": SyntheticMedia, "transfer": Transfer
+    }[ns]  # fmt: skip
+    *parents, name = rest.split(".")
+    for parent in parents:
+        ann = model.model_fields[parent].annotation
+        model = ann if isinstance(ann, type) else model.model_fields[parent].default_factory().__class__
+    return model.model_fields[name]
 
 
 def test_derived_fields_have_no_default() -> None:
     for path in DERIVED_OR_UNKNOWN:
-        name = path.split(".", 1)[1]
-        assert DataPractice.model_fields[name].default is None, path
+        assert _field(path).default is None, path
+        assert fact_specs()[path].may_be_missing, path
+
+
+def test_unsafe_defaults_are_what_the_rules_fire_on(ruleset: RuleSet) -> None:
+    """A default the law makes the company disprove is the value every rule testing it fires on."""
+    for path in UNSAFE_WHEN_ABSENT:
+        default = _field(path).default
+        assert isinstance(default, bool), path
+        atoms = [
+            a
+            for rule in ruleset.rules
+            for a in conditions.atoms(conditions.to_nnf(rule.when))
+            if a.fact == path
+        ]
+        assert atoms, f"{path}: no rule tests it"
+        assert all(a.op == "eq" and (a.value == default) != a.negated for a in atoms), path
 
 
 def _uses(ruleset: RuleSet, field: str) -> list:

@@ -1,4 +1,4 @@
-"""Evaluation history: SQLAlchemy 2 models and the repository the routes use.
+"""Evaluation history: the repository the routes use (the tables: :mod:`api.service.tables`).
 
 SQLite (a file, the default) or PostgreSQL (``postgresql+psycopg://…``), chosen by the URL.
 Each stored evaluation keeps what is needed to reproduce and audit it: the submitted document,
@@ -33,15 +33,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    Uuid,
     create_engine,
     event,
     exists,
@@ -50,156 +41,24 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import sessionmaker
 
-from engine.law.severity import NO_SEVERITY_RANK, SEVERITIES
+from api.service.tables import (
+    NO_VIOLATION_RANK,
+    SEVERITIES,
+    EvaluationRow,
+    IdempotencyRow,
+    JurisdictionRow,
+)
 from engine.report.model import Report
 
 log = logging.getLogger("regulint.api.db")
 
-_NO_VIOLATION_RANK = NO_SEVERITY_RANK  # worst_rank of a compliant evaluation
-
-
-class SchemaMismatch(RuntimeError):
-    """The database holds tables of an incompatible shape."""
-
 
 class HistoryUnavailable(RuntimeError):
     """The history database failed or did not answer in time; nothing was stored."""
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Timestamps stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        value = value.astimezone(dt.UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class EvaluationRow(Base):
-    __tablename__ = "evaluations"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
-    product_id: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
-    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
-    markets: Mapped[list[str]] = mapped_column(JSON, nullable=False)
-    requested_markets: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
-    engine_version: Mapped[str] = mapped_column(String(64), nullable=False)
-    ruleset_digest: Mapped[str] = mapped_column(String(80), nullable=False)
-    violations: Mapped[int] = mapped_column(Integer, nullable=False)
-    critical: Mapped[int] = mapped_column(Integer, nullable=False)
-    high: Mapped[int] = mapped_column(Integer, nullable=False)
-    medium: Mapped[int] = mapped_column(Integer, nullable=False)
-    low: Mapped[int] = mapped_column(Integer, nullable=False)
-    worst_rank: Mapped[int] = mapped_column(
-        Integer, nullable=False, index=True, comment="0 critical … 3 low, 4 no violation"
-    )
-    rulesets: Mapped[list[dict[str, str]]] = mapped_column(
-        JSON, nullable=False, comment="[{id, digest}] of every instrument at evaluation time"
-    )
-    input_json: Mapped[str] = mapped_column(Text, nullable=False, comment="the submitted description (JSON)")
-    report_json: Mapped[str] = mapped_column(Text, nullable=False, comment="the report (JSON), as answered")
-
-    jurisdictions: Mapped[list[JurisdictionRow]] = relationship(
-        back_populates="evaluation", cascade="all, delete-orphan", lazy="raise"
-    )
-
-    __table_args__ = (Index("ix_evaluations_created_id", "created_at", "id"),)
-
-    @property
-    def worst_severity(self) -> str | None:
-        return SEVERITIES[self.worst_rank] if self.worst_rank < len(SEVERITIES) else None
-
-    @property
-    def by_severity(self) -> dict[str, int]:
-        return {s: getattr(self, s) for s in SEVERITIES}
-
-
-class JurisdictionRow(Base):
-    """One jurisdiction an evaluation covered, with its violation count (for filtering)."""
-
-    __tablename__ = "evaluation_jurisdictions"
-
-    evaluation_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
-    )
-    jurisdiction: Mapped[str] = mapped_column(String(16), primary_key=True)
-    violations: Mapped[int] = mapped_column(Integer, nullable=False)
-
-    evaluation: Mapped[EvaluationRow] = relationship(back_populates="jurisdictions")
-
-    __table_args__ = (Index("ix_evaluation_jurisdictions_jurisdiction", "jurisdiction", "evaluation_id"),)
-
-
-class JobRow(Base):
-    """A background re-evaluation of every stored product against the current rulesets."""
-
-    __tablename__ = "reevaluation_jobs"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
-    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    ruleset_digest: Mapped[str] = mapped_column(String(80), nullable=False)
-    total: Mapped[int] = mapped_column(Integer, nullable=False)
-
-
-class JobItemRow(Base):
-    """One product of a job: queued, claimed by a worker (running), then done or failed."""
-
-    __tablename__ = "reevaluation_items"
-
-    job_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("reevaluation_jobs.id", ondelete="CASCADE"), primary_key=True
-    )
-    product_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    source_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, comment="the evaluation re-run")
-    status: Mapped[str] = mapped_column(String(16), nullable=False, comment="queued, running, done, failed")
-    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    result_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, comment="the new evaluation")
-    added: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, comment="rule ids now violated")
-    removed: Mapped[list[str] | None] = mapped_column(
-        JSON, nullable=True, comment="rule ids no longer violated"
-    )
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-    __table_args__ = (Index("ix_reevaluation_items_status", "status", "job_id"),)
-
-
-class IdempotencyRow(Base):
-    """A POST made with an ``Idempotency-Key``: what it stored, so a retry answers the same."""
-
-    __tablename__ = "idempotency_keys"
-
-    key: Mapped[str] = mapped_column(
-        String(64), primary_key=True, comment="sha256 of the client's key and its API key"
-    )
-    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, comment="sha256 of the request")
-    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
-    evaluation_ids: Mapped[list[str]] = mapped_column(
-        JSON, nullable=False, comment="the evaluations stored, in order"
-    )
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 @dataclass(frozen=True)
@@ -216,10 +75,10 @@ class IdempotencyConflict(RuntimeError):
 
 @dataclass(frozen=True)
 class NewEvaluation:
-    """What the routes hand to :meth:`Repository.add_all`: one finished evaluation.
+    """What the use cases hand to :meth:`Repository.add_all`: one finished evaluation.
 
-    The document and the report are kept as the JSON text answered to the client, so what is
-    stored is byte for byte what was returned.
+    ``report_json`` is the answer as sent (:func:`api.service.usecases.stored_report_json`), so
+    what is stored is byte for byte what was returned.
     """
 
     id: uuid.UUID
@@ -233,7 +92,7 @@ class NewEvaluation:
     def row(self) -> EvaluationRow:
         r = self.report
         counts = {s: int(r.summary.by_severity.get(s, 0)) for s in SEVERITIES}
-        worst = next((i for i, s in enumerate(SEVERITIES) if counts[s]), _NO_VIOLATION_RANK)
+        worst = next((i for i, s in enumerate(SEVERITIES) if counts[s]), NO_VIOLATION_RANK)
         by_jurisdiction = r.summary.by_jurisdiction
         covered = set(r.markets) | {j for j, n in by_jurisdiction.items() if n}
         rulesets = [{"id": ref.id, "digest": ref.digest} for ref in r.engine.rulesets]

@@ -49,11 +49,11 @@ import datetime as dt
 import itertools
 from typing import Any
 
-import yaml
-
-from engine.analysis.diagnostics import Finding
+from engine.analysis.diagnostics import Code, Diagnostic
 from engine.analysis.z3_domain import Encoder, Node, z3
 from engine.core.jurisdictions import market_of
+from engine.core.spans import Span
+from engine.core.yamlio import YamlMap, YamlSeq, span_of
 from engine.law.conditions import All, AnyOf, Atom, Condition, Not, to_nnf
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.sources import OFFICIAL_SITES, describe_source
@@ -62,43 +62,20 @@ from engine.law.sources import OFFICIAL_SITES, describe_source
 # conditions with their YAML lines, in negation normal form
 
 
-def _yaml(path: str, cache_: dict[str, Any]) -> Any:
-    """The YAML node tree of a file (PyYAML's C composer: positions without the cost of
-    round-trip loading; nothing is constructed, so no tag is ever evaluated)."""
-    if path not in cache_:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        with open(path, encoding="utf-8") as fh:
-            cache_[path] = yaml.compose(fh, Loader=loader)
-    return cache_[path]
-
-
-def _keys(node: Any) -> list[Any]:
-    """The keys of a composed YAML mapping node ([] for anything else)."""
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    return [k.value for k, _ in node.value]
-
-
 def _child(node: Any, key: Any) -> tuple[Any, int | None]:
-    """The child node at ``key`` (a mapping key or a sequence index) and its line."""
-    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return v, k.start_mark.line + 1
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
-        item = node.value[key]
-        return item, item.start_mark.line + 1
+    """The child at ``key`` (a mapping key or a list index) of a document read with positions
+    (the instrument's ``document``), and the line it is written on."""
+    if isinstance(node, YamlMap) and isinstance(key, str) and key in node:
+        return node[key], node.span(key).line
+    if isinstance(node, YamlSeq) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key], node.span(key).line
     return None, None
 
 
-def _at(node: Any, path: list[Any]) -> tuple[Any, int]:
-    line = 1
-    for key in path:
-        node, found = _child(node, key)
-        if found is None:
-            break
-        line = found
-    return node, line
+def _local_tiers(inst: Instrument) -> list[str]:
+    """The penalty tiers the instrument's own file defines (shared tiers are checked in theirs)."""
+    tiers, _ = _child(inst.document, "penalty_tiers")
+    return list(tiers) if isinstance(tiers, YamlMap) else []
 
 
 def _lined(cond: Condition, raw: Any, line: int, negate: bool = False) -> Node:
@@ -201,45 +178,43 @@ def _line_no(label: str) -> int:
     return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 0
 
 
-def _rule_nodes(rule: Rule, yaml_cache: dict[str, Any]) -> Node:
-    root = _yaml(rule.file, yaml_cache)
-    rules, _ = _child(root, "rules")
-    for i, item in enumerate(rules.value if isinstance(rules, yaml.SequenceNode) else []):
-        rid, _ = _child(item, "id")
-        if isinstance(rid, yaml.ScalarNode) and rid.value == rule.id:
-            raw, line = _at(root, ["rules", i, "when"])
-            return _lined(rule.when, raw, line)
+def _rule_nodes(inst: Instrument, rule: Rule) -> Node:
+    rules, _ = _child(inst.document, "rules")
+    for item in rules if isinstance(rules, YamlSeq) else []:
+        if isinstance(item, YamlMap) and item.get("id") == rule.id:
+            raw, line = _child(item, "when")
+            return _lined(rule.when, raw, line or rule.line)
     return _lined(rule.when, None, rule.line)
 
 
-def _scope_node(inst: Instrument, yaml_cache: dict[str, Any]) -> Node:
-    raw, line = _at(_yaml(inst.file, yaml_cache), ["instrument", "scope"])
-    return _lined(inst.scope, raw, line)
+def _scope_node(inst: Instrument) -> Node:
+    raw, line = _child(_child(inst.document, "instrument")[0], "scope")
+    return _lined(inst.scope, raw, line or inst.span.line)
 
 
-def _satisfiability(inst: Instrument, rule: Rule, when: Node, scope: Node) -> list[Finding]:
+def _satisfiability(inst: Instrument, rule: Rule, when: Node, scope: Node) -> list[Diagnostic]:
     solver = _Solver(rule.subject, when, scope)
     ok, _ = solver.check([("when", solver.enc.node(when))])
     if not ok:
         core = _conflict(solver, None, when)
         why = "; ".join(core) if core else "its branches all conflict"
         return [
-            Finding(rule.file, when.line, "error", "condition-unsatisfiable",
-                    f"rule {rule.id}: the condition can never hold ({why})")
+            Diagnostic(Span(rule.file, when.line), Code.CONDITION_UNSATISFIABLE,
+                       f"rule {rule.id}: the condition can never hold ({why})")
         ]  # fmt: skip
     ok, _ = solver.check([("scope", solver.enc.node(scope)), ("when", solver.enc.node(when))])
     if not ok:
         core = _conflict(solver, scope, when)
         return [
-            Finding(rule.file, when.line, "error", "condition-out-of-scope",
-                    f"rule {rule.id}: the condition can never hold where {inst.id} applies "
-                    f"({'; '.join(core)})")
+            Diagnostic(Span(rule.file, when.line), Code.CONDITION_OUT_OF_SCOPE,
+                       f"rule {rule.id}: the condition can never hold where {inst.id} applies "
+                       f"({'; '.join(core)})")
         ]  # fmt: skip
     return _dead_branches(rule, when, scope, solver)
 
 
-def _dead_branches(rule: Rule, when: Node, scope: Node, solver: _Solver) -> list[Finding]:
-    findings: list[Finding] = []
+def _dead_branches(rule: Rule, when: Node, scope: Node, solver: _Solver) -> list[Diagnostic]:
+    findings: list[Diagnostic] = []
     base = [("the instrument's scope", solver.enc.node(scope))]
 
     def visit(n: Node, context: list[tuple[str, Any]]) -> None:
@@ -256,9 +231,9 @@ def _dead_branches(rule: Rule, when: Node, scope: Node, solver: _Solver) -> list
                 others = [c for c in core if c != "this part"]
                 what = _label(child)
                 findings.append(
-                    Finding(rule.file, child.line, "warning", "condition-dead-branch",
-                            f"rule {rule.id}: {what} can never hold here"
-                            + (f" (it conflicts with {'; '.join(others)})" if others else ""))
+                    Diagnostic(Span(rule.file, child.line), Code.CONDITION_DEAD_BRANCH,
+                               f"rule {rule.id}: {what} can never hold here"
+                               + (f" (it conflicts with {'; '.join(others)})" if others else ""))
                 )  # fmt: skip
                 continue
             visit(child, ctx if n.kind == "all" else context)
@@ -283,9 +258,9 @@ def _within(a: Rule, b: Rule, inst: Instrument) -> bool:
     return b_from <= a_from and a_until <= b_until
 
 
-def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: set[str]) -> list[Finding]:
+def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: set[str]) -> list[Diagnostic]:
     """``never``: rules that can never fire (reported already; vacuously subsumed by any rule)."""
-    findings: list[Finding] = []
+    findings: list[Diagnostic] = []
     groups: dict[tuple[str, str], list[Rule]] = {}
     for r in inst.rules:
         groups.setdefault((r.citation.strip(), r.subject), []).append(r)
@@ -322,7 +297,7 @@ def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: s
                 kind = "is subsumed by"
             reported.add(a.id)
             findings.append(
-                Finding(a.file, a.line, "warning", "rule-subsumed",
+                Diagnostic(a.span, Code.RULE_SUBSUMED,
                         f"rule {a.id} {kind} rule {b.id} ({b.file}:{b.line}; same citation "
                         f"{a.citation!r} and subject): every product that violates {a.id} also "
                         f"violates {b.id}, so it only reports the same breach twice")
@@ -330,21 +305,19 @@ def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: s
     return findings
 
 
-def _unused_tiers(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
+def _unused_tiers(inst: Instrument) -> list[Diagnostic]:
     used = {r.penalty for r in inst.rules}
-    root = _yaml(inst.file, yaml_cache)
     return [
-        Finding(inst.file, _at(root, ["penalty_tiers", name])[1], "warning", "penalty-tier-unused",
-                f"{inst.id}: penalty tier {name!r} is defined but no rule uses it")
-        for name in _keys(_child(root, "penalty_tiers")[0])
+        Diagnostic(span_of(inst.document, ["penalty_tiers", name], inst.file), Code.PENALTY_TIER_UNUSED,
+                   f"{inst.id}: penalty tier {name!r} is defined but no rule uses it")
+        for name in _local_tiers(inst)
         if name not in used
     ]  # fmt: skip
 
 
-def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
-    root = _yaml(inst.file, yaml_cache)
+def _sources(inst: Instrument) -> list[Diagnostic]:
     items: list[tuple[list[Any], str, str | None]] = [(["instrument"], f"instrument {inst.id}", inst.source)]
-    local = _keys(_child(root, "penalty_tiers")[0])  # shared tiers are checked in their own files
+    local = _local_tiers(inst)  # shared tiers are checked in their own files
     items += [
         (
             ["penalty_tiers", name],
@@ -365,11 +338,9 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
     for loc, what, url in items:
         if url is None:
             out.append(
-                Finding(
-                    inst.file,
-                    _at(root, loc)[1],
-                    "error",
-                    "source-missing",
+                Diagnostic(
+                    span_of(inst.document, loc, inst.file),
+                    Code.SOURCE_MISSING,
                     f"{what} has no source: link the official text (law-reference §9)",
                 )
             )
@@ -377,11 +348,9 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
         info = describe_source(url)
         if not info.official:
             out.append(
-                Finding(
-                    inst.file,
-                    _at(root, [*loc, "source"])[1],
-                    "error",
-                    "source-not-official",
+                Diagnostic(
+                    span_of(inst.document, [*loc, "source"], inst.file),
+                    Code.SOURCE_NOT_OFFICIAL,
                     f"{what}: source {url} is on {info.site or 'no site'}, not an official site "
                     f"({', '.join(OFFICIAL_SITES)}); link the official text and list this URL "
                     "under references",
@@ -390,21 +359,21 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Finding]:
+def _tier_sources(ruleset: RuleSet) -> list[Diagnostic]:
     """The shared tiers (rulesets/tiers): each version's source is official text."""
     out = []
+    instrument_files = {inst.file for inst in ruleset.instruments}
     for tid, tier in sorted(ruleset.tiers.items()):
-        root = _yaml(tier.file, yaml_cache)
-        if _child(root, "tiers")[0] is None:
+        if tier.file in instrument_files:
             continue  # defined in an instrument file: checked with it
         days = sorted(tier.boundaries()) or [None]
         for day in days:
             url = (tier.at(day) if day else tier.latest()).source
             info = describe_source(url) if url else None
             if info is None or not info.official:
-                out.append(Finding(
-                    tier.file, _at(root, ["tiers", tid])[1], "error",
-                    "source-missing" if info is None else "source-not-official",
+                out.append(Diagnostic(
+                    tier.span,
+                    Code.SOURCE_MISSING if info is None else Code.SOURCE_NOT_OFFICIAL,
                     f"penalty tier {tid!r}" + (f" (from {day})" if day else "")
                     + (" has no source" if info is None else f": source {url} is on {info.site}, not an official site")
                     + ": link the official text (law-reference §9)",
@@ -412,7 +381,7 @@ def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Finding]
     return out
 
 
-def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Finding]:
+def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Diagnostic]:
     out = []
     for n in _atoms_of(when):
         a = n.atom
@@ -423,23 +392,22 @@ def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Finding
         foreign = [v for v in values if isinstance(v, str) and (market_of(v) or v) != inst.jurisdiction]
         if foreign:
             out.append(
-                Finding(rule.file, n.line, "warning", "market-reference",
-                        f"rule {rule.id} ({inst.jurisdiction}) tests product.markets for "
-                        f"{', '.join(foreign)}: its verdict would depend on other markets listed")
+                Diagnostic(Span(rule.file, n.line), Code.MARKET_REFERENCE,
+                           f"rule {rule.id} ({inst.jurisdiction}) tests product.markets for "
+                           f"{', '.join(foreign)}: its verdict would depend on other markets listed")
             )  # fmt: skip
     return out
 
 
-def run(ruleset: RuleSet) -> list[Finding]:
+def run(ruleset: RuleSet) -> list[Diagnostic]:
     """Every static finding for ``ruleset``, in file and line order."""
-    findings: list[Finding] = []
-    yaml_cache: dict[str, Any] = {}
+    findings: list[Diagnostic] = []
     for inst in ruleset.instruments:
-        scope = _scope_node(inst, yaml_cache)
+        scope = _scope_node(inst)
         nodes: dict[str, Node] = {}
         never: set[str] = set()
         for rule in inst.rules:
-            when = _rule_nodes(rule, yaml_cache)
+            when = _rule_nodes(inst, rule)
             nodes[rule.id] = when
             found = _satisfiability(inst, rule, when, scope)
             if any(f.level == "error" for f in found):
@@ -447,9 +415,9 @@ def run(ruleset: RuleSet) -> list[Finding]:
             findings += found
             findings += _market_references(inst, rule, when)
         findings += _subsumption(inst, nodes, scope, never)
-        findings += _unused_tiers(inst, yaml_cache)
-        findings += _sources(inst, yaml_cache)
-    findings += _tier_sources(ruleset, yaml_cache)
+        findings += _unused_tiers(inst)
+        findings += _sources(inst)
+    findings += _tier_sources(ruleset)
     findings.sort(key=lambda f: (f.file, f.line, f.code))
     return findings
 

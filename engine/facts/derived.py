@@ -85,7 +85,8 @@ class Counted:
 
 @dataclass(frozen=True)
 class AnyHolds:
-    """Some child (a practice of the product) has one of the yes/no ``facts`` true."""
+    """Some child (a practice of the product) has one of the yes/no ``facts`` true, stated or
+    derived (:mod:`engine.facts.derive`); false when every one is false, unknown otherwise."""
 
     facts: tuple[str, ...]
 
@@ -134,7 +135,7 @@ class Derived:
 
     @property
     def may_be_missing(self) -> bool:
-        return isinstance(self.form, Converted)
+        return isinstance(self.form, Converted | AnyHolds)
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -178,7 +179,8 @@ DERIVED: tuple[Derived, ...] = (
     Derived("product.transfer_destinations", Gathered("practice.transfer_destinations"),
             "Every transfer destination of every practice, with member states folded in."),
     Derived("product.sells_or_shares", AnyHolds(("practice.sold", "practice.shared_for_cross_context_ads")),
-            "Some practice sells PI or shares it for cross-context behavioural ads."),
+            "Some practice sells PI or shares it for cross-context behavioural ads; unknown while a practice "
+            "may and none does."),
     Derived("product.has_synthetic_media", Present("synthetic_media"),
             "The description has a synthetic_media block that generates or distributes content."),
     Derived("practice.data_categories", Closure("data_categories", "data_category"),
@@ -261,8 +263,8 @@ def values_of(
 ) -> dict[str, Any]:
     """The derived facts of ``namespace`` for its object ``obj`` (a model), in declaration order.
 
-    ``children`` gives the derived facts of the object's children (the practices of a product,
-    the transfers of a practice); an unknown fact (revenue not given) is left out."""
+    ``children`` gives the facts of the object's children (the practices of a product, the
+    transfers of a practice); an unknown fact (revenue not given) is left out."""
     out: dict[str, Any] = {}
     for d in DERIVED:
         if d.namespace != namespace:
@@ -287,10 +289,12 @@ def values_of(
             out[d.path] = sorted({_field(e, form.field) for e in _field(obj, form.entries)})
         elif isinstance(form, Counted):
             out[d.path] = sum(1 for e in _field(obj, form.entries) if not _field(e, form.unless))
-        elif isinstance(form, AnyHolds):
-            names = [f.split(".", 1)[1] for f in form.facts]
-            child_list = _field(obj, d.inputs[0])
-            out[d.path] = any(any(_field(c, n) for n in names) for c in child_list)
+        elif isinstance(form, AnyHolds):  # three-valued: true, false, or unknown (left out)
+            values = [child.get(f) for child in children() for f in form.facts]
+            if any(v is True for v in values):
+                out[d.path] = True
+            elif all(v is False for v in values):
+                out[d.path] = False
         elif isinstance(form, Present):
             out[d.path] = _field(obj, form.input) is not None
         else:

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from engine.facts import derive
 from engine.facts.derived import DERIVED, Collected, Converted, Derived, item_kind, values_of
+from engine.facts.mechanisms import TransferMechanisms
 from engine.facts.product import (
     Audience,
     Consent,
@@ -64,6 +65,7 @@ FACT_PREFIX: dict[type[BaseModel], str | None] = {
     Consent: "practice.consent",
     Notice: "practice.notice",
     Transfer: "transfer",
+    TransferMechanisms: "transfer.mechanisms",
     SyntheticMedia: "synthetic_media",
     Recipient: None,
     Money: None,
@@ -182,7 +184,7 @@ def fact_specs() -> dict[str, FactSpec]:
     specs = _walk(Product, {"data_practices", "synthetic_media", "markets", "schema_version"})
     specs += _walk(SyntheticMedia, set())
     specs += _walk(DataPractice, {"data_categories"})
-    specs += _walk(Transfer, set())
+    specs += _walk(Transfer, {"mechanism"})  # the old single key, read as mechanisms
     by_path = {s.path: s for s in specs}
     for d in DERIVED:
         by_path[d.path] = _derived_spec(d)
@@ -259,15 +261,20 @@ def date_number(day: dt.date) -> int:
 def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
     """The facts of a product, one per subject instance, in document order."""
     specs = fact_specs()
-    # derived facts bottom up: a practice's gather its transfers', the product's its practices'
+    # a practice's own facts (stated, descriptive defaults, derived) first: the product's derived
+    # facts gather them, and a practice's derived facts gather its transfers'
     transfer_facts = [
         [values_of("transfer", t, as_of, list) for t in practice.transfers]
         for practice in product.data_practices
     ]
-    practice_facts = [
-        values_of("practice", practice, as_of, lambda i=i: transfer_facts[i])
-        for i, practice in enumerate(product.data_practices)
-    ]
+    practice_facts: list[dict[str, Any]] = []
+    for i, practice in enumerate(product.data_practices):
+        own: dict[str, Any] = {}
+        _flatten(practice, "practice", own, specs)
+        for name, value in derive.practice_facts(product, practice).items():
+            own[f"practice.{name}"] = value
+        own.update(values_of("practice", practice, as_of, lambda i=i: transfer_facts[i]))
+        practice_facts.append(own)
     base: dict[str, Any] = {}
     # the practices and the synthetic_media block are flattened on their own below
     _flatten(product, "product", base, specs, {"data_practices", "synthetic_media"})
@@ -275,13 +282,12 @@ def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
     base.update(values_of("product", product, as_of, lambda: practice_facts))
     sm = product.synthetic_media
     _flatten(sm or SyntheticMedia(), "synthetic_media", base, specs)
+    for name, value in derive.media_facts(product).items():
+        base[f"synthetic_media.{name}"] = value
 
     subjects = [Subject("product", product.id, "", base)]
     for i, practice in enumerate(product.data_practices):
         pf = dict(base)
-        _flatten(practice, "practice", pf, specs)
-        for name, value in derive.practice_facts(product, practice).items():
-            pf[f"practice.{name}"] = value
         pf.update(practice_facts[i])
         prefix = f"data_practices[{i}]."
         subjects.append(Subject("practice", practice.id, prefix, pf))

@@ -6,7 +6,7 @@ moves a team can make). Each move is a tuple of :class:`Edit`\\ s, each with a `
 
 - what a team can change without changing what the product is: ``consent`` (consent quality,
   the legal basis of consent), ``notice``, ``safeguard``, ``contract`` (processor contracts,
-  transfer mechanisms), ``label``, ``retention``, ``governance``;
+  each regime's transfer mechanism), ``label``, ``retention``, ``governance``;
 - ``scope``: a change of what the product does (a data category, data subject or modality
   dropped, a practice stopped, a descriptive fact changed) and ``market`` (a market dropped) —
   the planner proposes these only when asked (``--allow-scope-changes``);
@@ -170,8 +170,10 @@ TEAM_VALUES: dict[str, tuple[str, tuple[Any, ...]]] = {
     "practice.retention_days": ("retention", (365, 90, 30)),
     "practice.deleted_on_account_closure": ("retention", _T),
     "synthetic_media.unlabeled_export_logs_months": ("retention", (6, 12)),
-    "transfer.mechanism": ("contract", (
-        "scc", "cn_standard_contract", "bcr", "cn_certification", "cn_security_assessment")),
+    # each regime's mechanism is its own fact: SCCs for the EU and the CAC standard contract for
+    # China can both be put in place for one transfer
+    "transfer.mechanisms.EU": ("contract", ("scc", "bcr")),
+    "transfer.mechanisms.CN": ("contract", ("cn_standard_contract", "cn_certification", "cn_security_assessment")),
     "transfer.impact_assessment": ("contract", _T),
     "practice.recipients[].contract": ("contract", _T),  # each recipient under contract
     "transfer.cn_standard_contract_filed": ("contract", _T),
@@ -286,6 +288,7 @@ def falsifying_edits(doc: dict[str, Any], subject_path: str, fact: str, op: str,
     path = _doc_field(fact, subject_path)
     if path is None or (fact.startswith("synthetic_media.") and doc.get("synthetic_media") is None):
         return []
+    path = _single_mechanism_path(doc, subject_path, fact, path)
     spec = fact_specs().get(fact)
     if spec is None:
         return []
@@ -326,6 +329,19 @@ def falsifying_edits(doc: dict[str, Any], subject_path: str, fact: str, op: str,
     return [(Edit("set", path, v, kind),) for v in team] + [
         (Edit("set", path, v, other_kind),) for v in other
     ]
+
+
+def _single_mechanism_path(doc: dict[str, Any], subject_path: str, fact: str, path: str) -> str:
+    """A transfer written with the old single ``mechanism`` key is edited there for that key's
+    regime (setting ``mechanisms`` of the same regime beside it would contradict it)."""
+    if not fact.startswith("transfer.mechanisms."):
+        return path
+    from engine.facts.mechanisms import regimes_of
+
+    old = _try_get(doc, f"{subject_path}.mechanism")
+    if isinstance(old, str) and fact.rsplit(".", 1)[1] in regimes_of(old):
+        return f"{subject_path}.mechanism"
+    return path
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from engine.law.severity import Severity, gravest
+from engine.law.sources import Reference
 
 
 def _decimal_json(value: Decimal) -> int | float:
@@ -145,13 +146,6 @@ class Period(_Out):
     until: dt.date | None = Field(None, description="Last day of this version; null while open-ended.")
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
-
-
-class Reference(_Out):
-    """Secondary material on a provision: commentary, a translation, guidance, a judgment."""
-
-    label: str
-    url: str
 
 
 class Violation(_Out):

@@ -12,7 +12,7 @@ from profiles import budget
 from prophelpers import days, durable, model, normalise, reference, shuffled, verdicts
 
 from engine.core.jurisdictions import within
-from engine.evaluate.evaluator import MarketSelectionError
+from engine.evaluate.scope import MarketSelectionError
 from engine.testing.strategies import products
 
 

@@ -25,7 +25,7 @@ from profiles import budget
 from prophelpers import MARKETS, days, durable, in_market, jurisdiction_places, model
 
 from engine.core.jurisdictions import within
-from engine.evaluate.evaluator import MarketSelectionError
+from engine.evaluate.scope import MarketSelectionError
 from engine.testing.strategies import _places, compliant_products, products
 
 

@@ -1,4 +1,4 @@
-"""``regulint fix``: a verified fix plan for a description (registered by :mod:`api.cli`).
+"""``regulint fix``: a verified fix plan for a description (registered by :mod:`api.cli.main`).
 
 Exit codes: 0 the plan clears every targeted finding (or there was none), 1 findings remain
 after the plan (each listed with the reason no edit clears it), 2 bad input or usage, 3 the
@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from api.cli.common import SEVERITIES, check_markets, err, parse_date
 
 
 class FixFormat(StrEnum):
@@ -107,7 +109,6 @@ def fix(
     ] = 60.0,
 ) -> None:
     """The smallest set of edits that clears the description's violations, verified."""
-    from api.cli import SEVERITIES, check_markets, err, parse_date
     from engine.decide.protocol import EngineError
     from engine.facts.inputs import InputError
     from engine.fix.plan import plan_fixes

@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "seeds").glob("*.json"))
 REGULINT = [sys.executable, "-m", "api.cli"]
 
@@ -262,3 +262,12 @@ def test_currency_without_a_rate_is_an_input_error(tmp_path: Path) -> None:
     proc = run("check", str(path))
     assert proc.returncode == 2 and "organization.annual_revenue.currency" in proc.stderr
     assert "no exchange rate for 'ABC'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_cli_severities_are_the_law_models() -> None:
+    """``--fail-on`` offers the severity vocabulary of engine/law/severity.py, gravest first."""
+    from api.cli.common import SEVERITIES, Severity
+    from engine.law.severity import SEVERITIES as LAW
+
+    assert SEVERITIES == LAW == ("critical", "high", "medium", "low")
+    assert [s.value for s in Severity] == list(LAW)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.fix import jsonpatch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REGULINT = [sys.executable, "-m", "api.cli"]
 SEED = ROOT / "seeds" / "voice-cloning-api.json"
 

@@ -20,8 +20,8 @@ from engine.facts.inputs import parse_text, product_from_data
 from engine.report.checked import Checked, line_map, report_paths
 from engine.report.render import render_github, render_junit, render_sarif, render_summary, render_table
 
-ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "tests" / "schemas"
 SEEDS = sorted((ROOT / "seeds").glob("*.json"))
 FACESWAP = ROOT / "seeds" / "faceswap-zao-style.json"
 AS_OF = dt.date(2026, 11, 30)

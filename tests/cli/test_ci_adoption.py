@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FACESWAP = ROOT / "seeds" / "faceswap-zao-style.json"
 AS_OF = "2026-11-30"
 
@@ -178,7 +178,7 @@ def test_fail_on_insufficient(tmp_path: Path) -> None:
 def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
     import re
 
-    from api.config import load_config
+    from api.cli.config import load_config
     from engine.law.loader import load_rulesets
 
     readme = (ROOT / "README.md").read_text()

@@ -1,6 +1,6 @@
 """``regulint import fides`` and ``regulint check --from-fides``: Fides data maps as descriptions.
 
-Registered by :mod:`api.cli`. Problems in a manifest are printed as ``file:line: path: message``
+Registered by :mod:`api.cli.main`. Problems in a manifest are printed as ``file:line: path: message``
 (exit 2).
 """
 
@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from api.cli.common import err
 
 import_app = typer.Typer(help="Import a description from another tool's data map.", no_args_is_help=True)
 
@@ -55,7 +57,6 @@ def _located(issue: Any, sources: list[str], roots: dict[str, Any]) -> str:
 
 def fides_description(manifests: list[Path], markets: list[str] | None, product_id: str | None = None) -> Any:
     """Import ``manifests`` (exit 2 with each problem located on bad input)."""
-    from api.cli import err
     from engine.facts.inputs import InputError
     from engine.interop.fides import import_fides
 
@@ -71,7 +72,6 @@ def fides_description(manifests: list[Path], markets: list[str] | None, product_
 
 def report_import(result: Any) -> None:
     """Warnings and what the description still needs, on standard error."""
-    from api.cli import err
 
     for w in result.warnings:
         err(f"warning: {w}")

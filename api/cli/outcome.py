@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from api.cli.batch import FileResult
 from engine.law.severity import SEVERITIES
 from engine.report.checked import Checked
 from engine.report.findings import Suppression, triage
@@ -30,7 +31,7 @@ class Outcome:
 
 
 def build_outcome(
-    results: Iterable[tuple[str, str | None, dict[str, int] | None, list[str], dict[str, object]]],
+    results: Iterable[FileResult],
     *,
     needs_reports: bool,
     suppressions: Sequence[Suppression] = (),
@@ -41,33 +42,32 @@ def build_outcome(
 ) -> Outcome:
     """Errors go to ``report_error`` as they come; a file with errors yields no report."""
     out = Outcome()
-    for source, report_json, lines, errors, meta in results:
-        if errors:
-            out.engine_failed |= "__engine__" in errors
-            out.bad_input |= "__engine__" not in errors
-            shown = [e for e in errors if e != "__engine__"]
-            for e in shown:
+    for r in results:
+        if r.failure is not None:
+            out.engine_failed |= r.failure == "engine"
+            out.bad_input |= r.failure == "input"
+            for e in r.errors:
                 report_error(e)
             if error_objects:  # --format json: one entry per file, in order; an error object for this one
-                kind = "engine" if "__engine__" in errors else "input"
-                out.entries.append(json.dumps({"file": source, "error": kind, "messages": shown}, indent=2))
+                entry = {"file": r.source, "error": r.failure, "messages": list(r.errors)}
+                out.entries.append(json.dumps(entry, indent=2))
             continue
-        if report_json is not None:
-            out.entries.append(report_json)
-        out.insufficient += int(meta["insufficient"])  # type: ignore[call-overload]
-        if "sarif" in meta:  # triaged and rendered in the worker
+        if r.report_json is not None:
+            out.entries.append(r.report_json)
+        out.insufficient += r.insufficient
+        if r.sarif is not None:  # triaged and rendered in the worker
             out.fragments = out.fragments if out.fragments is not None else []
-            out.fragments.append(meta["sarif"])  # type: ignore[arg-type]
-            out.gravest_new = min(out.gravest_new, int(meta["gravest_new"]))  # type: ignore[call-overload]
-            out.expired += meta["expired"]  # type: ignore[arg-type]
+            out.fragments.append(r.sarif.results)
+            out.gravest_new = min(out.gravest_new, r.sarif.gravest_new)
+            out.expired += r.sarif.expired
             continue
         if not needs_reports:
-            out.texts.append(report_json)  # type: ignore[arg-type]
-            out.gravest_new = min(out.gravest_new, int(meta["gravest"]))  # type: ignore[call-overload]
+            out.texts.append(r.report_json)  # type: ignore[arg-type]
+            out.gravest_new = min(out.gravest_new, r.gravest)
             continue
-        report = Report.model_validate_json(report_json)  # type: ignore[arg-type]
+        report = Report.model_validate_json(r.report_json)  # type: ignore[arg-type]
         tri = triage(report, suppressions, baseline or frozenset(), today)
-        out.checked.append(Checked(source, report, lines=lines, triage=tri, seconds=float(meta["seconds"])))  # type: ignore[arg-type]
+        out.checked.append(Checked(r.source, report, lines=r.lines, triage=tri, seconds=r.seconds))
         out.expired += [f"{s.rule} at {s.subject} ({s.origin}) expired on {s.expires}" for s in tri.expired]
         out.gravest_new = min([out.gravest_new, *(SEVERITIES.index(t.violation.severity) for t in tri.new)])
     return out

@@ -1,0 +1,267 @@
+"""Exposure: each violation's penalty, its later changes, and the exposure per instrument.
+
+A rule's penalty is its tier computed against the product (turnover, affected consumers, SME
+status) and is the same for every violation of rules sharing a tier within one evaluation, so
+:class:`Penalties` makes each once. Exposure adds up (or takes the gravest of) the violations of
+an instrument; instruments whose violations are one act under one shared tier are counted once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from engine.core.fx import fx_rates
+from engine.core.jurisdictions import jurisdictions
+from engine.facts.product import Product
+from engine.law.model import Instrument, Rule, RuleSet
+from engine.law.penalties import PenaltyContext, basis_of, bound, evaluate_formula, money
+from engine.report.model import Exposure, Insufficient, Penalty, UpcomingPenaltyChange, UsdRange, Violation
+
+
+def penalty_of(
+    ruleset: RuleSet,
+    inst: Instrument,
+    rule: Rule,
+    product: Product,
+    as_of: dt.date,
+    on: dt.date | None = None,
+) -> Penalty:
+    """The rule's penalty for ``product``: its tier as it stands ``on`` (default ``as_of``)."""
+    on = on or as_of
+    tier = ruleset.tiers[rule.penalty].at(on)
+    currency = tier.currency or jurisdictions()[inst.jurisdiction].currency
+    org = product.organization
+    revenue = None
+    if org.annual_revenue is not None:
+        revenue = fx_rates().convert(org.annual_revenue.amount, org.annual_revenue.currency, currency, as_of)
+    count: int | None = 1
+    label, path = "violation", None
+    if tier.counts == "affected_consumers":
+        label, path = "affected consumer", f"audience.users_by_market.{inst.jurisdiction}"
+        count = product.audience.users_by_market.get(inst.jurisdiction)
+    ctx = PenaltyContext(
+        currency=currency, revenue=revenue, count=count, count_label=label, as_of=as_of, count_path=path
+    )
+    formula = tier.sme_max if (org.sme and tier.sme_max is not None) else tier.max
+    top = bound(formula, ctx)
+    text = top.text
+    # an amount that arises only on an event is never a minimum
+    low = Decimal(0)
+    if tier.min is not None and tier.conditional_on is None:
+        low = evaluate_formula(tier.min, ctx)[0]
+    if org.sme and tier.sme_max is not None:
+        text = f"SME: {text}"
+    if tier.conditional_on:
+        text += f"; only if {tier.conditional_on}"
+    aggravated_max = None
+    if rule.aggravated is not None:
+        grave = ruleset.tiers[rule.aggravated].at(on)
+        grave_formula = grave.sme_max if (org.sme and grave.sme_max is not None) else grave.max
+        grave_top = bound(grave_formula, ctx)
+        aggravated_max, grave_text = grave_top.value, grave_top.text
+        text = f"{text}; up to {grave_text} ({grave.citation}) where {rule.aggravated_when}"
+    if rule.penalty_mapping:
+        text = f"no fine of its own ({rule.penalty_mapping}), mapped to {tier.citation}: {text}"
+    return Penalty(
+        currency=currency,
+        min=low if top.value is None else min(low, top.value),
+        max=top.value,
+        max_at_least=top.at_least if top.value is None else None,
+        missing=list(top.missing),
+        per_unit=top.per_unit,
+        unit=top.unit,
+        theoretical_ceiling=top.product_of_maxima,
+        conditional=tier.conditional_on,
+        basis=basis_of(formula),
+        citation=tier.citation,
+        explanation=text,
+        confirmed=tier.confirmed,
+        tier=rule.penalty,
+        aggravated_tier=rule.aggravated,
+        aggravated_when=rule.aggravated_when,
+        aggravated_max=aggravated_max,
+        mapping=rule.penalty_mapping,
+    )
+
+
+def penalty_changes(
+    ruleset: RuleSet, inst: Instrument, rule: Rule, product: Product, as_of: dt.date, now: Penalty
+) -> list[UpcomingPenaltyChange]:
+    """Each later day on which the maximum for this rule's violation changes (while the rule lasts)."""
+    out = []
+    previous = now
+    for day in sorted(d for d in ruleset.tiers[rule.penalty].boundaries() if d > as_of):
+        if rule.effective.until is not None and day > rule.effective.until:
+            break
+        later = penalty_of(ruleset, inst, rule, product, as_of, on=day)
+        if later.max != previous.max or later.currency != previous.currency:
+            out.append(UpcomingPenaltyChange(
+                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, title=rule.title,
+                tier=rule.penalty, effective_from=day, currency=later.currency,
+                old_max=previous.max, new_max=later.max, citation=later.citation,
+                explanation=f"from {day}: {later.explanation} (was {_amount(previous)})",
+            ))  # fmt: skip
+        previous = later
+    return out
+
+
+def _amount(p: Penalty) -> str:
+    return (
+        money(p.max, p.currency)
+        if p.max is not None
+        else f"at least {money(p.max_at_least or Decimal(0), p.currency)}"
+    )
+
+
+class Penalties:
+    """The penalties of one evaluation (one product, one day): each computed once, with the later
+    changes of the maximum for every rule violated."""
+
+    def __init__(self, ruleset: RuleSet, product: Product, as_of: dt.date):
+        self.ruleset, self.product, self.as_of = ruleset, product, as_of
+        self._penalties: dict[tuple[str, str, str, str, str], Penalty] = {}
+        self._changes: dict[str, list[UpcomingPenaltyChange]] = {}
+
+    def of(self, inst: Instrument, rule: Rule) -> Penalty:
+        """The penalty for violating ``rule``; records the rule's later penalty changes."""
+        key = (
+            inst.jurisdiction,
+            rule.penalty,
+            rule.aggravated or "",
+            rule.aggravated_when or "",
+            rule.penalty_mapping or "",
+        )
+        found = self._penalties.get(key)
+        if found is None:
+            found = self._penalties[key] = penalty_of(self.ruleset, inst, rule, self.product, self.as_of)
+        if rule.id not in self._changes:
+            self._changes[rule.id] = penalty_changes(
+                self.ruleset, inst, rule, self.product, self.as_of, found
+            )
+        return found
+
+    def changes(self) -> list[UpcomingPenaltyChange]:
+        """Every later change of a violated rule's maximum, by day, jurisdiction and rule."""
+        return sorted(
+            (c for cs in self._changes.values() for c in cs),
+            key=lambda c: (c.effective_from, c.jurisdiction, c.rule_id),
+        )
+
+
+def exposure_of(
+    jurisdiction: str, insts: list[Instrument], violations: list[Violation], as_of: dt.date
+) -> Exposure:
+    """The exposure of one instrument, or of several whose violations meet in one act."""
+    currency = violations[0].penalty.currency
+    # amounts that arise only on an event are shown apart, never added to the range
+    certain = [v for v in violations if not v.penalty.conditional]
+    conditional = [v for v in violations if v.penalty.conditional]
+    counted = certain or conditional
+    minima = [v.penalty.min for v in counted] if certain else [Decimal(0)]
+    known = [v.penalty.max for v in counted if v.penalty.max is not None]
+    floors = [
+        v.penalty.max if v.penalty.max is not None else v.penalty.max_at_least or Decimal(0) for v in counted
+    ]
+    open_ended = len(known) < len(counted)
+    missing = list(dict.fromkeys(m for v in counted for m in v.penalty.missing))
+    ids = [i.id for i in insts]
+    aggregation = insts[0].aggregation
+    if aggregation == "gravest":
+        low, floor = max(minima), max(floors)
+        cites = sorted({i.aggregation_citation for i in insts if i.aggregation_citation})
+        cite = f" ({'; '.join(cites)})" if cites else ""
+        scope = f" under {', '.join(ids)}, one act meeting several instruments" if len(insts) > 1 else ""
+        text = f"gravest of {len(counted)} violation(s){scope}{cite}"
+    else:
+        low, floor = sum(minima, Decimal(0)), sum(floors, Decimal(0))
+        text = f"sum of {len(counted)} violation(s)"
+    high = None if open_ended else floor
+    if high is None:
+        text += f": at least {money(floor, currency)}, open-ended until {', '.join(missing) or 'the number of violations (days in violation) is known'}"
+    else:
+        text += f": {money(high, currency)}"
+    ceiling = any(v.penalty.theoretical_ceiling for v in counted)
+    if ceiling:
+        text += (
+            "; a theoretical ceiling: the statutory maximum multiplied by every affected consumer, "
+            "not an expected fine (see each violation's arithmetic)"
+        )
+    cond_text = None
+    if conditional:
+        events = sorted({v.penalty.conditional or "" for v in conditional})
+        cond_text = f"{len(conditional)} violation(s) priced only if {'; '.join(events)}" + (
+            "" if certain else " (the range shown is that conditional amount)"
+        )
+        if certain:
+            text += f"; not counted: {cond_text}"
+    rates = fx_rates()
+    usd = UsdRange(
+        min=rates.convert(low, currency, "USD", as_of),
+        max=None if high is None else rates.convert(high, currency, "USD", as_of),
+    )
+    return Exposure(
+        jurisdiction=jurisdiction,
+        instrument=ids[0],
+        instruments=ids,
+        tiers=sorted({v.penalty.tier for v in violations}),
+        currency=currency,
+        min=low,
+        max=high,
+        max_at_least=floor if high is None else None,
+        missing=missing,
+        theoretical_ceiling=ceiling,
+        conditional=cond_text,
+        usd=usd,
+        aggregation=aggregation,
+        explanation=text,
+    )
+
+
+def exposures(ruleset: RuleSet, violations: list[Violation], as_of: dt.date) -> list[Exposure]:
+    """Exposure per instrument, except that instruments aggregating at the gravest whose violations
+    share a penalty tier for the same subject (one act, several instruments) are counted together:
+    one act is not fined twice (Administrative Penalty Law Art. 29; GDPR Art. 83(3))."""
+    by_inst: dict[str, list[Violation]] = {}
+    for v in violations:
+        by_inst.setdefault(v.instrument, []).append(v)
+    parent = {i: i for i in by_inst}
+
+    def find(i: str) -> str:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    meets: dict[tuple[str, str, str, str], list[str]] = {}
+    for v in violations:
+        if ruleset.instrument(v.instrument).aggregation == "gravest":
+            key = (v.jurisdiction, v.subject.kind, v.subject.path, v.penalty.tier)
+            meets.setdefault(key, []).append(v.instrument)
+    for insts in meets.values():
+        for other in insts[1:]:
+            parent[find(other)] = find(insts[0])
+    groups: dict[str, list[str]] = {}
+    for inst in ruleset.instruments:
+        if inst.id in by_inst:
+            groups.setdefault(find(inst.id), []).append(inst.id)
+    out = []
+    for members in groups.values():
+        insts = [ruleset.instrument(i) for i in members]
+        mine = [v for i in members for v in by_inst[i]]
+        out.append(exposure_of(insts[0].jurisdiction, insts, mine, as_of))
+    out.sort(key=lambda e: (e.jurisdiction, e.instrument))
+    return out
+
+
+def open_ended(exposure: list[Exposure]) -> list[Insufficient]:
+    """An entry for each exposure whose maximum stays open until the description gives more."""
+    return [
+        Insufficient(
+            rule_id=None, about="penalty", instrument=e.instrument, jurisdiction=e.jurisdiction,
+            missing=e.missing,
+            reason=f"the maximum penalty is open-ended (at least {money(e.max_at_least or Decimal(0), e.currency)}): "
+            f"give {', '.join(e.missing)} to bound it",
+        )
+        for e in exposure
+        if e.max is None and e.missing
+    ]  # fmt: skip
