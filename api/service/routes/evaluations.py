@@ -130,9 +130,10 @@ async def create_evaluation(
     async with request.app.state.slots.slot():
         body = await read_body(request)
         idempotent = idempotent_request(request, body) if store else None  # nothing stored to replay
-        stored = await run_in_threadpool(
-            usecase.run, body, content_type, params, idempotent, batch=False, store=store
+        prepared = await run_in_threadpool(
+            usecase.prepare, body, content_type, params, idempotent, batch=False, store=store
         )
+    stored = await usecase.store(prepared)  # the commit waits outside the evaluation slot
     (answer,) = stored.answers
     if answer.id is None:
         return Response(answer.body, status_code=200, media_type="application/json")
@@ -165,7 +166,10 @@ async def create_evaluation_batch(
     async with request.app.state.slots.slot():
         body = await read_body(request)
         idempotent = idempotent_request(request, body)
-        stored = await run_in_threadpool(usecase.run, body, content_type, params, idempotent, batch=True)
+        prepared = await run_in_threadpool(
+            usecase.prepare, body, content_type, params, idempotent, batch=True
+        )
+    stored = await usecase.store(prepared)
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
     return Response(
         batch_result_json(stored), status_code=201, media_type="application/json", headers=headers
