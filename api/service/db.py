@@ -18,6 +18,7 @@ which the API answers 503 with ``Retry-After``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime as dt
@@ -27,6 +28,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,17 +39,20 @@ from sqlalchemy import (
     event,
     exists,
     func,
+    insert,
     or_,
     select,
     text,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from api.service.commits import GroupCommit, Unit
 from api.service.tables import (
     NO_VIOLATION_RANK,
     SEVERITIES,
+    Base,
     EvaluationRow,
     IdempotencyRow,
     JurisdictionRow,
@@ -89,35 +94,36 @@ class NewEvaluation:
     requested_markets: list[str] | None
     batch_id: uuid.UUID | None = None
 
-    def row(self) -> EvaluationRow:
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The rows to insert, by table: the evaluation, and one per jurisdiction it covered."""
         r = self.report
         counts = {s: int(r.summary.by_severity.get(s, 0)) for s in SEVERITIES}
         worst = next((i for i, s in enumerate(SEVERITIES) if counts[s]), NO_VIOLATION_RANK)
         by_jurisdiction = r.summary.by_jurisdiction
         covered = set(r.markets) | {j for j, n in by_jurisdiction.items() if n}
         rulesets = [{"id": ref.id, "digest": ref.digest} for ref in r.engine.rulesets]
-        row = EvaluationRow(
-            id=self.id,
-            created_at=self.created_at,
-            product_id=r.product_id,
-            as_of=r.as_of,
-            markets=list(r.markets),
-            requested_markets=self.requested_markets,
-            batch_id=self.batch_id,
-            engine_version=r.engine.version,
-            ruleset_digest=ruleset_digest(rulesets),
-            rulesets=rulesets,
-            violations=r.summary.violations,
-            worst_rank=worst,
-            input_json=self.input_json,
-            report_json=self.report_json,
+        evaluation = {
+            "id": self.id,
+            "created_at": self.created_at,
+            "product_id": r.product_id,
+            "as_of": r.as_of,
+            "markets": list(r.markets),
+            "requested_markets": self.requested_markets,
+            "batch_id": self.batch_id,
+            "engine_version": r.engine.version,
+            "ruleset_digest": ruleset_digest(rulesets),
+            "rulesets": rulesets,
+            "violations": r.summary.violations,
+            "worst_rank": worst,
+            "input_json": self.input_json,
+            "report_json": self.report_json,
             **counts,
-        )
-        row.jurisdictions = [
-            JurisdictionRow(jurisdiction=j, violations=int(by_jurisdiction.get(j, 0)))
+        }
+        jurisdictions = [
+            {"evaluation_id": self.id, "jurisdiction": j, "violations": int(by_jurisdiction.get(j, 0))}
             for j in sorted(covered)
         ]
-        return row
+        return {EvaluationRow.__tablename__: [evaluation], JurisdictionRow.__tablename__: jurisdictions}
 
 
 def ruleset_digest(rulesets: Iterable[dict[str, str]]) -> str:
@@ -210,6 +216,7 @@ def make_engine(url: str, timeouts: DatabaseTimeouts | None = None) -> Engine:
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")  # a commit is on disk (WAL fsynced) before a 201
             cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
@@ -281,6 +288,7 @@ class Repository:
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
+        self._writer = GroupCommit(self._write_transaction, self._insert)
 
     @classmethod
     def from_url(cls, url: str, timeouts: DatabaseTimeouts | None = None) -> Repository:
@@ -364,6 +372,7 @@ class Repository:
                         raise OperationalError("SHOW transaction_read_only", {}, Exception("read-only"))
 
     def dispose(self) -> None:
+        self._writer.close()
         self.engine.dispose()
 
     def latest_per_product(self) -> list[EvaluationRow]:
@@ -388,25 +397,45 @@ class Repository:
         self, evaluations: Sequence[NewEvaluation], idempotent: IdempotentRequest | None = None
     ) -> None:
         """Store evaluations in one transaction: all of them or none, with the idempotency key
-        that names them (IdempotencyConflict when another request stored that key first)."""
-        rows: list[Any] = [e.row() for e in evaluations]
+        that names them (IdempotencyConflict when another request stored that key first).
+        Returns once they are committed (:mod:`api.service.commits`: with whatever else is queued)."""
+        self.submit(evaluations, idempotent).result()
+
+    async def add_all_async(
+        self, evaluations: Sequence[NewEvaluation], idempotent: IdempotentRequest | None = None
+    ) -> None:
+        """:meth:`add_all` for the event loop: awaits the commit without holding a thread."""
+        await asyncio.wrap_future(self.submit(evaluations, idempotent))
+
+    def submit(
+        self, evaluations: Sequence[NewEvaluation], idempotent: IdempotentRequest | None = None
+    ) -> Future[None]:
+        """Queue evaluations for the writer; the future ends when they are committed."""
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for e in evaluations:
+            for table, values in e.rows().items():
+                rows.setdefault(table, []).extend(values)
         if idempotent is not None:
-            rows.append(
-                IdempotencyRow(
-                    key=idempotent.key,
-                    fingerprint=idempotent.fingerprint,
-                    batch_id=evaluations[0].batch_id if evaluations else None,
-                    evaluation_ids=[str(e.id) for e in evaluations],
-                    created_at=evaluations[0].created_at if evaluations else dt.datetime.now(dt.UTC),
-                )
-            )
-        try:
-            with self._deadline("store"), self._write_lock, self._sessions.begin() as session:
-                session.add_all(rows)
-        except HistoryUnavailable as exc:
-            if idempotent is not None and isinstance(exc.__cause__, IntegrityError):
-                raise IdempotencyConflict(idempotent.key) from None
-            raise
+            rows[IdempotencyRow.__tablename__] = [
+                {
+                    "key": idempotent.key,
+                    "fingerprint": idempotent.fingerprint,
+                    "batch_id": evaluations[0].batch_id if evaluations else None,
+                    "evaluation_ids": [str(e.id) for e in evaluations],
+                    "created_at": evaluations[0].created_at if evaluations else dt.datetime.now(dt.UTC),
+                }
+            ]
+        conflict = IdempotencyConflict(idempotent.key) if idempotent is not None else None
+        return self._writer.submit(Unit(rows, conflict))
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[Connection]:
+        with self._deadline("store"), self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    @staticmethod
+    def _insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+        conn.execute(insert(Base.metadata.tables[table]), rows)
 
     def idempotent(self, key: str) -> tuple[IdempotencyRow, list[EvaluationRow]] | None:
         """The stored request of an idempotency key and its evaluations in order, or None."""

@@ -1,7 +1,9 @@
 """Evaluate and store: what POST /v1/evaluations (and /batch) do, apart from HTTP.
 
-A route takes :class:`EvaluateAndStore` as a dependency (:data:`api.service.deps.EvaluateAndStoreDep`)
-and hands it the request's body; it answers the :class:`Stored` result. Each evaluation's answer
+A route takes :class:`EvaluateAndStore` as a dependency (:data:`api.service.deps.EvaluateAndStoreDep`),
+has it :meth:`~EvaluateAndStore.prepare` the request's body in a worker thread (the CPU part:
+parse, validate, evaluate, serialise) and then awaits :meth:`~EvaluateAndStore.store` (the commit,
+grouped with other requests' by :mod:`api.service.commits`); it answers the :class:`Stored` result. Each evaluation's answer
 is the :class:`~api.service.schemas.StoredReport` — the report with the ``id`` and ``created_at``
 it is stored under — serialised once: the same bytes are the response body and the stored
 ``report_json``, so what is stored is byte for byte what was answered.
@@ -9,6 +11,7 @@ it is stored under — serialised once: the same bytes are the response body and
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -61,6 +64,16 @@ class Stored:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A request evaluated, not yet stored: its answer and the rows to commit (none for a replay
+    or with ``store=false``), under its Idempotency-Key."""
+
+    stored: Stored
+    records: list[NewEvaluation]
+    idempotent: IdempotentRequest | None = None
+
+
 def stored_report_json(report: Report, ident: uuid.UUID | None, created_at: dt.datetime | None) -> bytes:
     """The report with the ``id`` and ``created_at`` it is stored under (None: not stored), as JSON."""
     fields = {name: getattr(report, name) for name in type(report).model_fields}
@@ -109,7 +122,7 @@ class EvaluateAndStore:
     repository: Repository
     settings: Settings
 
-    def run(
+    def prepare(
         self,
         body: bytes,
         content_type: str | None,
@@ -118,12 +131,12 @@ class EvaluateAndStore:
         *,
         batch: bool,
         store: bool = True,
-    ) -> Stored:
-        """One request's whole work (run it in a worker thread): parse, validate, evaluate,
-        store — or, for a repeated Idempotency-Key, the stored result."""
+    ) -> Prepared:
+        """The CPU part of a request (run it in a worker thread): parse, validate, evaluate and
+        serialise — or, for a repeated Idempotency-Key, the stored result."""
         earlier = self.replay(idempotent)
         if earlier is not None:
-            return earlier
+            return Prepared(earlier, [])
         data = parse_body(body, content_type)
         limits = self.settings.input_limits
         if batch:
@@ -132,14 +145,21 @@ class EvaluateAndStore:
         else:
             items = [(data, validate_description(data, limits))]
             batch_id = None
-        try:
-            answers = self.evaluate_and_store(items, params, batch_id, idempotent, store=store)
-        except IdempotencyConflict:  # a concurrent request with the same key stored first
-            replayed = self.replay(idempotent)
-            if replayed is None:  # pragma: no cover - the conflicting row is committed
-                raise
-            return replayed
-        return Stored(batch_id, answers)
+        answers, records = self.evaluate(items, params, batch_id, store=store)
+        return Prepared(Stored(batch_id, answers), records, idempotent)
+
+    async def store(self, prepared: Prepared) -> Stored:
+        """Commit what :meth:`prepare` made (with whatever else is queued: group commit) and answer
+        once it is on disk; a concurrent request that stored the same Idempotency-Key first wins."""
+        if prepared.records:
+            try:
+                await self.repository.add_all_async(prepared.records, prepared.idempotent)
+            except IdempotencyConflict:
+                replayed = await asyncio.to_thread(self.replay, prepared.idempotent)
+                if replayed is None:  # pragma: no cover - the conflicting row is committed
+                    raise
+                return replayed
+        return prepared.stored
 
     def replay(self, idempotent: IdempotentRequest | None) -> Stored | None:
         """The stored result of an earlier request with this Idempotency-Key, if there is one."""
@@ -158,12 +178,23 @@ class EvaluateAndStore:
         params: EvaluationParams,
         batch_id: uuid.UUID | None = None,
         idempotent: IdempotentRequest | None = None,
+    ) -> list[Answer]:
+        """Evaluate every product, then store all in one transaction (none if anything fails)."""
+        answers, records = self.evaluate(items, params, batch_id)
+        self.repository.add_all(records, idempotent)
+        return answers
+
+    def evaluate(
+        self,
+        items: list[tuple[Any, Product]],
+        params: EvaluationParams,
+        batch_id: uuid.UUID | None = None,
         *,
         store: bool = True,
-    ) -> list[Answer]:
-        """Evaluate every product, then store all in one transaction (none if anything fails).
+    ) -> tuple[list[Answer], list[NewEvaluation]]:
+        """Every product's answer and, when ``store``, the record to store it as.
 
-        Stops, storing nothing, as soon as the answers pass ``max_response_bytes``."""
+        Stops as soon as the answers pass ``max_response_bytes`` (nothing is stored then)."""
         created = dt.datetime.now(dt.UTC)
         as_of = params.as_of or created.date()
         limit = self.settings.max_response_bytes
@@ -196,9 +227,7 @@ class EvaluateAndStore:
                         batch_id=batch_id,
                     )
                 )
-        if store:
-            self.repository.add_all(records, idempotent)
-        return answers
+        return answers, records
 
     def _evaluate(
         self, product: Product, as_of: dt.date, params: EvaluationParams, item: int | None

@@ -429,7 +429,7 @@ def _transfers(
         return out, known[0]
     if len(known) > 1 and out:
         warnings.append(f"{spath}.legal_basis_for_transfers: several bases ({', '.join(known)}) and no way to "
-                        "tell which destination each covers; the mechanism of each transfer is left out")  # fmt: skip
+                        "tell which destination each covers; each transfer's EU mechanism (mechanisms.EU) is left out")  # fmt: skip
     return out, None
 
 

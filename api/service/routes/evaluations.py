@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import re
 import uuid
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +23,7 @@ from api.service.tables import EvaluationRow
 from api.service.usecases import EvaluationParams, batch_result_json, evaluation_record_json
 from engine.core.jurisdictions import normalise_place
 from engine.facts.inputs import InputIssue
+from engine.law.severity import SeverityChoice as Severity
 
 log = logging.getLogger("regulint.api")
 
@@ -49,13 +49,6 @@ def _iso_datetime_text(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime_text)]
-
-
-class Severity(StrEnum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
 
 
 def evaluation_params(
@@ -137,9 +130,10 @@ async def create_evaluation(
     async with request.app.state.slots.slot():
         body = await read_body(request)
         idempotent = idempotent_request(request, body) if store else None  # nothing stored to replay
-        stored = await run_in_threadpool(
-            usecase.run, body, content_type, params, idempotent, batch=False, store=store
+        prepared = await run_in_threadpool(
+            usecase.prepare, body, content_type, params, idempotent, batch=False, store=store
         )
+    stored = await usecase.store(prepared)  # the commit waits outside the evaluation slot
     (answer,) = stored.answers
     if answer.id is None:
         return Response(answer.body, status_code=200, media_type="application/json")
@@ -172,7 +166,10 @@ async def create_evaluation_batch(
     async with request.app.state.slots.slot():
         body = await read_body(request)
         idempotent = idempotent_request(request, body)
-        stored = await run_in_threadpool(usecase.run, body, content_type, params, idempotent, batch=True)
+        prepared = await run_in_threadpool(
+            usecase.prepare, body, content_type, params, idempotent, batch=True
+        )
+    stored = await usecase.store(prepared)
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
     return Response(
         batch_result_json(stored), status_code=201, media_type="application/json", headers=headers
