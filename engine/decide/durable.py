@@ -21,7 +21,8 @@ edges (shared/research/durable-rules-bench.md) are handled here, following its Â
   durable rules and ``MAX_PROPERTIES`` fact properties (under the 256 rules per alpha node of
   error 108, the 512 children that hang ``create_ruleset`` and the 252 properties of error 302;
   the 64-rule limit of error 303 is for array tests, and arrays become boolean flag properties
-  with shared alpha nodes); every rule starts with a positive anchor ``k == <subject kind>``
+  with shared alpha nodes â€” one per tested item, one per set of items a rule asks the list to
+  overlap); every rule starts with a positive anchor ``k == <subject kind>``
   (no self-matching state fact). A pattern holds at most 15 ``$and``/``$or`` (error 113: 31
   expression entries per beta node); larger conditions become several durable rules
   (:mod:`engine.decide.patterns`). Fewer, larger chunks mean fewer C calls per subject.
@@ -30,11 +31,12 @@ edges (shared/research/durable-rules-bench.md) are handled here, following its Â
   so all its frames come in one action. A check compiles to one definite rule and, if it tests
   facts that may be unknown, one unknown rule that excludes "definitely true", so a check
   fires once per subject when it is true or unknown and not at all when false
-  (:meth:`DurableEngine.calls` counts it; a few checks too large for one rule may fire twice).
+  (:meth:`DurableEngine.calls` counts it; the few checks too large for one rule may fire more
+  than once, :attr:`DurableEngine.split_checks`).
 - **Hashes.** Property names are short generated names checked at compile time for 32-bit
   FNV collisions (durable_rules identifies properties by hash only).
-- **Numbers.** Facts and rules are serialised by :func:`engine.decide.patterns.to_json` without exponent notation
-  (durable_rules rejects ``1e-06``).
+- **Numbers.** Facts and rules are serialised by :func:`engine.decide.patterns.to_json` without
+  exponent notation (durable_rules rejects ``1e-06``).
 - **Speed.** Evaluation drives the C extension through the Host's ruleset handles
   (``assert_fact``/``start_action_for_state``/``complete_and_start_action``/``retract_fact``),
   skipping the per-action Python closure, state round trip and JSON parse of the stock Host.

@@ -20,6 +20,11 @@ beta node's expression sequence (error 113), so a pattern holds at most
 :data:`MAX_LOGIC_NODES` of them. A larger condition is split into several durable rules
 (:func:`split`) whose union is the condition; such a check may fire more than once and is
 counted in ``DurableEngine.stats()["split_checks"]``.
+
+Cost (callgrind): at every alpha node a fact reaches, durable_rules walks all the fact's
+properties to find the node's children, so an ``$and`` puts equality tests first (they stop most
+facts early), nested ORs last; a list's overlap with several values is one flag
+(:meth:`PropertyNames.of_any`) rather than an ``$or`` of item flags.
 """
 
 from __future__ import annotations
