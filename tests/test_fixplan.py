@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from engine.core.jurisdictions import market_of
 from engine.evaluate.evaluator import evaluate
-from engine.evaluate.verdicts import SEVERITY_ORDER
 from engine.facts.product import Product
 from engine.fix import jsonpatch
 from engine.fix.edits import SCOPE_KINDS, TEAM_KINDS, apply_edits
 from engine.fix.plan import FixPlan, plan_fixes
+from engine.law.severity import SEVERITY_RANK
 from engine.testing.strategies import products
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def _targets(doc: dict[str, Any], markets: list[str] | None, fail_on: str = "low
     return {
         (v.rule_id, v.subject.path)
         for v in report.violations
-        if SEVERITY_ORDER[v.severity] <= SEVERITY_ORDER[fail_on]
+        if SEVERITY_RANK[v.severity] <= SEVERITY_RANK[fail_on]
     }
 
 
@@ -158,7 +158,7 @@ def test_fail_on_targets_only_graver_findings() -> None:
     check_plan(doc, high, ["EU"], "high")
     every = plan_fixes(doc, as_of=DAY, markets=["EU"])
     assert 0 < len(high.edits) < len(every.edits)
-    assert all(SEVERITY_ORDER[f.severity] <= 1 for e in high.edits for f in e.clears)
+    assert all(SEVERITY_RANK[f.severity] <= 1 for e in high.edits for f in e.clears)
 
 
 def test_a_prohibited_practice_is_reported_not_fixed() -> None:

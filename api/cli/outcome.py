@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from api.cli.batch import FileResult
+from engine.law.severity import SEVERITIES
 from engine.report.checked import Checked
-from engine.report.findings import SEVERITIES, Suppression, triage
+from engine.report.findings import Suppression, triage
 from engine.report.model import Report
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, PlainSerializer
 
 from engine.law.catalog import InstrumentSummary, RuleSummary
+from engine.law.severity import Severity
 from engine.report.model import Report, RulesetRef
 
 #: A stored time as answered: ISO 8601 with the offset written out (``2026-11-30T12:00:00+00:00``).
@@ -43,7 +44,7 @@ class EvaluationSummary(BaseModel):
     batch_id: uuid.UUID | None
     violations: int
     by_severity: dict[str, int]
-    worst_severity: Literal["critical", "high", "medium", "low"] | None
+    worst_severity: Severity | None
     engine_version: str
     ruleset_digest: str = Field(description="sha256 over every instrument's digest, in order.")
 

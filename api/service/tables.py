@@ -15,8 +15,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-SEVERITIES = ("critical", "high", "medium", "low")
-NO_VIOLATION_RANK = len(SEVERITIES)  # worst_rank of a compliant evaluation
+from engine.law.severity import NO_SEVERITY_RANK, SEVERITIES
+
+NO_VIOLATION_RANK = NO_SEVERITY_RANK  # worst_rank of a compliant evaluation
 
 
 class SchemaMismatch(RuntimeError):

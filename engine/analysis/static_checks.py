@@ -37,7 +37,8 @@ three-valued "definitely true" semantics the engines implement, and the domain (
 non-negative numbers, taxonomy closure, market folding, practice facts contained in product
 facts) a handful of constraints. Satisfiability, dead branches and subsumption are then one
 ``check()`` each, and the unsat core names the conflicting atoms for the message. The encoding
-(~200 lines) replaces what would be a small solver of our own, so z3 keeps the code simpler.
+(:mod:`engine.analysis.z3_domain`, ~250 lines) replaces what would be a small solver of our own,
+so z3 keeps the code simpler.
 Domain constraints are only ever facts true of every description, so "unsatisfiable" and
 "subsumed" are never claimed wrongly; a missing constraint can only hide a finding.
 """
@@ -46,37 +47,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import typing
-from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from engine.analysis.diagnostics import Code, Diagnostic
-from engine.core import taxonomy
-from engine.core.extras import require
-from engine.core.jurisdictions import market_of, member_of
+from engine.analysis.z3_domain import Encoder, Node, z3
+from engine.core.jurisdictions import market_of
 from engine.core.spans import Span
 from engine.core.yamlio import YamlMap, YamlSeq, span_of
-from engine.facts.registry import fact_specs, list_item_kind
 from engine.law.conditions import All, AnyOf, Atom, Condition, Not, to_nnf
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.sources import OFFICIAL_SITES, describe_source
 
-z3 = require("z3", "lint", "regulint lint's static checks (z3)")
-
 # --------------------------------------------------------------------------------------------
 # conditions with their YAML lines, in negation normal form
-
-
-@dataclass
-class Node:
-    """A condition node in negation normal form, with the line it was written on."""
-
-    kind: str  # all | any | atom
-    line: int
-    items: list[Node] = field(default_factory=list)
-    atom: Atom | None = None
 
 
 def _child(node: Any, key: Any) -> tuple[Any, int | None]:
@@ -116,255 +99,6 @@ def _lined(cond: Condition, raw: Any, line: int, negate: bool = False) -> Node:
 
 # --------------------------------------------------------------------------------------------
 # the encoding
-
-
-@cache
-def _numeric_bounds() -> dict[str, tuple[float | None, float | None]]:
-    """Lower and upper bounds of numeric facts, from the product model's field constraints."""
-    from pydantic import BaseModel
-
-    from engine.facts.product import (
-        Audience,
-        Consent,
-        DataPractice,
-        DataSubjectRights,
-        Governance,
-        Notice,
-        Organization,
-        Product,
-        SyntheticMedia,
-        Transfer,
-    )
-
-    prefixes = {
-        Product: "product", Organization: "product.organization", Audience: "product.audience",
-        Governance: "product.governance", DataSubjectRights: "product.governance.data_subject_rights",
-        DataPractice: "practice", Consent: "practice.consent", Notice: "practice.notice",
-        Transfer: "transfer", SyntheticMedia: "synthetic_media",
-    }  # fmt: skip
-    out: dict[str, tuple[float | None, float | None]] = {}
-
-    def metadata(annotation: Any, extra: list[Any]) -> list[Any]:
-        found = list(extra)
-        stack = [annotation]
-        while stack:
-            a = stack.pop()
-            if typing.get_origin(a) is typing.Annotated:
-                for m in typing.get_args(a)[1:]:
-                    found.extend(getattr(m, "metadata", None) or [m])
-                stack.append(typing.get_args(a)[0])
-            else:
-                stack.extend(x for x in typing.get_args(a) if x is not type(None))
-        return found
-
-    model: type[BaseModel]
-    for model, prefix in prefixes.items():
-        for name, f in model.model_fields.items():
-            low: float | None = None
-            high: float | None = None
-            for m in metadata(f.annotation, list(f.metadata)):
-                if getattr(m, "ge", None) is not None:
-                    low = float(m.ge)
-                if getattr(m, "gt", None) is not None:
-                    low = float(m.gt) + 1e-9
-                if getattr(m, "le", None) is not None:
-                    high = float(m.le)
-            if low is not None or high is not None:
-                out[f"{prefix}.{name}"] = (low, high)
-    for cur in ("usd", "eur", "cny"):
-        out[f"product.organization.annual_revenue_{cur}"] = (0.0, None)
-    out["practice.recipients_without_contract"] = (0.0, None)
-    return out
-
-
-class Encoder:
-    """z3 variables and formulas for the facts of one subject kind."""
-
-    def __init__(self, subject: str):
-        self.subject = subject
-        self.specs = fact_specs()
-        self.vars: dict[tuple[str, Any], Any] = {}
-        self.codes: dict[Any, int] = {}
-        self.domain: list[Any] = []
-        self.items: dict[str, set[Any]] = {}
-        self._nodes: dict[tuple[str, int], tuple[Node, Any]] = {}
-
-    # variables
-    def _var(self, key: tuple[str, Any], make: Any) -> Any:
-        if key not in self.vars:
-            self.vars[key] = make()
-        return self.vars[key]
-
-    def code(self, value: Any) -> int:
-        if value not in self.codes:
-            self.codes[value] = len(self.codes) + 1
-        return self.codes[value]
-
-    def known(self, path: str) -> Any:
-        if not self.specs[path].may_be_missing:
-            return z3.BoolVal(True)
-        return self._var(("known", path), lambda: z3.Bool(f"known:{path}"))
-
-    def null(self, path: str) -> Any:
-        return self._var(("null", path), lambda: z3.Bool(f"null:{path}"))
-
-    def value(self, path: str) -> Any:
-        spec = self.specs[path]
-
-        def make() -> Any:
-            if spec.type == "bool":
-                return z3.Bool(f"v:{path}")
-            if spec.type == "int":
-                v = z3.Int(f"v:{path}")
-            elif spec.type == "number":
-                v = z3.Real(f"v:{path}")
-            else:  # str: coded as an integer; enums are limited to their values
-                v = z3.Int(f"v:{path}")
-                if spec.values is not None:
-                    self.domain.append(z3.Or([v == self.code(x) for x in spec.values]))
-                return v
-            low, high = _numeric_bounds().get(path, (None, None))
-            if low is not None:
-                self.domain.append(v >= low)
-            if high is not None:
-                self.domain.append(v <= high)
-            return v
-
-        return self._var(("value", path), make)
-
-    def has(self, path: str, item: Any) -> Any:
-        self.items.setdefault(path, set()).add(item)
-        return self._var(("has", path, item), lambda: z3.Bool(f"has:{path}:{item}"))
-
-    # formulas
-    def _eq(self, path: str, x: Any) -> Any:
-        spec = self.specs[path]
-        nullable = path_nullable(path)
-        if x is None:
-            return self.null(path) if nullable else z3.BoolVal(False)
-        if spec.type == "bool":
-            eq = self.value(path) == z3.BoolVal(bool(x))
-        elif spec.type in ("int", "number"):
-            eq = self.value(path) == _num(x)
-        else:
-            eq = self.value(path) == self.code(x)
-        return z3.And(z3.Not(self.null(path)), eq) if nullable else eq
-
-    def atom(self, a: Atom) -> Any:
-        """The formula that holds exactly when the atom is definitely true."""
-        path, op, x = a.fact, a.op, a.value
-        if op == "exists":
-            return self.known(path)
-        if op == "missing":
-            return z3.Not(self.known(path))
-        if op == "eq":
-            body = self._eq(path, x)
-        elif op == "ne":
-            body = z3.Not(self._eq(path, x))
-        elif op == "in":
-            body = z3.Or([self._eq(path, v) for v in x])
-        elif op == "not_in":
-            body = z3.And([z3.Not(self._eq(path, v)) for v in x])
-        elif op in ("lt", "lte", "gt", "gte"):
-            v = self.value(path)
-            cmp = {"lt": v < _num(x), "lte": v <= _num(x), "gt": v > _num(x), "gte": v >= _num(x)}[op]
-            is_null = self.null(path) if path_nullable(path) else z3.BoolVal(False)
-            body = z3.Or(is_null, z3.Not(cmp)) if a.negated else z3.And(z3.Not(is_null), cmp)
-        elif op == "contains":
-            body = z3.Not(self.has(path, x)) if a.negated else self.has(path, x)
-        elif op == "contains_any":
-            body = z3.Or([self.has(path, v) for v in x])
-        elif op == "contains_none":
-            body = z3.And([z3.Not(self.has(path, v)) for v in x])
-        else:  # pragma: no cover - parse() rejects other operators
-            raise ValueError(op)
-        return z3.And(self.known(path), body)
-
-    def node(self, n: Node) -> Any:
-        key = ("node", id(n))
-        if key in self._nodes:
-            return self._nodes[key][1]
-        if n.kind == "atom":
-            assert n.atom is not None
-            out = self.atom(n.atom)
-        else:
-            parts = [self.node(c) for c in n.items]
-            out = z3.And(parts) if n.kind == "all" else z3.Or(parts)
-        self._nodes[key] = (n, out)  # keep n alive so its id is not reused
-        return out
-
-    def constraints(self) -> list[Any]:
-        """Facts true of every description, over the variables made so far."""
-        out = list(self.domain)
-        # place lists: a member state folds into its market; taxonomy lists carry ancestors
-        for path, items in list(self.items.items()):
-            kind = list_item_kind(path)
-            for item in list(items):
-                if not isinstance(item, str):
-                    continue
-                if kind in ("data_category", "data_use"):  # facts carry every ancestor key
-                    parts = item.split(".")
-                    for i in range(1, len(parts)):
-                        parent = ".".join(parts[:i])
-                        if parent in items:
-                            out.append(z3.Implies(self.has(path, item), self.has(path, parent)))
-                elif _is_place_list(path):
-                    m = market_of(item)
-                    if m and m != item and m in items:
-                        out.append(z3.Implies(self.has(path, item), self.has(path, m)))
-        # a practice's purposes are one key and its ancestors: a chain
-        for path in ("practice.purposes",):
-            keys = sorted(k for k in self.items.get(path, ()) if isinstance(k, str))
-            for a, b in itertools.combinations(keys, 2):
-                if not (b.startswith(a + ".") or a.startswith(b + ".")):
-                    out.append(z3.Not(z3.And(self.has(path, a), self.has(path, b))))
-        # what a practice (transfer) has, its product has
-        for small, big in (
-            ("practice.data_categories", "product.data_categories"),
-            ("practice.purposes", "product.purposes"),
-            ("practice.transfer_destinations", "product.transfer_destinations"),
-            ("transfer.to_markets", "practice.transfer_destinations"),
-            ("transfer.to_markets", "product.transfer_destinations"),
-        ):
-            for item in set(self.items.get(small, ())) & set(self.items.get(big, ())):
-                out.append(z3.Implies(self.has(small, item), self.has(big, item)))
-        # a transfer's to_markets are its destination and the market that folds it in
-        if ("value", "transfer.to") in self.vars or "transfer.to_markets" in self.items:
-            to = self.value("transfer.to")
-            for item in list(self.items.get("transfer.to_markets", ())):
-                places = [item] + [m for m, j in member_of().items() if j == item]
-                out.append(
-                    self.has("transfer.to_markets", item) == z3.Or([to == self.code(p) for p in places])
-                )
-        # selling or sharing in a practice is selling or sharing by the product
-        if ("value", "product.sells_or_shares") in self.vars:
-            for p in ("practice.sold", "practice.shared_for_cross_context_ads"):
-                if ("value", p) in self.vars:
-                    out.append(z3.Implies(self.value(p), self.value("product.sells_or_shares")))
-        if self.subject == "synthetic_media" and ("value", "product.has_synthetic_media") in self.vars:
-            out.append(self.value("product.has_synthetic_media"))
-        # derived revenue figures are known together
-        revenue = [("known", f"product.organization.annual_revenue_{c}") for c in ("usd", "eur", "cny")]
-        present = [self.vars[k] for k in revenue if k in self.vars]
-        for a, b in itertools.pairwise(present):
-            out.append(a == b)
-        return out
-
-
-def _num(x: Any) -> Any:
-    if isinstance(x, int) and not isinstance(x, bool):
-        return z3.IntVal(x)
-    return z3.RealVal(str(Decimal(str(x))))
-
-
-def path_nullable(path: str) -> bool:
-    from engine.facts.registry import NULL_IS_VALUE
-
-    return path in NULL_IS_VALUE
-
-
-def _is_place_list(path: str) -> bool:
-    return path.endswith(("markets", "destinations"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -688,6 +422,4 @@ def run(ruleset: RuleSet) -> list[Diagnostic]:
     return findings
 
 
-__all__ = ["run", "Encoder", "Node"]
-
-_ = taxonomy  # the taxonomy's closure is encoded through list_item_kind and key prefixes
+__all__ = ["run"]

@@ -165,7 +165,7 @@ def read(path: Path | str, text: str | None = None, policy: Policy = TRUSTED) ->
     path = str(path)
     if text is None:
         text = Path(path).read_text(encoding="utf-8")
-    if len(text) > policy.max_bytes:
+    if len(text) > policy.max_bytes:  # characters: at least as many bytes in UTF-8
         raise YamlError(path, 1, f"the document is larger than {policy.max_bytes} bytes")
     positions, anchors_ok = policy.positions, policy.trusted
     root: Any = None

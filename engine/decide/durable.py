@@ -21,7 +21,8 @@ edges (shared/research/durable-rules-bench.md) are handled here, following its Â
   durable rules and ``MAX_PROPERTIES`` fact properties (under the 256 rules per alpha node of
   error 108, the 512 children that hang ``create_ruleset`` and the 252 properties of error 302;
   the 64-rule limit of error 303 is for array tests, and arrays become boolean flag properties
-  with shared alpha nodes); every rule starts with a positive anchor ``k == <subject kind>``
+  with shared alpha nodes â€” one per tested item, one per set of items a rule asks the list to
+  overlap); every rule starts with a positive anchor ``k == <subject kind>``
   (no self-matching state fact). A pattern holds at most 15 ``$and``/``$or`` (error 113: 31
   expression entries per beta node); larger conditions become several durable rules
   (:mod:`engine.decide.patterns`). Fewer, larger chunks mean fewer C calls per subject.
@@ -30,11 +31,12 @@ edges (shared/research/durable-rules-bench.md) are handled here, following its Â
   so all its frames come in one action. A check compiles to one definite rule and, if it tests
   facts that may be unknown, one unknown rule that excludes "definitely true", so a check
   fires once per subject when it is true or unknown and not at all when false
-  (:meth:`DurableEngine.calls` counts it; a few checks too large for one rule may fire twice).
+  (:meth:`DurableEngine.calls` counts it; the few checks too large for one rule may fire more
+  than once, :attr:`DurableEngine.split_checks`).
 - **Hashes.** Property names are short generated names checked at compile time for 32-bit
   FNV collisions (durable_rules identifies properties by hash only).
-- **Numbers.** Facts and rules are serialised by :func:`engine.decide.patterns.to_json` without exponent notation
-  (durable_rules rejects ``1e-06``).
+- **Numbers.** Facts and rules are serialised by :func:`engine.decide.patterns.to_json` without
+  exponent notation (durable_rules rejects ``1e-06``).
 - **Speed.** Evaluation drives the C extension through the Host's ruleset handles
   (``assert_fact``/``start_action_for_state``/``complete_and_start_action``/``retract_fact``),
   skipping the per-action Python closure, state round trip and JSON parse of the stock Host.
@@ -123,6 +125,7 @@ class _Chunk:
     actions: dict[str, tuple[str, bool]] | None = None
     scalar_paths: list[str] | None = None
     flag_items: dict[str, list[tuple[Any, str]]] | None = None
+    any_items: dict[str, list[tuple[frozenset[Any], str]]] | None = None
     properties: int = 0
     plan: _Plan | None = None  # the fact encoder, built once the kind's names are final
 
@@ -202,7 +205,11 @@ class DurableEngine:
         for (path, item), flag in names.flag.items():
             if flag in used:
                 flag_items.setdefault(path, []).append((item, flag))
-        return _Chunk(name, kind, names, handle, actions, scalar, flag_items, len(used))
+        any_items: dict[str, list[tuple[frozenset[Any], str]]] = {}
+        for (path, items), flag in names.any_of.items():
+            if flag in used:
+                any_items.setdefault(path, []).append((items, flag))
+        return _Chunk(name, kind, names, handle, actions, scalar, flag_items, any_items, len(used))
 
     @staticmethod
     def _encode(chunk: _Chunk, facts: dict[str, Any]) -> dict[str, Any]:
@@ -223,6 +230,11 @@ class DurableEngine:
             present = facts.get(path) or ()
             for item, flag in items:
                 if item in present:
+                    out[flag] = True
+        for path, sets in (chunk.any_items or {}).items():
+            present = facts.get(path) or ()
+            for items, flag in sets:
+                if not items.isdisjoint(present):
                     out[flag] = True
         return out
 
@@ -302,7 +314,7 @@ class DurableEngine:
             "durable_rules": sum(len(ch.actions or {}) for c in self._chunks.values() for ch in c),
             "max_properties": max(
                 (
-                    len(ch.names.value) + len(ch.names.null) + len(ch.names.flag)
+                    len(ch.names.value) + len(ch.names.null) + len(ch.names.flag) + len(ch.names.any_of)
                     for c in self._chunks.values()
                     for ch in c
                 ),
@@ -323,6 +335,9 @@ class _Plan:
     scalars: tuple[tuple[str, str | None, str | None], ...]  # (path, ',"p3":', ',"n3":true')
     # (path, ((item, ',"f2":true'), ...), {item: ',"f2":true'})
     flags: tuple[tuple[str, tuple[tuple[Any, str], ...], dict[Any, str]], ...]
+    any_of: tuple[
+        tuple[str, tuple[tuple[frozenset[Any], str], ...]], ...
+    ]  # (path, ((items, ',"s4":true'), ...))
 
 
 def _plan(chunk: _Chunk) -> _Plan:
@@ -340,7 +355,11 @@ def _plan(chunk: _Chunk) -> _Plan:
         pairs = tuple((item, f",{to_json(flag)}:true") for item, flag in items)
         flags.append((path, pairs, dict(pairs)))
     head = "{" + f'"k":{to_json(chunk.kind)},"sid":{to_json(_SID)},"i":'
-    return _Plan(head, scalars, tuple(flags))
+    any_of = tuple(
+        (path, tuple((items, f",{to_json(flag)}:true") for items, flag in sets))
+        for path, sets in (chunk.any_items or {}).items()
+    )
+    return _Plan(head, scalars, tuple(flags), any_of)
 
 
 _ABSENT = object()
@@ -370,6 +389,8 @@ def _encode_fact(plan: _Plan, facts: dict[str, Any], serial: int) -> str:
             append(_quote(value))
         elif cls is int:
             append(str(value))
+        elif isinstance(value, str):  # str enums: their value
+            append(_quote(value))
         elif isinstance(value, list):
             append(str(len(value)))
         else:
@@ -383,6 +404,12 @@ def _encode_fact(plan: _Plan, facts: dict[str, Any], serial: int) -> str:
                 for item, flag_key in items:
                     if item in present:
                         append(flag_key)
+    for path, sets in plan.any_of:
+        present = get(path)
+        if present:
+            for items, flag_key in sets:
+                if not items.isdisjoint(present):
+                    append(flag_key)
     append("}")
     return "".join(parts)
 

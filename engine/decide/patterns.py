@@ -20,6 +20,11 @@ beta node's expression sequence (error 113), so a pattern holds at most
 :data:`MAX_LOGIC_NODES` of them. A larger condition is split into several durable rules
 (:func:`split`) whose union is the condition; such a check may fire more than once and is
 counted in ``DurableEngine.stats()["split_checks"]``.
+
+Cost (callgrind): at every alpha node a fact reaches, durable_rules walks all the fact's
+properties to find the node's children, so an ``$and`` puts equality tests first (they stop most
+facts early), nested ORs last; a list's overlap with several values is one flag
+(:meth:`PropertyNames.of_any`) rather than an ``$or`` of item flags.
 """
 
 from __future__ import annotations
@@ -103,6 +108,7 @@ class PropertyNames:
         self.value: dict[str, str] = {}
         self.null: dict[str, str] = {}
         self.flag: dict[tuple[str, Any], str] = {}
+        self.any_of: dict[tuple[str, frozenset[Any]], str] = {}  # "the list holds one of these"
         self._counter = itertools.count()
         self._hashes: set[int] = {fnv1a32(r) for r in self.RESERVED} | {fnv1_32(r) for r in self.RESERVED}
 
@@ -124,6 +130,11 @@ class PropertyNames:
             self.null[path] = self._fresh("n")
         return self.null[path]
 
+    def of_any(self, path: str, items: frozenset[Any]) -> str:
+        if (path, items) not in self.any_of:
+            self.any_of[(path, items)] = self._fresh("s")
+        return self.any_of[(path, items)]
+
     def of_flag(self, path: str, item: Any) -> str:
         if (path, item) not in self.flag:
             self.flag[(path, item)] = self._fresh("f")
@@ -139,7 +150,15 @@ def _and(items: list[Test]) -> Test:
         out += item["$and"] if "$and" in item else [item]
     if not out:
         return TRUE
+    # durable_rules chains an $and's tests in order: equality first (a hash lookup that stops
+    # most facts early), then other tests, then nested ORs
+    out.sort(key=_test_cost)
     return out[0] if len(out) == 1 else {"$and": out}
+
+
+def _test_cost(test: Test) -> int:
+    ((key, _),) = test.items()
+    return 2 if key in ("$or", "$and") else 1 if key.startswith("$") else 0
 
 
 def _or(items: list[Test]) -> Test:
@@ -149,7 +168,7 @@ def _or(items: list[Test]) -> Test:
         if item is TRUE:
             return TRUE
         for x in item["$or"] if "$or" in item else [item]:
-            out.setdefault(to_json(x), x)
+            out.setdefault(repr(x), x)  # structural identity, cheaply
     if not out:
         return FALSE
     return next(iter(out.values())) if len(out) == 1 else {"$or": list(out.values())}
@@ -215,10 +234,17 @@ class PatternCompiler:
         if op == "contains":
             flag = self.names.of_flag(path, v)
             return {"$nex": {flag: 1}} if a.negated else {flag: True}
+        # a list's overlap with several values is one flag the encoder writes (one test, no $or)
         if op == "contains_any":
-            return _or([{self.names.of_flag(path, x): True} for x in v])
+            items = frozenset(v)
+            if len(items) == 1:
+                return {self.names.of_flag(path, v[0]): True}
+            return {self.names.of_any(path, items): True}
         if op == "contains_none":
-            return _and([{"$nex": {self.names.of_flag(path, x): 1}} for x in v])
+            items = frozenset(v)
+            if len(items) == 1:
+                return {"$nex": {self.names.of_flag(path, v[0]): 1}}
+            return {"$nex": {self.names.of_any(path, items): 1}}
         raise EngineError(f"unknown operator {op}")  # pragma: no cover - parse() rejects it
 
     def pattern(self, cond: Condition, possible: bool) -> Test:
@@ -295,16 +321,21 @@ def split(pattern: Test, limit: int = MAX_ALTERNATIVES) -> list[list[Test]]:
         branches = widest["$or"]
     out: list[list[Test]] = []
     group: list[Test] = []
+    # the anchor's $and, the rest, this group's $or (an estimate: a piece still too large is split again)
+    base = 2 + sum(logic_nodes(t) for t in rest)
+    size = base
     for branch in [*branches, None]:
-        if group and (branch is None or _rule_nodes(_and([*rest, _or([*group, branch])])) > MAX_LOGIC_NODES):
+        grown = None if branch is None else size + logic_nodes(branch)
+        if group and (grown is None or grown > MAX_LOGIC_NODES):
             out += split(_and([*rest, _or(group)]), max(0, limit - len(out)))
             if len(out) > limit:
                 raise TooLarge(
                     f"a condition needs more than {limit} durable rules; split the rule or simplify it"
                 )
-            group = []
+            group, size = [], base
         if branch is not None:
             group.append(branch)
+            size += logic_nodes(branch)
     return out
 
 

@@ -28,7 +28,7 @@ from engine.facts.product import Product
 from engine.facts.registry import Subject, date_number
 from engine.law.conditions import Condition
 from engine.law.model import Instrument, Rule, RuleSet
-from engine.report.findings import SEVERITIES
+from engine.law.severity import SEVERITY_RANK
 from engine.report.model import (
     Insufficient,
     NotApplicable,
@@ -36,8 +36,6 @@ from engine.report.model import (
     Upcoming,
     Violation,
 )
-
-SEVERITY_ORDER = {s: n for n, s in enumerate(SEVERITIES)}
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ class Findings:
             key=lambda v: (
                 v.jurisdiction,
                 v.instrument,
-                SEVERITY_ORDER[v.severity],
+                SEVERITY_RANK[v.severity],
                 v.rule_id,
                 v.subject.path,
             )

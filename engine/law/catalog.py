@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,7 @@ from engine.law.citations import provisions
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.parameters import PenaltyTier, Tier
 from engine.law.penalties import describe
+from engine.law.severity import Severity
 from engine.law.sources import Reference, describe_source, source_fields
 
 
@@ -97,7 +98,7 @@ class RuleSummary(Sourced):
     citation_practice: str | None = Field(description="Whose citation practice the list follows.")
     source: str = Field(description="The official text of the provision the rule encodes (law-reference §9).")
     requirement: str | None
-    severity: Literal["critical", "high", "medium", "low"]
+    severity: Severity
     subject: str
     effective_from: dt.date
     effective_until: dt.date | None

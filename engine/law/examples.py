@@ -3,53 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
+from engine.core.docpath import delete_path, set_path
 from engine.core.spans import Span
 from engine.law.model import Example
-
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``data_practices[0].consent.explicit``-style paths, creating mappings on the way."""
-    parts: list[str | int] = [
-        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
-    ]
-    node: Any = doc
-    for part, nxt in zip(parts, parts[1:], strict=False):
-        if isinstance(part, int):
-            node = node[part]
-        else:
-            if part not in node or node[part] is None:
-                node[part] = [] if isinstance(nxt, int) else {}
-            node = node[part]
-    last = parts[-1]
-    if isinstance(last, int):
-        node[last] = value
-    else:
-        node[last] = value
-
-
-def unset_path(doc: dict[str, Any], path: str) -> None:
-    """Remove ``data_practices[0].retention_days``-style paths (absent ones are fine)."""
-    parts: list[str | int] = [
-        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
-    ]
-    node: Any = doc
-    for part in parts[:-1]:
-        if isinstance(part, int) and isinstance(node, list) and part < len(node):
-            node = node[part]
-        elif isinstance(part, str) and isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return  # the parent is absent, so the path is already unset
-    last = parts[-1]
-    if isinstance(node, dict):
-        node.pop(last, None)  # type: ignore[arg-type]
-    elif isinstance(last, int) and last < len(node):
-        del node[last]
 
 
 def _json_dates(value: Any) -> Any:
@@ -90,7 +48,7 @@ def _expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> tuple[dict[st
             raise ValueError(f"cannot set {path!r} in base {raw['base']!r}") from None
     for path in raw.get("unset") or []:
         try:
-            unset_path(product, path)
+            delete_path(product, path)
         except (KeyError, IndexError, TypeError):
             raise ValueError(f"cannot unset {path!r} in base {raw['base']!r}") from None
     return product, raw.get("as_of")

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from engine.core import taxonomy
 from engine.core.jurisdictions import jurisdictions
 from engine.core.resources import rulesets_dir
+from engine.core.spans import Span
 from engine.core.yamlio import load_with_lines, span_of
 from engine.facts.registry import NAMESPACES, fact_specs, list_item_kind
 from engine.law import conditions
@@ -154,8 +155,9 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
     text = path.read_text(encoding="utf-8")
     data = load_with_lines(name, text)
 
-    def _error_line(loc: tuple[Any, ...] | list[Any]) -> int:
-        return span_of(data, list(loc), name).line
+    def at(loc: list[Any]) -> Span:
+        """Where the value at ``loc`` is written (the deepest part of it the file has)."""
+        return span_of(data, loc, name)
 
     if not isinstance(data, dict):
         raise RulesetError(name, 1, "a ruleset is a mapping with instrument, aggregation, rules")
@@ -166,7 +168,7 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
         where = ".".join(str(p) for p in loc)
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise RulesetError(name, _error_line(loc), f"{where}: {err['msg']}{more}") from None
+        raise RulesetError.at(at(loc), f"{where}: {err['msg']}{more}") from None
 
     tiers = dict(legal.tiers)
     if model.penalty_tiers:
@@ -174,21 +176,20 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
         load_tiers_file(path, local, doc=data, key="penalty_tiers")
         for tid, tier in local.items():
             if tid in tiers:
-                raise RulesetError(name, tier.line, f"tier {tid!r} is also defined in {tiers[tid].file}")
+                raise RulesetError.at(tier.span, f"tier {tid!r} is also defined in {tiers[tid].file}")
             tiers[tid] = tier
     legal = LegalData(legal.parameters, tiers, legal.digest_text)
 
     inst = model.instrument
     if inst.jurisdiction not in jurisdictions():
-        raise RulesetError(
-            name,
-            _error_line(["instrument", "jurisdiction"]),
+        raise RulesetError.at(
+            at(["instrument", "jurisdiction"]),
             f"unknown jurisdiction {inst.jurisdiction!r}; known: {', '.join(sorted(jurisdictions()))}",
         )
     try:
         raw_scope = _parsed(inst.scope, "product", ["instrument", "scope"], legal, "scope", {inst.in_force})
     except ConditionError as exc:
-        raise RulesetError(name, _error_line(exc.loc), f"scope: {exc.message}") from None
+        raise RulesetError.at(at(exc.loc), f"scope: {exc.message}") from None
     scope_days = {inst.in_force} | {
         d for n in conditions.params(raw_scope) for d in legal.parameters[n].boundaries()
     }
@@ -199,16 +200,16 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
     seen: set[str] = set()
     for i, rm in enumerate(model.rules):
         rloc: list[str | int] = ["rules", i]
-        span = span_of(data, rloc + ["id"], name)
+        span = at(rloc + ["id"])
         if rm.id in seen:
-            raise RulesetError(name, span.line, f"duplicate rule id {rm.id!r}")
+            raise RulesetError.at(span, f"duplicate rule id {rm.id!r}")
         seen.add(rm.id)
         ref = rm.penalty if isinstance(rm.penalty, PenaltyRef) else PenaltyRef(tier=rm.penalty)
         for key, tid in (("tier", ref.tier), ("aggravated", ref.aggravated)):
             if tid is not None and tid not in tiers:
                 ploc = rloc + ["penalty"] + ([key] if isinstance(rm.penalty, PenaltyRef) else [])
-                raise RulesetError(
-                    name, _error_line(ploc),
+                raise RulesetError.at(
+                    at(ploc),
                     f"rule {rm.id}: penalty tier {tid!r} is not defined; defined: {', '.join(sorted(tiers))}",
                 )  # fmt: skip
             if tid is not None:
@@ -233,18 +234,16 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
                     unless=unless, confirmed=em.confirmed, note=em.note, cited=em.cited,
                 ))  # fmt: skip
         except ConditionError as exc:
-            raise RulesetError(name, _error_line(exc.loc), f"rule {rm.id}: {exc.message}") from None
+            raise RulesetError.at(at(exc.loc), f"rule {rm.id}: {exc.message}") from None
         examples: dict[str, list[Example]] = {}
         for kind in ("violating", "compliant"):
             examples[kind] = []
             for j, raw in enumerate(getattr(rm.examples, kind)):
+                where = at(rloc + ["examples", kind, j])
                 try:
-                    where = span_of(data, rloc + ["examples", kind, j], name)
                     examples[kind].append(expand_example(raw, model.example_bases, where))
                 except ValueError as exc:
-                    raise RulesetError(
-                        name, _error_line(rloc + ["examples", kind, j]), f"rule {rm.id}: {exc}"
-                    ) from None
+                    raise RulesetError.at(where, f"rule {rm.id}: {exc}") from None
         citations = tuple(rm.citation) if isinstance(rm.citation, list) else ()
         rule = Rule(
             id=rm.id,
@@ -293,7 +292,7 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
         aggregation_citation=model.aggregation_citation,
         rules=tuple(rules),
         not_encoded=tuple(model.not_encoded),
-        span=span_of(data, ["instrument"], name),
+        span=at(["instrument"]),
         digest=digest,
         notes=inst.notes,
         raw_scope=raw_scope,
@@ -353,7 +352,7 @@ def load_rulesets(root: Path | str | None | Sequence[Path | str | None] = None) 
     for inst in instruments:
         for tid, tier in inst.legal.tiers.items():
             if tid in tiers and tiers[tid] is not tier:
-                raise RulesetError(tier.file, tier.line, f"tier {tid!r} is also defined in {tiers[tid].file}")
+                raise RulesetError.at(tier.span, f"tier {tid!r} is also defined in {tiers[tid].file}")
             tiers[tid] = tier
     legal = LegalData(legal.parameters, tiers, legal.digest_text)
     by_id: dict[str, Rule] = {}
@@ -366,8 +365,8 @@ def load_rulesets(root: Path | str | None | Sequence[Path | str | None] = None) 
         seen_inst[inst.id] = inst.file
         for rule in inst.rules:
             if rule.id in by_id:
-                raise RulesetError(
-                    rule.file, rule.line, f"duplicate rule id {rule.id!r} (also in {by_id[rule.id].file})"
+                raise RulesetError.at(
+                    rule.span, f"duplicate rule id {rule.id!r} (also in {by_id[rule.id].file})"
                 )
             by_id[rule.id] = rule
     instruments.sort(key=lambda i: (i.jurisdiction, i.id))

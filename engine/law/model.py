@@ -22,9 +22,8 @@ from engine.law import conditions
 from engine.law.citations import all_provisions
 from engine.law.conditions import Condition
 from engine.law.parameters import LegalData, Reference, References, StrictModel, Tier
+from engine.law.severity import Severity
 
-Severity = Literal["critical", "high", "medium", "low"]
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 _ID = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 _URL = r"^https?://\S+$"
 

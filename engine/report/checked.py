@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from engine.core.docpath import path_parts
 from engine.core.yamlio import line_of, load_with_lines
 from engine.report.findings import Triage, triage
 from engine.report.model import Report
-
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def line_map(source: str, text: str | None, paths: Iterable[str]) -> dict[str, int]:
@@ -29,8 +27,8 @@ def line_map(source: str, text: str | None, paths: Iterable[str]) -> dict[str, i
             doc = load_with_lines(source, text)
         except Exception:  # any unparsable text just loses line numbers
             return {}
-        return {p: line_of(doc, _loc_parts(p)) for p in wanted}
-    return {p: _node_line(root, _loc_parts(p)) for p in wanted}
+        return {p: line_of(doc, path_parts(p)) for p in wanted}
+    return {p: _node_line(root, path_parts(p)) for p in wanted}
 
 
 def _node_line(root: object, loc: list[str | int]) -> int:
@@ -56,10 +54,6 @@ def report_paths(report: Report) -> set[str]:
     paths = {v.subject.path for v in report.violations}
     paths |= {i.subject.path for i in report.insufficient_information if i.subject}
     return paths
-
-
-def _loc_parts(path: str) -> list[str | int]:
-    return [m.group(1) if m.group(1) else int(m.group(2)) for m in _PATH_PART.finditer(path)]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from engine.law.severity import Severity, gravest
 from engine.law.sources import Reference
 
 
@@ -162,7 +163,7 @@ class Violation(_Out):
         description="Whose citation practice the list follows, when it goes beyond the citation.",
     )
     title: str
-    severity: Literal["critical", "high", "medium", "low"]
+    severity: Severity
     subject: SubjectRef
     evidence: list[Evidence]
     remediation: str
@@ -250,9 +251,7 @@ class Report(_Out):
     )
 
     def worst_severity(self) -> str | None:
-        order = ["critical", "high", "medium", "low"]
-        found = [v.severity for v in self.violations]
-        return next((s for s in order if s in found), None)
+        return gravest(v.severity for v in self.violations)
 
 
 def report_json(report: Report, indent: int | None = None) -> bytes:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.law.penalties import money, money_or_open, penalty_text
+from engine.law.severity import per_severity
 from engine.report.checked import Checked, line_map
 from engine.report.findings import Group, group
 from engine.report.github import render_github
@@ -17,7 +18,7 @@ from engine.report.junit import render_junit
 from engine.report.sarif import render_sarif
 from engine.report.summary import render_summary
 
-SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan"}
+SEVERITY_STYLE = per_severity(("bold white on red", "bold red", "yellow", "cyan"))
 
 
 def render_json(items: Sequence[Checked], as_list: bool) -> str:

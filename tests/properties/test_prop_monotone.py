@@ -23,9 +23,10 @@ from typing import Any
 
 from hypothesis import given, note
 from hypothesis import strategies as st
+from profiles import budget
 from prophelpers import MARKETS, durable, model
 
-from engine.testing.strategies import budget, compliant_products, products
+from engine.testing.strategies import compliant_products, products
 
 Doc = dict[str, Any]
 
@@ -230,7 +231,7 @@ def test_adding_a_sensitive_category_never_removes_a_violation(data, market) -> 
 def test_dropping_an_unneeded_cn_standard_contract_keeps_the_product_compliant() -> None:
     """An export below the CBDT thresholds needs no mechanism, so an unfiled voluntary standard
     contract is no violation, and taking it away changes nothing (the old counterexample)."""
-    from engine.testing.strategies import compliant_seed
+    from engine.testing.repair import compliant_seed
 
     doc = copy.deepcopy(compliant_seed("CN", DAY))
     doc["organization"]["cn_export_individuals_per_year"] = 0

@@ -10,7 +10,7 @@ import pytest
 from prophelpers import MARKETS, durable, model, reference
 
 from engine.analysis.lint import check_examples
-from engine.testing.strategies import boundary_dates, compliant_seed, problems_in, seed_path
+from engine.testing.repair import boundary_dates, compliant_seed, problems_in, seed_path
 
 
 def _days(market: str | None):

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import re
 import uuid
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +23,7 @@ from api.service.tables import EvaluationRow
 from api.service.usecases import EvaluationParams, batch_result_json, evaluation_record_json
 from engine.core.jurisdictions import normalise_place
 from engine.facts.inputs import InputIssue
+from engine.law.severity import SeverityChoice as Severity
 
 log = logging.getLogger("regulint.api")
 
@@ -49,13 +49,6 @@ def _iso_datetime_text(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime_text)]
-
-
-class Severity(StrEnum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
 
 
 def evaluation_params(
