@@ -10,6 +10,7 @@ from pathlib import Path
 
 from engine.evaluate.evaluator import Evaluator
 from engine.evaluate.evidence import Explainer, SubjectEvidence
+from engine.evaluate.memo import BoundedMemo
 from engine.facts.inputs import product_from_data
 from engine.facts.registry import Subject
 from engine.law import conditions
@@ -84,3 +85,11 @@ def test_report_json_is_the_reports_json_once(ruleset: RuleSet) -> None:
     assert report_json(report) == report.model_dump_json().encode()
     assert report_json(report, indent=2) == report.model_dump_json(indent=2).encode()
     assert Report.model_validate_json(report_json(report)).model_dump_json() == report.model_dump_json()
+
+
+def test_a_bounded_memo_forgets_past_its_limit() -> None:
+    memo = BoundedMemo(2)
+    memo.update(a=1, b=2)
+    assert memo.trim() == {"a": 1, "b": 2}
+    memo["c"] = 3
+    assert memo.trim() == {}

@@ -126,6 +126,11 @@ class Explainer:
             self.slots.append(found)
         return found
 
+    def trim(self) -> None:
+        """Keep what is kept across evaluations bounded (once per evaluation)."""
+        self._shown.trim()
+        self.explained.trim()
+
     def explained_key(self, plan: Explained, subject: Subject) -> tuple[Any, ...] | None:
         """What a condition's evidence for ``subject`` is a function of: the condition, where the
         subject is in the document, and the value (or absence) of each fact the condition reads;

@@ -121,7 +121,7 @@ class Pricing:
         revenue = org.annual_revenue
         self._org = (str(revenue.amount), revenue.currency) if revenue is not None else None, bool(org.sme)
         self._users = product.audience.users_by_market
-        self._priced = law.priced(as_of)
+        self._priced = law.priced(as_of).trim()
         self._changes: dict[str, list[UpcomingPenaltyChange]] = {}
 
     def key(self, inst: Instrument, rule: Rule, on: dt.date | None = None) -> tuple[Any, ...]:

@@ -78,12 +78,12 @@ class LawOfDay:
             found = tiers[tier_id] = self.ruleset.tiers[tier_id].at(day)
         return found
 
-    def priced(self, day: dt.date) -> dict[Any, Any]:
+    def priced(self, day: dt.date) -> BoundedMemo:
         """Penalties priced for evaluations on ``day``, by everything they are computed from
         (filled by :class:`engine.evaluate.exposure.Pricing`; bounded)."""
         return self._day(day).priced
 
-    def violations(self, day: dt.date) -> dict[Any, Any]:
+    def violations(self, day: dt.date) -> BoundedMemo:
         """Violations judged on ``day``, by everything they are made from (filled by
         :class:`engine.evaluate.verdicts.Judge`; bounded)."""
         return self._day(day).violations

@@ -1,19 +1,20 @@
-"""A bounded memo for values an evaluator keeps across evaluations (penalties, evidence)."""
+"""A bounded memo for values an evaluator keeps across evaluations (penalties, evidence, violations)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Self
 
 
 class BoundedMemo(dict):  # type: ignore[type-arg]
-    """A dict that forgets everything when it grows past ``limit`` entries: a memo that cannot
-    grow without bound, whatever the inputs (each entry is a pure function of its key)."""
+    """A dict of values that are each a pure function of their key, emptied by :meth:`trim` once
+    it has grown past ``limit`` entries. Trimmed once per evaluation (which adds at most a few
+    hundred), so every lookup and store stays a plain dict operation and the memo stays bounded."""
 
     def __init__(self, limit: int):
         super().__init__()
         self.limit = limit
 
-    def __setitem__(self, key: Any, value: Any) -> None:
-        if len(self) >= self.limit:
+    def trim(self) -> Self:
+        if len(self) > self.limit:
             self.clear()
-        super().__setitem__(key, value)
+        return self

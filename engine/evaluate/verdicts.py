@@ -104,6 +104,8 @@ class Judge:
         self.case, self.pricing = case, pricing
         self._refs: dict[int, SubjectRef] = {}
         self._evidence: dict[int, SubjectEvidence] = {}
+        self._kept = case.law.violations(case.as_of).trim()
+        case.explainer.trim()
 
     def ref(self, subject: Subject) -> SubjectRef:
         """The report's reference to ``subject``."""
@@ -209,7 +211,7 @@ class Judge:
         penalty = self.pricing.violated(inst, rule)
         evidence = self.evidence_of(subject)
         evidence_key = evidence.key(cond)
-        kept = self.case.law.violations(as_of)
+        kept = self._kept
         key = None
         if evidence_key is not None:
             key = (rule.id, subject.kind, subject.id, evidence_key, self.pricing.key(inst, rule))
