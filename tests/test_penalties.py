@@ -174,8 +174,8 @@ def test_no_cn_finding_is_priced_at_a_tier_its_instrument_does_not_set_unless_ma
 
 
 def test_an_open_ended_penalty_without_a_floor_prints_in_the_table() -> None:
-    """No maximum, no per-unit amount and no known floor: the table cell still renders (it raised
-    AttributeError on an int 0 before, an exit 3 of ``check --format table``)."""
+    """No maximum, no per-unit amount and no known floor: the table cell and the exposure line still
+    render (both raised AttributeError on an int 0 before, an exit 3 of ``check --format table``)."""
     from types import SimpleNamespace
 
     from engine.law.penalties import penalty_text

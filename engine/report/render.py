@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from engine.law.penalties import money, money_or_open, penalty_text
@@ -159,7 +160,7 @@ def _print_tail(console: Any, item: Checked) -> None:
         amount = (
             f"up to {money(e.max, e.currency)} (≈ {money(e.usd.max, 'USD')})"
             if e.max is not None and e.usd.max is not None
-            else f"at least {money(e.max_at_least or 0, e.currency)}, open-ended "
+            else f"at least {money(e.max_at_least or Decimal(0), e.currency)}, open-ended "
             f"(give {', '.join(e.missing) or 'the count'})"
         )
         console.print(
