@@ -1,4 +1,5 @@
-"""HTTP API throughput and latency: `regulint serve` evaluating a seed, next to a bare endpoint.
+"""HTTP API throughput and latency: `regulint serve` evaluating a seed, next to a bare endpoint
+that answers a constant document of the same size (regulint's own answer to that seed).
 
 Both servers are started as subprocesses on free ports with the same uvicorn settings (workers,
 log level), and measured in the same run by the same load generator: ``clients`` threads, each
@@ -97,11 +98,13 @@ def start_regulint(workers: int, database_url: str) -> _Server:
     return server
 
 
-def start_bare(workers: int) -> _Server:
-    """The bare endpoint, served like `regulint serve` (api.service.server.run_server, same workers)."""
+def start_bare(workers: int, payload: Path | None = None) -> _Server:
+    """The bare endpoint, served like `regulint serve` (api.service.server.run_server, same workers),
+    answering the bytes of ``payload`` (regulint's answer to the same body: the same size)."""
     port = _free_port()
     argv = [sys.executable, "-m", "bench.bare_app", "--port", str(port), "--workers", str(workers)]
-    server = _Server(argv, {}, port, ("POST", "/bare"))
+    env = {"REGULINT_BENCH_PAYLOAD": str(payload)} if payload else {}
+    server = _Server(argv, env, port, ("POST", "/bare"))
     server.ready()
     return server
 
@@ -186,6 +189,7 @@ def run(
     json.loads(body)  # fail early on a broken seed
     tmp = tempfile.TemporaryDirectory(prefix="regulint-bench-")
     db_url = database_url or f"sqlite:///{Path(tmp.name) / 'history.db'}"
+    payload = Path(tmp.name) / "answer.json"
     results: dict[str, Any] = {
         "config": {
             "seed": seed,
@@ -201,14 +205,21 @@ def run(
     try:
         regulint = start_regulint(workers, db_url)
         try:
-            probe = httpx.post(regulint.base + "/v1/evaluations", content=body, timeout=30)
+            probe = httpx.post(
+                regulint.base + "/v1/evaluations",
+                content=body,
+                headers={"Content-Type": "application/json"},
+                timeout=30,
+            )
             if probe.status_code != 201:
                 raise RuntimeError(f"the seed does not evaluate: {probe.status_code} {probe.text[:300]}")
+            payload.write_bytes(probe.content)  # what the bare endpoint answers: the same bytes
+            results["config"]["answer_bytes"] = len(probe.content)
             for n in clients:
                 results["regulint"].append(load(regulint.base + "/v1/evaluations", body, n, seconds))
         finally:
             regulint.stop()
-        bare = start_bare(workers)
+        bare = start_bare(workers, payload)
         try:
             for n in clients:
                 results["bare"].append(load(bare.base + "/bare", body, n, seconds))
@@ -223,7 +234,8 @@ def table(results: dict[str, Any]) -> str:
     cfg = results["config"]
     lines = [
         f"HTTP API bench: seed {cfg['seed']}, {cfg['workers']} worker(s), {cfg['seconds']} s per level, "
-        f"history on {cfg['database']}, {cfg['cpus']} CPUs (load generator on the same machine)",
+        f"history on {cfg['database']}, {cfg['cpus']} CPUs (load generator on the same machine); "
+        f"the bare endpoint answers {cfg.get('answer_bytes', '?')} bytes, as regulint does",
         f"{'clients':>7}  {'regulint req/s':>14}  {'p50 ms':>8}  {'p99 ms':>8}  {'errors':>6}  |"
         f"  {'bare req/s':>10}  {'p50 ms':>8}  {'p99 ms':>8}",
     ]

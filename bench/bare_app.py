@@ -1,23 +1,30 @@
 """The baseline of bench/api_bench.py: a bare FastAPI endpoint that reads the body and answers a
-constant JSON document, served by uvicorn exactly as `regulint serve` is (``api.service.server``).
+constant JSON document of the same size as regulint's answer (``REGULINT_BENCH_PAYLOAD`` names a
+file holding it; without one, a small document), served by uvicorn exactly as `regulint serve` is
+(``api.service.server``).
 
-    python -m bench.bare_app --port 8001 --workers 1
+    REGULINT_BENCH_PAYLOAD=answer.json python -m bench.bare_app --port 8001 --workers 1
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+import os
+from pathlib import Path
 
-CONSTANT = {"ok": True, "violations": 0}
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+PAYLOAD_ENV = "REGULINT_BENCH_PAYLOAD"
+_payload_file = os.environ.get(PAYLOAD_ENV)
+PAYLOAD = Path(_payload_file).read_bytes() if _payload_file else b'{"ok":true,"violations":0}'
 
 app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
 
 @app.post("/bare", status_code=201)
-async def bare(request: Request) -> JSONResponse:
+async def bare(request: Request) -> Response:
     await request.body()
-    return JSONResponse(CONSTANT, status_code=201)
+    return Response(PAYLOAD, status_code=201, media_type="application/json")
 
 
 if __name__ == "__main__":

@@ -41,11 +41,20 @@ class DifferentialFailure(RuntimeError):
     """The engines disagree: nothing is timed."""
 
 
-def _swap(ruleset: Any, decider: Any) -> Evaluator:
+class _WithDecider(Evaluator):
+    """An Evaluator whose decisions come from a given decider (facts and report code unchanged)."""
+
+    def __init__(self, ruleset: Any, decider: Any):
+        self._given = decider
+        super().__init__(ruleset, "reference")
+
+    def _decider(self, checks: list[Any]) -> Any:
+        return self._given
+
+
+def with_decider(ruleset: Any, decider: Any) -> Evaluator:
     """An Evaluator whose decisions come from ``decider`` (facts and report code unchanged)."""
-    ev = Evaluator(ruleset, "reference")
-    ev.decider = decider
-    return ev
+    return _WithDecider(ruleset, decider)
 
 
 def _pct(sorted_values: list[float], q: float) -> float:
@@ -209,11 +218,11 @@ def run(
         from engine.decide.durable import DurableEngine
 
         kept = [c for c in checks if c.key not in rego_decider.skipped]
-        durable_for_rego = _swap(ruleset, DurableEngine(kept))
+        durable_for_rego = with_decider(ruleset, DurableEngine(kept))
     else:
         durable_for_rego = durable
-    closures = _swap(ruleset, closures_decider)
-    rego = _swap(ruleset, rego_decider)
+    closures = with_decider(ruleset, closures_decider)
+    rego = with_decider(ruleset, rego_decider)
     log(
         f"engine: {len(ruleset.instruments)} instruments, {len(ruleset.rules)} rules, {len(checks)} checks; generating products…"
     )
@@ -264,6 +273,17 @@ def run(
             workloads["all"], rounds,
         )  # fmt: skip
         results["rego_subset_full"] = rego_pair
+    every_subject = [s for subs in subjects["all"] for s in subs]
+    calls = durable.decider_at(AS_OF).calls(every_subject)  # type: ignore[attr-defined]
+    n = len(workloads["all"])
+    results["calls_per_product"] = {
+        "asserts": calls.asserts / n,  # one retract each
+        "starts": calls.starts / n,
+        "fires": calls.fires / n,  # one complete-and-start each
+        "results": calls.results / n,  # checks true or unknown: what the fires must find
+        "redundant_fires": calls.redundant / n,
+        "split_checks": sorted(durable.decider_at(AS_OF).split_checks),  # type: ignore[attr-defined]
+    }
     results["seed_eval_median_ms"] = seed_costs(lambda p: durable.evaluate(p, AS_OF), seeds, seed_repeats)
     results["differential"] = diff
     results["setup"] = {

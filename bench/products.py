@@ -220,7 +220,7 @@ class Generator:
 def _from_testing(n: int, seed: int) -> list[dict[str, Any]] | None:
     """Descriptions drawn from engine.testing.strategies's strategy, if it has one."""
     try:
-        from engine.testing.strategies import strategies as testing  # type: ignore[attr-defined]
+        from engine.testing import strategies as testing
     except Exception:  # noqa: BLE001
         return None
     strategy = None

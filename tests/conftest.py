@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from properties.profiles import register_profiles
 
 from engine.evaluate.evaluator import Evaluator
 from engine.law.loader import load_rulesets
 from engine.law.model import RuleSet
-from engine.testing.strategies import register_profiles
 
 register_profiles()  # hypothesis profiles ci (default) and thorough; see tests/properties
 

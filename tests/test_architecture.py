@@ -6,11 +6,12 @@ Each layer may import only the layers beneath it (the README's Development secti
 
 ``engine`` never imports ``api``; the reference evaluator never imports the durable backend it is
 held against; no module imports another module's private names; the module import graph of
-``engine`` and of the command line ``api.cli`` (imports inside functions included) has no cycle.
+``engine``, of the command line ``api.cli`` and of the HTTP service ``api.service`` (imports inside
+functions included) has no cycle.
 
 The command line reaches the HTTP service (everything in ``api`` but ``api.cli`` and the shared
 ``api.processes``) only from ``api.cli.serve`` (``serve``, ``db``); nothing outside ``api.cli``
-imports the command line."""
+imports the command line (so ``api.service`` never does)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = "api.cli"
+SERVICE = "api.service"  # the HTTP service: imports no CLI module, like everything outside api.cli
 CLI_SERVICE_GATE = "api.cli.serve"  # the one CLI module that may import the HTTP service
 SHARED_API = {"api", "api.processes"}  # used by the CLI and the service alike
 
@@ -121,7 +123,7 @@ def _in(module: str, package: str) -> bool:
 
 
 def _cycle_checked(module: str) -> bool:
-    return _in(module, "engine") or _in(module, CLI)
+    return _in(module, "engine") or _in(module, CLI) or _in(module, SERVICE)
 
 
 def _cli_violations(imp: Import, where: str) -> list[str]:
@@ -227,15 +229,19 @@ def _copy(tmp_path: Path) -> Path:
         ("api/cli/rules.py", "from api.service.settings import Settings", "only api.cli.serve may"),
         ("api/processes.py", "from api.cli.common import err", "imports the command line"),
         ("api/cli/common.py", "from api.cli.check import CheckFormat", "api.cli.check -> api.cli.common"),
+        ("api/service/app.py", "from api.cli import app", "api.service.app imports the command line"),
+        ("api/service/routes/health.py", "import api.cli", "imports the command line"),
+        ("api/service/tables.py", "from api.service import db", "import cycle"),
     ],
 )
 def test_a_wrong_import_is_caught(tmp_path: Path, file: str, line: str, expected: str) -> None:
     """The test of the test: the same checker, on a copy with one deliberately wrong import."""
     root = _copy(tmp_path)
-    if expected == "import cycle":  # dated ← fx already; the reverse edge closes a cycle
-        assert "engine.core.dated" in {
-            i.target for i in imports_of(root / "engine/core/fx.py", root, {"engine.core.dated"})
-        }
+    if expected == "import cycle":  # the reverse edge of an existing import closes a cycle
+        back = {"engine/core/dated.py": ("engine/core/fx.py", "engine.core.dated")}.get(
+            file, ("api/service/db.py", "api.service.tables")
+        )
+        assert back[1] in {i.target for i in imports_of(root / back[0], root, {back[1]})}
     path = root / file
     path.write_text(path.read_text(encoding="utf-8") + f"\n\ndef _wrong():\n    {line}\n", encoding="utf-8")
     assert any(expected in v for v in violations(root)), violations(root)

@@ -10,7 +10,7 @@ import threading
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.decide.durable import DurableEngine
+from engine.decide.durable import MAX_RULES_PER_RULESET, DurableEngine
 from engine.decide.protocol import Check
 from engine.decide.reference import ReferenceEngine
 from engine.evaluate.evaluator import Evaluator
@@ -94,12 +94,60 @@ def test_compiled_conditions_agree_with_reference(facts: dict) -> None:
     want = _REFERENCE.decide([subject])[0]
     assert got.true == want.true
     assert got.unknown == want.unknown
+    # one fire per check found true or unknown, none for the others (split checks aside)
+    calls = _DURABLE.calls([subject])
+    assert calls.results == len(want.true) + len(want.unknown)
+    assert set(calls.most_fires) == want.true | want.unknown
+    assert {k: n for k, n in calls.most_fires.items() if n > 1 and k not in _DURABLE.split_checks} == {}
 
 
 def test_layout_respects_durable_limits() -> None:
     stats = _DURABLE.stats()
-    assert stats["rulesets"] >= 300 * 1 // 40  # chunked, never one huge ruleset
+    # chunked, never one huge ruleset (durable_rules hangs past 512 children of one node)
+    assert 1 < -(-stats["durable_rules"] // MAX_RULES_PER_RULESET) <= stats["rulesets"]
     assert stats["max_properties"] <= 250  # durable_rules allows 252 properties per fact
+
+
+def test_random_conditions_compile_to_one_durable_rule_each() -> None:
+    # a definite and an unknown rule per check; a few are too large for one durable rule
+    assert len(_DURABLE.split_checks) <= len(_CHECKS) // 20
+    assert _DURABLE.stats()["durable_rules"] <= 2 * len(_CHECKS) + 4 * len(_DURABLE.split_checks)
+
+
+def test_a_check_fires_once_whichever_way_it_holds() -> None:
+    age, share = "product.audience.min_age", "product.organization.revenue_share_from_selling_data"
+    either = AnyOf((Atom(age, "lt", 16), Atom(share, "gt", 0.5), Atom(age, "in", (3, 4))))
+    engine = DurableEngine([Check("x", "product", either)])
+
+    def fires(facts: dict) -> tuple[int, set[str], set[str]]:
+        subject = Subject("product", "p", "", facts)
+        decision = engine.decide([subject])[0]
+        return engine.calls([subject]).fires, decision.true, decision.unknown
+
+    assert fires({age: 3, share: 0.9}) == (1, {"x"}, set())  # all three branches hold: one fire
+    assert fires({age: 3}) == (1, {"x"}, set())  # true although a fact is unknown: no unknown fire
+    assert fires({age: 30}) == (1, set(), {"x"})  # only the unknown share can make it true
+    assert fires({age: 30, share: 0.1}) == (0, set(), set())  # false: nothing fires
+
+
+def test_each_check_fires_once_per_subject_on_the_shipped_rules() -> None:
+    """Redundant fires (a rule's alternatives each firing, an unknown rule beside a true one)
+    cost a C call each; only checks too large for one durable rule may fire twice."""
+    from engine.facts.registry import build_subjects
+
+    day = dt.date(2026, 11, 30)
+    ruleset = load_rulesets()
+    engine = Evaluator(ruleset).decider_at(day)
+    assert isinstance(engine, DurableEngine)
+    subjects = []
+    for rule in ruleset.rules:
+        for example in rule.violating + rule.compliant:
+            subjects += build_subjects(product_from_data(example.product), day)
+    calls = engine.calls(subjects)
+    assert calls.results > len(subjects)  # the examples make many checks true or unknown
+    assert {k: n for k, n in calls.most_fires.items() if n > 1 and k not in engine.split_checks} == {}
+    assert len(engine.split_checks) <= 8  # of ~175 checks; more means the compiler regressed
+    assert calls.starts <= calls.asserts <= engine.stats()["rulesets"] * len(subjects)
 
 
 def test_nothing_matches_is_not_an_error() -> None:

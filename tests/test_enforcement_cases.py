@@ -32,11 +32,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.core.docpath import set_path
 from engine.core.fx import fx_rates
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
 from engine.law.citations import article_of, paragraph_of, provisions
-from engine.law.examples import set_path
 from engine.report.model import Report
 
 CASES = Path(__file__).parent / "cases"

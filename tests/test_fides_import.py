@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.core.yamlio import load_fast
+from engine.core.yamlio import load_with_lines, plain
 from engine.evaluate.evaluator import evaluate
 from engine.facts.inputs import InputError
 from engine.facts.product import Product
@@ -23,7 +23,7 @@ TYPOS = FIXTURES / "typos.yml"
 
 
 def _load(path: Path) -> list[tuple[str, object]]:
-    return [(str(path), load_fast(path, path.read_text(encoding="utf-8")))]
+    return [(str(path), plain(load_with_lines(path)))]
 
 
 def test_a_two_system_manifest_imports_validates_and_evaluates() -> None:
@@ -79,7 +79,7 @@ def test_markets_are_required_and_bad_codes_are_named() -> None:
     with pytest.raises(InputError) as err:
         import_fides(_load(TWO_SYSTEMS), [])
     assert err.value.issues[0].path == "markets"
-    doc = load_fast(TWO_SYSTEMS, TWO_SYSTEMS.read_text())
+    doc = plain(load_with_lines(TWO_SYSTEMS))
     doc["system"][0]["third_country_transfers"] = ["USX"]
     with pytest.raises(InputError) as err:
         import_fides([("m.yml", doc)], ["EU"])
@@ -99,6 +99,9 @@ def test_cli_import_then_check_and_check_from_fides(tmp_path: Path) -> None:
     proc = run("import", "fides", str(TWO_SYSTEMS), "--market", "EU", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "still needs" in proc.stderr and "warning:" in proc.stderr
+    assert (
+        "data_practices[0].transfers[0].mechanisms.EU: " in proc.stderr
+    )  # no transfer basis in the manifest
     assert run("check", str(out), "--format", "json").returncode == 1
     direct = run("check", "--from-fides", str(TWO_SYSTEMS), "--market", "EU", "--format", "json")
     assert direct.returncode == 1, direct.stderr
@@ -108,3 +111,32 @@ def test_cli_import_then_check_and_check_from_fides(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert f"{TYPOS}:10: system[0].privacy_declarations[0].data_use" in bad.stderr
     assert run("check", "--from-fides", str(TWO_SYSTEMS)).returncode == 2  # no market
+
+
+def test_transfer_bases_state_the_eu_mechanism_and_the_unstated_ones_are_listed() -> None:
+    """Fides' transfer bases are the GDPR's: they fill ``mechanisms.EU``. A regime the manifest
+    says nothing about keeps the default ``none`` — the exporter must show a mechanism (GDPR Arts.
+    44, 46(1); PIPL Art. 38(1)) — and the import names each such path among what is still needed."""
+    doc = plain(load_with_lines(TWO_SYSTEMS))
+    doc["system"][0]["legal_basis_for_transfers"] = ["SCCs"]
+    result = import_fides([("m.yml", doc)], ["EU", "CN"])
+    product = Product.model_validate(result.product)
+    backend, quality, ads = product.data_practices
+    assert quality.id.startswith("selfie_studio_backend") and ads.id.startswith("selfie_ads_sync")
+    for t in backend.transfers + quality.transfers:
+        assert t.mechanisms.model_dump() == {"EU": "scc", "CN": "none"}
+    assert [t.mechanisms.model_dump() for t in ads.transfers] == [{"EU": "none", "CN": "none"}]
+    unstated = sorted(n.split(":")[0] for n in result.needs if ".mechanisms." in n.split(":")[0])
+    assert unstated == [
+        "data_practices[0].transfers[0].mechanisms.CN",
+        "data_practices[0].transfers[1].mechanisms.CN",
+        "data_practices[1].transfers[0].mechanisms.CN",
+        "data_practices[1].transfers[1].mechanisms.CN",
+        "data_practices[2].transfers[0].mechanisms.CN",
+        "data_practices[2].transfers[0].mechanisms.EU",
+    ]
+    report = evaluate(product)
+    unsafeguarded = {v.subject.path for v in report.violations if v.rule_id == "eu-gdpr-transfer-safeguard"}
+    assert unsafeguarded == {"data_practices[2].transfers[0]"}
+    only_eu = import_fides([("m.yml", doc)], ["EU"])
+    assert not any(".mechanisms.CN" in n for n in only_eu.needs)  # China not chosen: not needed

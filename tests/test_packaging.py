@@ -54,6 +54,24 @@ def test_core_install_leaves_server_static_analysis_and_strategies_to_extras() -
     assert "regulint[server,lint,strategies]" in extras["test"]
 
 
+def test_repair_and_fix_plans_need_no_hypothesis() -> None:
+    """hypothesis is the ``strategies`` extra: the repair search, the fix planner and the package
+    ``engine.testing`` import without it; only the strategies themselves ask for the extra."""
+    script = (
+        "import sys; sys.modules['hypothesis'] = None\n"
+        "import engine.fix.plan, engine.testing.repair, engine.testing\n"
+        "from engine.testing import repair, problems_in, compliant_seed\n"
+        "from engine.core.extras import MissingExtra\n"
+        "try:\n"
+        "    from engine.testing import products\n"
+        "except MissingExtra as exc:\n"
+        "    print('extra:', exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "regulint[strategies]" in out.stdout
+
+
 def test_missing_extra_is_a_clear_message() -> None:
     from engine.core.extras import MissingExtra, require
 

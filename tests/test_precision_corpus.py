@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
+from engine.core.docpath import set_path
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
-from engine.law.examples import set_path
 from engine.report.model import Report
 
 CORPUS = Path(__file__).parent / "precision"

@@ -141,7 +141,7 @@ def test_the_catalog_shows_official_text_and_commentary(ruleset: RuleSet) -> Non
         in row
     )
     assert "not official" not in catalog
-    data = rule_summary(rule, ruleset.instrument(rule.instrument_id))  # rules --format json, rules show, API
+    data = rule_summary(rule, ruleset.instrument(rule.instrument_id)).model_dump(mode="json")  # CLI and API
     assert (data["source"], data["source_site"], data["source_official"]) == (
         f"{DSA}#art_35",
         "eur-lex.europa.eu",

@@ -4,18 +4,16 @@ checks, the severity vocabulary and loading rulesets with exit 2 on a bad one.""
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from engine.law.severity import SEVERITIES, SeverityChoice
+
 __all__ = ["SEVERITIES", "Severity", "check_markets", "err", "load_ruleset", "parse_date", "write_text"]
 
-#: The severities, gravest first: ``engine.law.model.SEVERITIES``, repeated here because the law model
-#: takes a quarter of a second to import and ``regulint --help`` should not (a test holds them equal).
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
-#: ``--fail-on``'s choices.
-Severity = StrEnum("Severity", {s: s for s in SEVERITIES})
+#: ``--fail-on``'s choices: the severity vocabulary (engine/law/severity.py imports in milliseconds).
+Severity = SeverityChoice
 
 
 def err(message: str) -> None:

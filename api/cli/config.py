@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.report.findings import SEVERITIES, Suppression
+from engine.law.severity import SEVERITIES
+from engine.report.findings import Suppression
 
 CONFIG_FILES = (".regulint.yaml", ".regulint.yml")
 FORMATS = ("table", "json", "json-lines", "sarif", "junit", "github")

@@ -30,7 +30,7 @@ def lint(
         err(str(exc))
         raise typer.Exit(2) from None
     if fmt == "json":
-        typer.echo(json.dumps([f.__dict__ for f in findings], indent=2))
+        typer.echo(json.dumps([f.to_json() for f in findings], indent=2))
     else:
         for f in findings:
             typer.echo(str(f))

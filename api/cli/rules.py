@@ -46,7 +46,7 @@ def rules(
     if fmt is RulesFormat.markdown:
         typer.echo(catalog_markdown(ruleset, jurisdiction).rstrip("\n"))
         return
-    data = rules_data(ruleset, jurisdiction)
+    data = [r.model_dump(mode="json") for r in rules_data(ruleset, jurisdiction)]
     if fmt is RulesFormat.json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -91,7 +91,7 @@ def rules_show(
         near = difflib.get_close_matches(rule_id, list(ruleset.rules_by_id), n=1)
         err(f"no rule {rule_id!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
         raise typer.Exit(2)
-    data = rule_summary(rule, ruleset.instrument(rule.instrument_id))
+    data = rule_summary(rule, ruleset.instrument(rule.instrument_id)).model_dump(mode="json")
     data["when"] = describe(to_nnf(rule.when))
     data["examples"] = {
         "violating": [e.product for e in rule.violating],

@@ -53,8 +53,9 @@ def db_upgrade() -> None:
     _require_server_extra()
     from sqlalchemy.exc import SQLAlchemyError
 
-    from api.service.db import Repository, SchemaMismatch
+    from api.service.db import Repository
     from api.service.settings import Settings, SettingsError
+    from api.service.tables import SchemaMismatch
 
     try:
         repo = Repository.from_url(Settings.from_env().database_url)

@@ -1,4 +1,4 @@
-"""Evaluation history: SQLAlchemy 2 models and the repository the routes use.
+"""Evaluation history: the repository the routes use (the tables: :mod:`api.service.tables`).
 
 SQLite (a file, the default) or PostgreSQL (``postgresql+psycopg://…``), chosen by the URL.
 Each stored evaluation keeps what is needed to reproduce and audit it: the submitted document,
@@ -18,6 +18,7 @@ which the API answers 503 with ``Retry-After``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime as dt
@@ -27,179 +28,42 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    Uuid,
     create_engine,
     event,
     exists,
     func,
+    insert,
     or_,
     select,
     text,
 )
-from sqlalchemy.engine import Dialect, Engine, make_url
-from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
 
+from api.service.commits import GroupCommit, Unit
+from api.service.tables import (
+    NO_VIOLATION_RANK,
+    SEVERITIES,
+    Base,
+    EvaluationRow,
+    IdempotencyRow,
+    JurisdictionRow,
+)
 from engine.report.model import Report
 
 log = logging.getLogger("regulint.api.db")
 
-SEVERITIES = ("critical", "high", "medium", "low")
-_NO_VIOLATION_RANK = len(SEVERITIES)  # worst_rank of a compliant evaluation
-
-
-class SchemaMismatch(RuntimeError):
-    """The database holds tables of an incompatible shape."""
-
 
 class HistoryUnavailable(RuntimeError):
     """The history database failed or did not answer in time; nothing was stored."""
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Timestamps stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        value = value.astimezone(dt.UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class EvaluationRow(Base):
-    __tablename__ = "evaluations"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
-    product_id: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
-    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
-    markets: Mapped[list[str]] = mapped_column(JSON, nullable=False)
-    requested_markets: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
-    engine_version: Mapped[str] = mapped_column(String(64), nullable=False)
-    ruleset_digest: Mapped[str] = mapped_column(String(80), nullable=False)
-    violations: Mapped[int] = mapped_column(Integer, nullable=False)
-    critical: Mapped[int] = mapped_column(Integer, nullable=False)
-    high: Mapped[int] = mapped_column(Integer, nullable=False)
-    medium: Mapped[int] = mapped_column(Integer, nullable=False)
-    low: Mapped[int] = mapped_column(Integer, nullable=False)
-    worst_rank: Mapped[int] = mapped_column(
-        Integer, nullable=False, index=True, comment="0 critical … 3 low, 4 no violation"
-    )
-    rulesets: Mapped[list[dict[str, str]]] = mapped_column(
-        JSON, nullable=False, comment="[{id, digest}] of every instrument at evaluation time"
-    )
-    input_json: Mapped[str] = mapped_column(Text, nullable=False, comment="the submitted description (JSON)")
-    report_json: Mapped[str] = mapped_column(Text, nullable=False, comment="the report (JSON), as answered")
-
-    jurisdictions: Mapped[list[JurisdictionRow]] = relationship(
-        back_populates="evaluation", cascade="all, delete-orphan", lazy="raise"
-    )
-
-    __table_args__ = (Index("ix_evaluations_created_id", "created_at", "id"),)
-
-    @property
-    def worst_severity(self) -> str | None:
-        return SEVERITIES[self.worst_rank] if self.worst_rank < len(SEVERITIES) else None
-
-    @property
-    def by_severity(self) -> dict[str, int]:
-        return {s: getattr(self, s) for s in SEVERITIES}
-
-
-class JurisdictionRow(Base):
-    """One jurisdiction an evaluation covered, with its violation count (for filtering)."""
-
-    __tablename__ = "evaluation_jurisdictions"
-
-    evaluation_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
-    )
-    jurisdiction: Mapped[str] = mapped_column(String(16), primary_key=True)
-    violations: Mapped[int] = mapped_column(Integer, nullable=False)
-
-    evaluation: Mapped[EvaluationRow] = relationship(back_populates="jurisdictions")
-
-    __table_args__ = (Index("ix_evaluation_jurisdictions_jurisdiction", "jurisdiction", "evaluation_id"),)
-
-
-class JobRow(Base):
-    """A background re-evaluation of every stored product against the current rulesets."""
-
-    __tablename__ = "reevaluation_jobs"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
-    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    ruleset_digest: Mapped[str] = mapped_column(String(80), nullable=False)
-    total: Mapped[int] = mapped_column(Integer, nullable=False)
-
-
-class JobItemRow(Base):
-    """One product of a job: queued, claimed by a worker (running), then done or failed."""
-
-    __tablename__ = "reevaluation_items"
-
-    job_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("reevaluation_jobs.id", ondelete="CASCADE"), primary_key=True
-    )
-    product_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    source_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, comment="the evaluation re-run")
-    status: Mapped[str] = mapped_column(String(16), nullable=False, comment="queued, running, done, failed")
-    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    result_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, comment="the new evaluation")
-    added: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, comment="rule ids now violated")
-    removed: Mapped[list[str] | None] = mapped_column(
-        JSON, nullable=True, comment="rule ids no longer violated"
-    )
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-    __table_args__ = (Index("ix_reevaluation_items_status", "status", "job_id"),)
-
-
-class IdempotencyRow(Base):
-    """A POST made with an ``Idempotency-Key``: what it stored, so a retry answers the same."""
-
-    __tablename__ = "idempotency_keys"
-
-    key: Mapped[str] = mapped_column(
-        String(64), primary_key=True, comment="sha256 of the client's key and its API key"
-    )
-    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, comment="sha256 of the request")
-    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
-    evaluation_ids: Mapped[list[str]] = mapped_column(
-        JSON, nullable=False, comment="the evaluations stored, in order"
-    )
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 @dataclass(frozen=True)
@@ -216,10 +80,10 @@ class IdempotencyConflict(RuntimeError):
 
 @dataclass(frozen=True)
 class NewEvaluation:
-    """What the routes hand to :meth:`Repository.add_all`: one finished evaluation.
+    """What the use cases hand to :meth:`Repository.add_all`: one finished evaluation.
 
-    The document and the report are kept as the JSON text answered to the client, so what is
-    stored is byte for byte what was returned.
+    ``report_json`` is the answer as sent (:func:`api.service.usecases.stored_report_json`), so
+    what is stored is byte for byte what was returned.
     """
 
     id: uuid.UUID
@@ -230,35 +94,36 @@ class NewEvaluation:
     requested_markets: list[str] | None
     batch_id: uuid.UUID | None = None
 
-    def row(self) -> EvaluationRow:
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The rows to insert, by table: the evaluation, and one per jurisdiction it covered."""
         r = self.report
         counts = {s: int(r.summary.by_severity.get(s, 0)) for s in SEVERITIES}
-        worst = next((i for i, s in enumerate(SEVERITIES) if counts[s]), _NO_VIOLATION_RANK)
+        worst = next((i for i, s in enumerate(SEVERITIES) if counts[s]), NO_VIOLATION_RANK)
         by_jurisdiction = r.summary.by_jurisdiction
         covered = set(r.markets) | {j for j, n in by_jurisdiction.items() if n}
         rulesets = [{"id": ref.id, "digest": ref.digest} for ref in r.engine.rulesets]
-        row = EvaluationRow(
-            id=self.id,
-            created_at=self.created_at,
-            product_id=r.product_id,
-            as_of=r.as_of,
-            markets=list(r.markets),
-            requested_markets=self.requested_markets,
-            batch_id=self.batch_id,
-            engine_version=r.engine.version,
-            ruleset_digest=ruleset_digest(rulesets),
-            rulesets=rulesets,
-            violations=r.summary.violations,
-            worst_rank=worst,
-            input_json=self.input_json,
-            report_json=self.report_json,
+        evaluation = {
+            "id": self.id,
+            "created_at": self.created_at,
+            "product_id": r.product_id,
+            "as_of": r.as_of,
+            "markets": list(r.markets),
+            "requested_markets": self.requested_markets,
+            "batch_id": self.batch_id,
+            "engine_version": r.engine.version,
+            "ruleset_digest": ruleset_digest(rulesets),
+            "rulesets": rulesets,
+            "violations": r.summary.violations,
+            "worst_rank": worst,
+            "input_json": self.input_json,
+            "report_json": self.report_json,
             **counts,
-        )
-        row.jurisdictions = [
-            JurisdictionRow(jurisdiction=j, violations=int(by_jurisdiction.get(j, 0)))
+        }
+        jurisdictions = [
+            {"evaluation_id": self.id, "jurisdiction": j, "violations": int(by_jurisdiction.get(j, 0))}
             for j in sorted(covered)
         ]
-        return row
+        return {EvaluationRow.__tablename__: [evaluation], JurisdictionRow.__tablename__: jurisdictions}
 
 
 def ruleset_digest(rulesets: Iterable[dict[str, str]]) -> str:
@@ -351,6 +216,7 @@ def make_engine(url: str, timeouts: DatabaseTimeouts | None = None) -> Engine:
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")  # a commit is on disk (WAL fsynced) before a 201
             cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
@@ -422,6 +288,7 @@ class Repository:
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
+        self._writer = GroupCommit(self._write_transaction, self._insert)
 
     @classmethod
     def from_url(cls, url: str, timeouts: DatabaseTimeouts | None = None) -> Repository:
@@ -505,6 +372,7 @@ class Repository:
                         raise OperationalError("SHOW transaction_read_only", {}, Exception("read-only"))
 
     def dispose(self) -> None:
+        self._writer.close()
         self.engine.dispose()
 
     def latest_per_product(self) -> list[EvaluationRow]:
@@ -529,25 +397,45 @@ class Repository:
         self, evaluations: Sequence[NewEvaluation], idempotent: IdempotentRequest | None = None
     ) -> None:
         """Store evaluations in one transaction: all of them or none, with the idempotency key
-        that names them (IdempotencyConflict when another request stored that key first)."""
-        rows: list[Any] = [e.row() for e in evaluations]
+        that names them (IdempotencyConflict when another request stored that key first).
+        Returns once they are committed (:mod:`api.service.commits`: with whatever else is queued)."""
+        self.submit(evaluations, idempotent).result()
+
+    async def add_all_async(
+        self, evaluations: Sequence[NewEvaluation], idempotent: IdempotentRequest | None = None
+    ) -> None:
+        """:meth:`add_all` for the event loop: awaits the commit without holding a thread."""
+        await asyncio.wrap_future(self.submit(evaluations, idempotent))
+
+    def submit(
+        self, evaluations: Sequence[NewEvaluation], idempotent: IdempotentRequest | None = None
+    ) -> Future[None]:
+        """Queue evaluations for the writer; the future ends when they are committed."""
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for e in evaluations:
+            for table, values in e.rows().items():
+                rows.setdefault(table, []).extend(values)
         if idempotent is not None:
-            rows.append(
-                IdempotencyRow(
-                    key=idempotent.key,
-                    fingerprint=idempotent.fingerprint,
-                    batch_id=evaluations[0].batch_id if evaluations else None,
-                    evaluation_ids=[str(e.id) for e in evaluations],
-                    created_at=evaluations[0].created_at if evaluations else dt.datetime.now(dt.UTC),
-                )
-            )
-        try:
-            with self._deadline("store"), self._write_lock, self._sessions.begin() as session:
-                session.add_all(rows)
-        except HistoryUnavailable as exc:
-            if idempotent is not None and isinstance(exc.__cause__, IntegrityError):
-                raise IdempotencyConflict(idempotent.key) from None
-            raise
+            rows[IdempotencyRow.__tablename__] = [
+                {
+                    "key": idempotent.key,
+                    "fingerprint": idempotent.fingerprint,
+                    "batch_id": evaluations[0].batch_id if evaluations else None,
+                    "evaluation_ids": [str(e.id) for e in evaluations],
+                    "created_at": evaluations[0].created_at if evaluations else dt.datetime.now(dt.UTC),
+                }
+            ]
+        conflict = IdempotencyConflict(idempotent.key) if idempotent is not None else None
+        return self._writer.submit(Unit(rows, conflict))
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[Connection]:
+        with self._deadline("store"), self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    @staticmethod
+    def _insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+        conn.execute(insert(Base.metadata.tables[table]), rows)
 
     def idempotent(self, key: str) -> tuple[IdempotencyRow, list[EvaluationRow]] | None:
         """The stored request of an idempotency key and its evaluations in order, or None."""

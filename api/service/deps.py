@@ -11,6 +11,7 @@ from api.service.catalog import Catalog
 from api.service.db import Repository
 from api.service.problems import ProblemError
 from api.service.settings import Settings
+from api.service.usecases import EvaluateAndStore
 from engine.evaluate.evaluator import Evaluator
 
 
@@ -34,6 +35,15 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 EvaluatorDep = Annotated[Evaluator, Depends(get_evaluator)]
 RepositoryDep = Annotated[Repository, Depends(get_repository)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+
+
+def get_evaluate_and_store(
+    evaluator: EvaluatorDep, repository: RepositoryDep, settings: SettingsDep
+) -> EvaluateAndStore:
+    return EvaluateAndStore(evaluator, repository, settings)
+
+
+EvaluateAndStoreDep = Annotated[EvaluateAndStore, Depends(get_evaluate_and_store)]
 
 
 def _presented_key(request: Request, settings: Settings) -> str | None:

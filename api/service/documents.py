@@ -128,3 +128,73 @@ def invalid_description(issues: list[InputIssue], *, many: bool = False) -> Prob
         title="Invalid product description" + ("s" if many else ""),
         errors=issues,
     )
+
+
+def validate_description(data: Any, limits: InputLimits) -> Product:
+    """One description of a request body, validated, or a 422 naming each bad field."""
+    try:
+        return validate_product(data, "", limits)
+    except InputError as exc:
+        raise invalid_description(exc.issues) from None
+
+
+def _batch_items(data: Any, max_items: int) -> tuple[list[Any], str]:
+    """The descriptions of a batch body and the path prefix of each ('[i]' or 'items[i]')."""
+    if isinstance(data, list):
+        items, prefix = data, ""
+    elif isinstance(data, dict) and "items" in data:
+        extra = sorted(k for k in data if k != "items")
+        if extra:
+            raise invalid_description(
+                [InputIssue(k, "extra field", "only `items`", repr(k)[:80]) for k in extra], many=True
+            )
+        items, prefix = data["items"], "items"
+        if not isinstance(items, list):
+            raise invalid_description(
+                [InputIssue("items", "not a list", "a list of product descriptions", type(items).__name__)],
+                many=True,
+            )
+    else:
+        raise invalid_description(
+            [
+                InputIssue(
+                    "",
+                    "a batch is a list of product descriptions, or an object with `items`",
+                    '[{…}, …] or {"items": [{…}, …]}',
+                    type(data).__name__,
+                )
+            ],
+            many=True,
+        )
+    if not items:
+        raise invalid_description(
+            [InputIssue(prefix, "an empty batch", "at least one product description", "[]")], many=True
+        )
+    if len(items) > max_items:
+        raise invalid_description(
+            [
+                InputIssue(
+                    prefix,
+                    f"a batch holds at most {max_items} descriptions (REGULINT_MAX_BATCH_ITEMS)",
+                    f"at most {max_items} items",
+                    f"{len(items)} items",
+                )
+            ],
+            many=True,
+        )
+    return items, prefix
+
+
+def validate_batch(data: Any, max_items: int, limits: InputLimits) -> list[tuple[dict[str, Any], Product]]:
+    """Every description of a batch body, validated (one 422 naming each bad field), with its data."""
+    items, prefix = _batch_items(data, max_items)
+    issues: list[InputIssue] = []
+    out: list[tuple[dict[str, Any], Product]] = []
+    for i, item in enumerate(items):
+        try:
+            out.append((item, validate_product(item, f"{prefix}[{i}]", limits)))
+        except InputError as exc:
+            issues += exc.issues
+    if issues:
+        raise invalid_description(issues, many=True)
+    return out

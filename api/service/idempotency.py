@@ -13,8 +13,9 @@ import re
 
 from fastapi import Request
 
-from api.service.db import EvaluationRow, IdempotencyRow, IdempotentRequest
+from api.service.db import IdempotentRequest
 from api.service.problems import ProblemError
+from api.service.tables import IdempotencyRow
 from engine.facts.inputs import InputIssue
 
 HEADER = "idempotency-key"
@@ -62,15 +63,3 @@ def check_same_request(found: IdempotencyRow, request: IdempotentRequest) -> Non
                 InputIssue("header.idempotency-key", "used for another request", "a new key", "a used key")
             ],
         )
-
-
-def stored_answer(row: EvaluationRow) -> str:
-    """One evaluation's answer as first given: the report with ``id`` and ``created_at`` in front."""
-    head = _json_text({"id": str(row.id), "created_at": row.created_at.isoformat()})
-    return head[:-1] + "," + row.report_json[1:]
-
-
-def _json_text(data: object) -> str:
-    import json
-
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -20,7 +20,9 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
-from api.service.db import JobItemRow, JobRow, NewEvaluation, Repository
+from api.service.db import NewEvaluation, Repository
+from api.service.tables import JobItemRow, JobRow
+from api.service.usecases import stored_report_json
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import InputError, product_from_data
 
@@ -95,15 +97,15 @@ def _run_item(repo: Repository, evaluator: Evaluator, job: JobRow, item: JobItem
             raise LookupError(f"evaluation {item.source_id} is gone")
         data = json.loads(source.input_json)
         report = evaluator.evaluate(product_from_data(data), job.as_of, source.requested_markets)
-        report_json = report.model_dump_json()
-        new_id = uuid.uuid4()
+        new_id, created = uuid.uuid4(), dt.datetime.now(dt.UTC)
+        report_json = stored_report_json(report, new_id, created)
         repo.add_all([
             NewEvaluation(
                 id=new_id,
-                created_at=dt.datetime.now(dt.UTC),
+                created_at=created,
                 input_json=source.input_json,
                 report=report,
-                report_json=report_json,
+                report_json=report_json.decode(),
                 requested_markets=source.requested_markets,
                 batch_id=job.id,
             )

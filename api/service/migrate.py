@@ -5,7 +5,7 @@ Migrations live in ``api/service/migrations/versions/`` (``0001_baseline`` is th
 created without migrations; a database of that shape without Alembic's version table is stamped
 ``0001`` and upgraded). To change the schema:
 
-1. change the models in :mod:`api.service.db`;
+1. change the tables in :mod:`api.service.tables`;
 2. add ``api/service/migrations/versions/NNNN_what.py`` with ``revision = "NNNN"`` and
    ``down_revision`` = the previous head, and ``upgrade()`` written with ``alembic.op``
    (``op.create_table``, ``op.add_column``; SQLite runs in batch mode, so ``with
@@ -31,7 +31,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from api.service.db import Base, SchemaMismatch
+from api.service.tables import Base, SchemaMismatch
 
 log = logging.getLogger("regulint.api.db")
 

@@ -1,14 +1,20 @@
-"""Response models of the HTTP API (the report itself is ``engine.report.model.Report``)."""
+"""Response models of the HTTP API that wrap the engine's: the report is ``engine.report.model.Report``,
+the catalog's rules and instruments are ``engine.law.catalog``'s models."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainSerializer
 
-from engine.report.model import Reference, Report, RulesetRef
+from engine.law.catalog import InstrumentSummary, RuleSummary
+from engine.law.severity import Severity
+from engine.report.model import Report, RulesetRef
+
+#: A stored time as answered: ISO 8601 with the offset written out (``2026-11-30T12:00:00+00:00``).
+Timestamp = Annotated[dt.datetime, PlainSerializer(dt.datetime.isoformat, return_type=str, when_used="json")]
 
 
 class StoredReport(Report):
@@ -17,7 +23,7 @@ class StoredReport(Report):
     id: uuid.UUID | None = Field(
         description="The evaluation's id: GET /v1/evaluations/{id} returns it again (null with store=false)."
     )
-    created_at: dt.datetime | None = Field(description="When the evaluation was stored (UTC; null if not).")
+    created_at: Timestamp | None = Field(description="When the evaluation was stored (UTC; null if not).")
 
 
 class BatchResult(BaseModel):
@@ -38,7 +44,7 @@ class EvaluationSummary(BaseModel):
     batch_id: uuid.UUID | None
     violations: int
     by_severity: dict[str, int]
-    worst_severity: Literal["critical", "high", "medium", "low"] | None
+    worst_severity: Severity | None
     engine_version: str
     ruleset_digest: str = Field(description="sha256 over every instrument's digest, in order.")
 
@@ -74,119 +80,13 @@ class JurisdictionList(BaseModel):
     items: list[JurisdictionOut]
 
 
-class SourceOut(BaseModel):
-    """Where a rule, tier or instrument comes from: the official text, apart from commentary."""
-
-    source: str | None = Field(description="The official text of the provision (law-reference §9).")
-    source_site: str = Field(description="The site of `source`, e.g. eur-lex.europa.eu.")
-    source_official: bool = Field(
-        description="Whether `source` is on an official site (engine/law/sources.py)."
-    )
-    references: list[Reference] = Field(
-        description="Commentary, translations, guidance, case law: not the official text."
-    )
-
-
-class PenaltyTierVersionOut(SourceOut):
-    citation: str
-    max: str
-    sme_max: str | None
-    min: str | None
-    counts: str
-    confirmed: bool
-
-
-class PenaltyTierDatedOut(PenaltyTierVersionOut):
-    from_: dt.date | None = Field(alias="from", description="First day of this version.")
-
-
-class PenaltyTierOut(PenaltyTierVersionOut):
-    """A tier as it stands after its last dated change, with every version in ``history``."""
-
-    history: list[PenaltyTierDatedOut] = []
-
-
-class InstrumentOut(SourceOut):
-    id: str
-    title: str
-    short: str
-    jurisdiction: str
-    in_force: dt.date
-    source: str = Field(description="The official text of the instrument (law-reference §9).")
-    digest: str
-    aggregation: str
-    aggregation_citation: str | None
-    rules: int = Field(description="How many rules encode it.")
-    penalty_tiers: dict[str, PenaltyTierOut]
-
-
 class InstrumentList(BaseModel):
-    items: list[InstrumentOut]
-
-
-class AggravatedPenalty(PenaltyTierOut):
-    """The tier the law reserves for aggravated cases of a rule."""
-
-    tier: str
-    when: str | None = Field(description="What makes a case aggravated, in words.")
-
-
-class RulePenalty(PenaltyTierOut):
-    """A rule's penalty: its tier's summary and the tier's id (rulesets/tiers)."""
-
-    tier: str
-    aggravated: AggravatedPenalty | None = None
-
-
-class RuleExceptionOut(BaseModel):
-    """A later provision carving part of the duty out, from a day on."""
-
-    from_: dt.date = Field(alias="from")
-    until: dt.date | None
-    citation: str
-    unless: str = Field(description="Where the duty does not apply, in words.")
-    confirmed: bool
-
-
-class RuleOut(SourceOut):
-    id: str
-    title: str
-    instrument: str
-    instrument_title: str
-    jurisdiction: str
-    citation: str
-    citations: list[str] = Field(
-        description="Every provision a regulator cites for this failing, one per entry."
-    )
-    citation_practice: str | None = Field(description="Whose citation practice the list follows.")
-    source: str = Field(description="The official text of the provision the rule encodes (law-reference §9).")
-    requirement: str | None
-    severity: Literal["critical", "high", "medium", "low"]
-    subject: str
-    effective_from: dt.date
-    effective_until: dt.date | None
-    penalty: RulePenalty
-    exceptions: list[RuleExceptionOut] = []
-    remediation: str
-    confirmed: bool
-    note: str | None
-    file: str = Field(description="The ruleset file, relative to the repository.")
-    line: int
+    items: list[InstrumentSummary]
 
 
 class RuleList(BaseModel):
-    items: list[RuleOut]
+    items: list[RuleSummary]
     total: int
-
-
-class RuleExamples(BaseModel):
-    violating: list[dict[str, Any]]
-    compliant: list[dict[str, Any]]
-
-
-class RuleDetail(RuleOut):
-    condition: str = Field(description="The rule's condition, in words.")
-    examples: RuleExamples
 
 
 class Health(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from engine.analysis.diagnostics import Finding
+from engine.analysis.diagnostics import Code, Diagnostic
 from engine.core.yamlio import YamlError
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import InputError, product_from_data
@@ -29,25 +29,21 @@ def example_date(rule: Rule, ruleset: RuleSet, example: Example) -> dt.date:
     return max([start, *versions])
 
 
-def check_examples(ruleset: RuleSet, evaluator: Evaluator) -> list[Finding]:
-    """Every violating example violates its rule; every compliant one is in scope and does not."""
-    findings: list[Finding] = []
+def check_examples(ruleset: RuleSet, evaluator: Evaluator) -> list[Diagnostic]:
+    """Every violating example violates its rule; every compliant one is in scope and does not.
+    A diagnostic points at the example (where it is written)."""
+    found: list[Diagnostic] = []
     for rule in ruleset.rules:
         for kind, examples in (("violating", rule.violating), ("compliant", rule.compliant)):
             for n, example in enumerate(examples):
                 where = f"rule {rule.id}: {kind} example {n + 1}"
+                at = example.span or rule.span
                 try:
                     product = product_from_data(example.product, f"{rule.id}/{kind}[{n}]")
                 except InputError as exc:
                     issues = "; ".join(str(i) for i in exc.issues[:3])
-                    findings.append(
-                        Finding(
-                            rule.file,
-                            rule.line,
-                            "error",
-                            "example-invalid",
-                            f"{where} is not a valid description: {issues}",
-                        )
+                    found.append(
+                        Diagnostic(at, Code.EXAMPLE_INVALID, f"{where} is not a valid description: {issues}")
                     )
                     continue
                 day = example_date(rule, ruleset, example)
@@ -69,73 +65,42 @@ def check_examples(ruleset: RuleSet, evaluator: Evaluator) -> list[Finding]:
                         if unknown
                         else "the rule does not fire"
                     )
-                    findings.append(
-                        Finding(
-                            rule.file,
-                            rule.line,
-                            "error",
-                            "example-not-violating",
-                            f"{where} does not violate the rule on {day}: {why}",
-                        )
-                    )
+                    message = f"{where} does not violate the rule on {day}: {why}"
+                    found.append(Diagnostic(at, Code.EXAMPLE_NOT_VIOLATING, message))
                 elif kind == "compliant":
                     if fired:
-                        findings.append(
-                            Finding(
-                                rule.file,
-                                rule.line,
-                                "error",
-                                "example-violating",
-                                f"{where} violates the rule on {day}",
-                            )
-                        )
+                        message = f"{where} violates the rule on {day}"
+                        found.append(Diagnostic(at, Code.EXAMPLE_VIOLATING, message))
                     elif unknown:
-                        findings.append(
-                            Finding(
-                                rule.file,
-                                rule.line,
-                                "error",
-                                "example-undecided",
-                                f"{where} leaves the rule undecided (insufficient information)",
-                            )
-                        )
+                        message = f"{where} leaves the rule undecided (insufficient information)"
+                        found.append(Diagnostic(at, Code.EXAMPLE_UNDECIDED, message))
                     elif scope_na or scope_unknown:
-                        findings.append(
-                            Finding(
-                                rule.file,
-                                rule.line,
-                                "error",
-                                "example-out-of-scope",
-                                f"{where} is outside the instrument's scope, so it tests nothing",
-                            )
-                        )
-    return findings
+                        message = f"{where} is outside the instrument's scope, so it tests nothing"
+                        found.append(Diagnostic(at, Code.EXAMPLE_OUT_OF_SCOPE, message))
+    return found
 
 
-def check_dates(ruleset: RuleSet) -> list[Finding]:
-    findings = []
-    for inst in ruleset.instruments:
-        for rule in inst.rules:
-            if rule.effective.from_ < inst.in_force:
-                findings.append(
-                    Finding(
-                        rule.file,
-                        rule.line,
-                        "warning",
-                        "date-before-instrument",
-                        f"rule {rule.id} starts {rule.effective.from_}, before {inst.id} is in force "
-                        f"({inst.in_force}); the later date is used",
-                    )
-                )
-    return findings
+def check_dates(ruleset: RuleSet) -> list[Diagnostic]:
+    """Rules that take effect before their instrument is in force."""
+    return [
+        Diagnostic(
+            rule.span,
+            Code.DATE_BEFORE_INSTRUMENT,
+            f"rule {rule.id} starts {rule.effective.from_}, before {inst.id} is in force "
+            f"({inst.in_force}); the later date is used",
+        )
+        for inst in ruleset.instruments
+        for rule in inst.rules
+        if rule.effective.from_ < inst.in_force
+    ]
 
 
-def lint(path: str | Path | None = None) -> list[Finding]:
-    """Every finding for the rulesets under ``path`` (default: the shipped ones)."""
+def lint(path: str | Path | None = None) -> list[Diagnostic]:
+    """Every diagnostic for the rulesets under ``path`` (default: the shipped ones)."""
     try:
         ruleset = load_rulesets(path)
     except (RulesetError, YamlError) as exc:
-        return [Finding(exc.file, exc.line, "error", "invalid", exc.message)]
+        return [Diagnostic.of_error(exc)]
     evaluator = Evaluator(ruleset)
     from engine.analysis import static_checks  # imported here: it needs z3 (regulint[lint])
 

@@ -37,7 +37,8 @@ three-valued "definitely true" semantics the engines implement, and the domain (
 non-negative numbers, taxonomy closure, market folding, practice facts contained in product
 facts) a handful of constraints. Satisfiability, dead branches and subsumption are then one
 ``check()`` each, and the unsat core names the conflicting atoms for the message. The encoding
-(~200 lines) replaces what would be a small solver of our own, so z3 keeps the code simpler.
+(:mod:`engine.analysis.z3_domain`, ~250 lines) replaces what would be a small solver of our own,
+so z3 keeps the code simpler.
 Domain constraints are only ever facts true of every description, so "unsatisfiable" and
 "subsumed" are never claimed wrongly; a missing constraint can only hide a finding.
 """
@@ -46,76 +47,35 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import typing
-from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import cache
 from typing import Any
 
-import yaml
-
-from engine.analysis.diagnostics import Finding
-from engine.core import taxonomy
-from engine.core.extras import require
-from engine.core.jurisdictions import market_of, member_of
-from engine.facts.registry import fact_specs, list_item_kind
+from engine.analysis.diagnostics import Code, Diagnostic
+from engine.analysis.z3_domain import Encoder, Node, z3
+from engine.core.jurisdictions import market_of
+from engine.core.spans import Span
+from engine.core.yamlio import YamlMap, YamlSeq, span_of
 from engine.law.conditions import All, AnyOf, Atom, Condition, Not, to_nnf
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.sources import OFFICIAL_SITES, describe_source
-
-z3 = require("z3", "lint", "regulint lint's static checks (z3)")
 
 # --------------------------------------------------------------------------------------------
 # conditions with their YAML lines, in negation normal form
 
 
-@dataclass
-class Node:
-    """A condition node in negation normal form, with the line it was written on."""
-
-    kind: str  # all | any | atom
-    line: int
-    items: list[Node] = field(default_factory=list)
-    atom: Atom | None = None
-
-
-def _yaml(path: str, cache_: dict[str, Any]) -> Any:
-    """The YAML node tree of a file (PyYAML's C composer: positions without the cost of
-    round-trip loading; nothing is constructed, so no tag is ever evaluated)."""
-    if path not in cache_:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        with open(path, encoding="utf-8") as fh:
-            cache_[path] = yaml.compose(fh, Loader=loader)
-    return cache_[path]
-
-
-def _keys(node: Any) -> list[Any]:
-    """The keys of a composed YAML mapping node ([] for anything else)."""
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    return [k.value for k, _ in node.value]
-
-
 def _child(node: Any, key: Any) -> tuple[Any, int | None]:
-    """The child node at ``key`` (a mapping key or a sequence index) and its line."""
-    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return v, k.start_mark.line + 1
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
-        item = node.value[key]
-        return item, item.start_mark.line + 1
+    """The child at ``key`` (a mapping key or a list index) of a document read with positions
+    (the instrument's ``document``), and the line it is written on."""
+    if isinstance(node, YamlMap) and isinstance(key, str) and key in node:
+        return node[key], node.span(key).line
+    if isinstance(node, YamlSeq) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key], node.span(key).line
     return None, None
 
 
-def _at(node: Any, path: list[Any]) -> tuple[Any, int]:
-    line = 1
-    for key in path:
-        node, found = _child(node, key)
-        if found is None:
-            break
-        line = found
-    return node, line
+def _local_tiers(inst: Instrument) -> list[str]:
+    """The penalty tiers the instrument's own file defines (shared tiers are checked in theirs)."""
+    tiers, _ = _child(inst.document, "penalty_tiers")
+    return list(tiers) if isinstance(tiers, YamlMap) else []
 
 
 def _lined(cond: Condition, raw: Any, line: int, negate: bool = False) -> Node:
@@ -139,255 +99,6 @@ def _lined(cond: Condition, raw: Any, line: int, negate: bool = False) -> Node:
 
 # --------------------------------------------------------------------------------------------
 # the encoding
-
-
-@cache
-def _numeric_bounds() -> dict[str, tuple[float | None, float | None]]:
-    """Lower and upper bounds of numeric facts, from the product model's field constraints."""
-    from pydantic import BaseModel
-
-    from engine.facts.product import (
-        Audience,
-        Consent,
-        DataPractice,
-        DataSubjectRights,
-        Governance,
-        Notice,
-        Organization,
-        Product,
-        SyntheticMedia,
-        Transfer,
-    )
-
-    prefixes = {
-        Product: "product", Organization: "product.organization", Audience: "product.audience",
-        Governance: "product.governance", DataSubjectRights: "product.governance.data_subject_rights",
-        DataPractice: "practice", Consent: "practice.consent", Notice: "practice.notice",
-        Transfer: "transfer", SyntheticMedia: "synthetic_media",
-    }  # fmt: skip
-    out: dict[str, tuple[float | None, float | None]] = {}
-
-    def metadata(annotation: Any, extra: list[Any]) -> list[Any]:
-        found = list(extra)
-        stack = [annotation]
-        while stack:
-            a = stack.pop()
-            if typing.get_origin(a) is typing.Annotated:
-                for m in typing.get_args(a)[1:]:
-                    found.extend(getattr(m, "metadata", None) or [m])
-                stack.append(typing.get_args(a)[0])
-            else:
-                stack.extend(x for x in typing.get_args(a) if x is not type(None))
-        return found
-
-    model: type[BaseModel]
-    for model, prefix in prefixes.items():
-        for name, f in model.model_fields.items():
-            low: float | None = None
-            high: float | None = None
-            for m in metadata(f.annotation, list(f.metadata)):
-                if getattr(m, "ge", None) is not None:
-                    low = float(m.ge)
-                if getattr(m, "gt", None) is not None:
-                    low = float(m.gt) + 1e-9
-                if getattr(m, "le", None) is not None:
-                    high = float(m.le)
-            if low is not None or high is not None:
-                out[f"{prefix}.{name}"] = (low, high)
-    for cur in ("usd", "eur", "cny"):
-        out[f"product.organization.annual_revenue_{cur}"] = (0.0, None)
-    out["practice.recipients_without_contract"] = (0.0, None)
-    return out
-
-
-class Encoder:
-    """z3 variables and formulas for the facts of one subject kind."""
-
-    def __init__(self, subject: str):
-        self.subject = subject
-        self.specs = fact_specs()
-        self.vars: dict[tuple[str, Any], Any] = {}
-        self.codes: dict[Any, int] = {}
-        self.domain: list[Any] = []
-        self.items: dict[str, set[Any]] = {}
-        self._nodes: dict[tuple[str, int], tuple[Node, Any]] = {}
-
-    # variables
-    def _var(self, key: tuple[str, Any], make: Any) -> Any:
-        if key not in self.vars:
-            self.vars[key] = make()
-        return self.vars[key]
-
-    def code(self, value: Any) -> int:
-        if value not in self.codes:
-            self.codes[value] = len(self.codes) + 1
-        return self.codes[value]
-
-    def known(self, path: str) -> Any:
-        if not self.specs[path].may_be_missing:
-            return z3.BoolVal(True)
-        return self._var(("known", path), lambda: z3.Bool(f"known:{path}"))
-
-    def null(self, path: str) -> Any:
-        return self._var(("null", path), lambda: z3.Bool(f"null:{path}"))
-
-    def value(self, path: str) -> Any:
-        spec = self.specs[path]
-
-        def make() -> Any:
-            if spec.type == "bool":
-                return z3.Bool(f"v:{path}")
-            if spec.type == "int":
-                v = z3.Int(f"v:{path}")
-            elif spec.type == "number":
-                v = z3.Real(f"v:{path}")
-            else:  # str: coded as an integer; enums are limited to their values
-                v = z3.Int(f"v:{path}")
-                if spec.values is not None:
-                    self.domain.append(z3.Or([v == self.code(x) for x in spec.values]))
-                return v
-            low, high = _numeric_bounds().get(path, (None, None))
-            if low is not None:
-                self.domain.append(v >= low)
-            if high is not None:
-                self.domain.append(v <= high)
-            return v
-
-        return self._var(("value", path), make)
-
-    def has(self, path: str, item: Any) -> Any:
-        self.items.setdefault(path, set()).add(item)
-        return self._var(("has", path, item), lambda: z3.Bool(f"has:{path}:{item}"))
-
-    # formulas
-    def _eq(self, path: str, x: Any) -> Any:
-        spec = self.specs[path]
-        nullable = path_nullable(path)
-        if x is None:
-            return self.null(path) if nullable else z3.BoolVal(False)
-        if spec.type == "bool":
-            eq = self.value(path) == z3.BoolVal(bool(x))
-        elif spec.type in ("int", "number"):
-            eq = self.value(path) == _num(x)
-        else:
-            eq = self.value(path) == self.code(x)
-        return z3.And(z3.Not(self.null(path)), eq) if nullable else eq
-
-    def atom(self, a: Atom) -> Any:
-        """The formula that holds exactly when the atom is definitely true."""
-        path, op, x = a.fact, a.op, a.value
-        if op == "exists":
-            return self.known(path)
-        if op == "missing":
-            return z3.Not(self.known(path))
-        if op == "eq":
-            body = self._eq(path, x)
-        elif op == "ne":
-            body = z3.Not(self._eq(path, x))
-        elif op == "in":
-            body = z3.Or([self._eq(path, v) for v in x])
-        elif op == "not_in":
-            body = z3.And([z3.Not(self._eq(path, v)) for v in x])
-        elif op in ("lt", "lte", "gt", "gte"):
-            v = self.value(path)
-            cmp = {"lt": v < _num(x), "lte": v <= _num(x), "gt": v > _num(x), "gte": v >= _num(x)}[op]
-            is_null = self.null(path) if path_nullable(path) else z3.BoolVal(False)
-            body = z3.Or(is_null, z3.Not(cmp)) if a.negated else z3.And(z3.Not(is_null), cmp)
-        elif op == "contains":
-            body = z3.Not(self.has(path, x)) if a.negated else self.has(path, x)
-        elif op == "contains_any":
-            body = z3.Or([self.has(path, v) for v in x])
-        elif op == "contains_none":
-            body = z3.And([z3.Not(self.has(path, v)) for v in x])
-        else:  # pragma: no cover - parse() rejects other operators
-            raise ValueError(op)
-        return z3.And(self.known(path), body)
-
-    def node(self, n: Node) -> Any:
-        key = ("node", id(n))
-        if key in self._nodes:
-            return self._nodes[key][1]
-        if n.kind == "atom":
-            assert n.atom is not None
-            out = self.atom(n.atom)
-        else:
-            parts = [self.node(c) for c in n.items]
-            out = z3.And(parts) if n.kind == "all" else z3.Or(parts)
-        self._nodes[key] = (n, out)  # keep n alive so its id is not reused
-        return out
-
-    def constraints(self) -> list[Any]:
-        """Facts true of every description, over the variables made so far."""
-        out = list(self.domain)
-        # place lists: a member state folds into its market; taxonomy lists carry ancestors
-        for path, items in list(self.items.items()):
-            kind = list_item_kind(path)
-            for item in list(items):
-                if not isinstance(item, str):
-                    continue
-                if kind in ("data_category", "data_use"):  # facts carry every ancestor key
-                    parts = item.split(".")
-                    for i in range(1, len(parts)):
-                        parent = ".".join(parts[:i])
-                        if parent in items:
-                            out.append(z3.Implies(self.has(path, item), self.has(path, parent)))
-                elif _is_place_list(path):
-                    m = market_of(item)
-                    if m and m != item and m in items:
-                        out.append(z3.Implies(self.has(path, item), self.has(path, m)))
-        # a practice's purposes are one key and its ancestors: a chain
-        for path in ("practice.purposes",):
-            keys = sorted(k for k in self.items.get(path, ()) if isinstance(k, str))
-            for a, b in itertools.combinations(keys, 2):
-                if not (b.startswith(a + ".") or a.startswith(b + ".")):
-                    out.append(z3.Not(z3.And(self.has(path, a), self.has(path, b))))
-        # what a practice (transfer) has, its product has
-        for small, big in (
-            ("practice.data_categories", "product.data_categories"),
-            ("practice.purposes", "product.purposes"),
-            ("practice.transfer_destinations", "product.transfer_destinations"),
-            ("transfer.to_markets", "practice.transfer_destinations"),
-            ("transfer.to_markets", "product.transfer_destinations"),
-        ):
-            for item in set(self.items.get(small, ())) & set(self.items.get(big, ())):
-                out.append(z3.Implies(self.has(small, item), self.has(big, item)))
-        # a transfer's to_markets are its destination and the market that folds it in
-        if ("value", "transfer.to") in self.vars or "transfer.to_markets" in self.items:
-            to = self.value("transfer.to")
-            for item in list(self.items.get("transfer.to_markets", ())):
-                places = [item] + [m for m, j in member_of().items() if j == item]
-                out.append(
-                    self.has("transfer.to_markets", item) == z3.Or([to == self.code(p) for p in places])
-                )
-        # selling or sharing in a practice is selling or sharing by the product
-        if ("value", "product.sells_or_shares") in self.vars:
-            for p in ("practice.sold", "practice.shared_for_cross_context_ads"):
-                if ("value", p) in self.vars:
-                    out.append(z3.Implies(self.value(p), self.value("product.sells_or_shares")))
-        if self.subject == "synthetic_media" and ("value", "product.has_synthetic_media") in self.vars:
-            out.append(self.value("product.has_synthetic_media"))
-        # derived revenue figures are known together
-        revenue = [("known", f"product.organization.annual_revenue_{c}") for c in ("usd", "eur", "cny")]
-        present = [self.vars[k] for k in revenue if k in self.vars]
-        for a, b in itertools.pairwise(present):
-            out.append(a == b)
-        return out
-
-
-def _num(x: Any) -> Any:
-    if isinstance(x, int) and not isinstance(x, bool):
-        return z3.IntVal(x)
-    return z3.RealVal(str(Decimal(str(x))))
-
-
-def path_nullable(path: str) -> bool:
-    from engine.facts.registry import NULL_IS_VALUE
-
-    return path in NULL_IS_VALUE
-
-
-def _is_place_list(path: str) -> bool:
-    return path.endswith(("markets", "destinations"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,45 +178,43 @@ def _line_no(label: str) -> int:
     return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 0
 
 
-def _rule_nodes(rule: Rule, yaml_cache: dict[str, Any]) -> Node:
-    root = _yaml(rule.file, yaml_cache)
-    rules, _ = _child(root, "rules")
-    for i, item in enumerate(rules.value if isinstance(rules, yaml.SequenceNode) else []):
-        rid, _ = _child(item, "id")
-        if isinstance(rid, yaml.ScalarNode) and rid.value == rule.id:
-            raw, line = _at(root, ["rules", i, "when"])
-            return _lined(rule.when, raw, line)
+def _rule_nodes(inst: Instrument, rule: Rule) -> Node:
+    rules, _ = _child(inst.document, "rules")
+    for item in rules if isinstance(rules, YamlSeq) else []:
+        if isinstance(item, YamlMap) and item.get("id") == rule.id:
+            raw, line = _child(item, "when")
+            return _lined(rule.when, raw, line or rule.line)
     return _lined(rule.when, None, rule.line)
 
 
-def _scope_node(inst: Instrument, yaml_cache: dict[str, Any]) -> Node:
-    raw, line = _at(_yaml(inst.file, yaml_cache), ["instrument", "scope"])
-    return _lined(inst.scope, raw, line)
+def _scope_node(inst: Instrument) -> Node:
+    raw, line = _child(_child(inst.document, "instrument")[0], "scope")
+    return _lined(inst.scope, raw, line or inst.span.line)
 
 
-def _satisfiability(inst: Instrument, rule: Rule, when: Node, scope: Node) -> list[Finding]:
+def _satisfiability(inst: Instrument, rule: Rule, when: Node, scope: Node) -> list[Diagnostic]:
     solver = _Solver(rule.subject, when, scope)
     ok, _ = solver.check([("when", solver.enc.node(when))])
     if not ok:
         core = _conflict(solver, None, when)
         why = "; ".join(core) if core else "its branches all conflict"
         return [
-            Finding(rule.file, when.line, "error", "condition-unsatisfiable",
-                    f"rule {rule.id}: the condition can never hold ({why})")
+            Diagnostic(Span(rule.file, when.line), Code.CONDITION_UNSATISFIABLE,
+                       f"rule {rule.id}: the condition can never hold ({why})")
         ]  # fmt: skip
     ok, _ = solver.check([("scope", solver.enc.node(scope)), ("when", solver.enc.node(when))])
     if not ok:
         core = _conflict(solver, scope, when)
         return [
-            Finding(rule.file, when.line, "error", "condition-out-of-scope",
-                    f"rule {rule.id}: the condition can never hold where {inst.id} applies "
-                    f"({'; '.join(core)})")
+            Diagnostic(Span(rule.file, when.line), Code.CONDITION_OUT_OF_SCOPE,
+                       f"rule {rule.id}: the condition can never hold where {inst.id} applies "
+                       f"({'; '.join(core)})")
         ]  # fmt: skip
     return _dead_branches(rule, when, scope, solver)
 
 
-def _dead_branches(rule: Rule, when: Node, scope: Node, solver: _Solver) -> list[Finding]:
-    findings: list[Finding] = []
+def _dead_branches(rule: Rule, when: Node, scope: Node, solver: _Solver) -> list[Diagnostic]:
+    findings: list[Diagnostic] = []
     base = [("the instrument's scope", solver.enc.node(scope))]
 
     def visit(n: Node, context: list[tuple[str, Any]]) -> None:
@@ -522,9 +231,9 @@ def _dead_branches(rule: Rule, when: Node, scope: Node, solver: _Solver) -> list
                 others = [c for c in core if c != "this part"]
                 what = _label(child)
                 findings.append(
-                    Finding(rule.file, child.line, "warning", "condition-dead-branch",
-                            f"rule {rule.id}: {what} can never hold here"
-                            + (f" (it conflicts with {'; '.join(others)})" if others else ""))
+                    Diagnostic(Span(rule.file, child.line), Code.CONDITION_DEAD_BRANCH,
+                               f"rule {rule.id}: {what} can never hold here"
+                               + (f" (it conflicts with {'; '.join(others)})" if others else ""))
                 )  # fmt: skip
                 continue
             visit(child, ctx if n.kind == "all" else context)
@@ -549,9 +258,9 @@ def _within(a: Rule, b: Rule, inst: Instrument) -> bool:
     return b_from <= a_from and a_until <= b_until
 
 
-def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: set[str]) -> list[Finding]:
+def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: set[str]) -> list[Diagnostic]:
     """``never``: rules that can never fire (reported already; vacuously subsumed by any rule)."""
-    findings: list[Finding] = []
+    findings: list[Diagnostic] = []
     groups: dict[tuple[str, str], list[Rule]] = {}
     for r in inst.rules:
         groups.setdefault((r.citation.strip(), r.subject), []).append(r)
@@ -588,7 +297,7 @@ def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: s
                 kind = "is subsumed by"
             reported.add(a.id)
             findings.append(
-                Finding(a.file, a.line, "warning", "rule-subsumed",
+                Diagnostic(a.span, Code.RULE_SUBSUMED,
                         f"rule {a.id} {kind} rule {b.id} ({b.file}:{b.line}; same citation "
                         f"{a.citation!r} and subject): every product that violates {a.id} also "
                         f"violates {b.id}, so it only reports the same breach twice")
@@ -596,21 +305,19 @@ def _subsumption(inst: Instrument, nodes: dict[str, Node], scope: Node, never: s
     return findings
 
 
-def _unused_tiers(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
+def _unused_tiers(inst: Instrument) -> list[Diagnostic]:
     used = {r.penalty for r in inst.rules}
-    root = _yaml(inst.file, yaml_cache)
     return [
-        Finding(inst.file, _at(root, ["penalty_tiers", name])[1], "warning", "penalty-tier-unused",
-                f"{inst.id}: penalty tier {name!r} is defined but no rule uses it")
-        for name in _keys(_child(root, "penalty_tiers")[0])
+        Diagnostic(span_of(inst.document, ["penalty_tiers", name], inst.file), Code.PENALTY_TIER_UNUSED,
+                   f"{inst.id}: penalty tier {name!r} is defined but no rule uses it")
+        for name in _local_tiers(inst)
         if name not in used
     ]  # fmt: skip
 
 
-def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
-    root = _yaml(inst.file, yaml_cache)
+def _sources(inst: Instrument) -> list[Diagnostic]:
     items: list[tuple[list[Any], str, str | None]] = [(["instrument"], f"instrument {inst.id}", inst.source)]
-    local = _keys(_child(root, "penalty_tiers")[0])  # shared tiers are checked in their own files
+    local = _local_tiers(inst)  # shared tiers are checked in their own files
     items += [
         (
             ["penalty_tiers", name],
@@ -631,11 +338,9 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
     for loc, what, url in items:
         if url is None:
             out.append(
-                Finding(
-                    inst.file,
-                    _at(root, loc)[1],
-                    "error",
-                    "source-missing",
+                Diagnostic(
+                    span_of(inst.document, loc, inst.file),
+                    Code.SOURCE_MISSING,
                     f"{what} has no source: link the official text (law-reference §9)",
                 )
             )
@@ -643,11 +348,9 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
         info = describe_source(url)
         if not info.official:
             out.append(
-                Finding(
-                    inst.file,
-                    _at(root, [*loc, "source"])[1],
-                    "error",
-                    "source-not-official",
+                Diagnostic(
+                    span_of(inst.document, [*loc, "source"], inst.file),
+                    Code.SOURCE_NOT_OFFICIAL,
                     f"{what}: source {url} is on {info.site or 'no site'}, not an official site "
                     f"({', '.join(OFFICIAL_SITES)}); link the official text and list this URL "
                     "under references",
@@ -656,21 +359,21 @@ def _sources(inst: Instrument, yaml_cache: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Finding]:
+def _tier_sources(ruleset: RuleSet) -> list[Diagnostic]:
     """The shared tiers (rulesets/tiers): each version's source is official text."""
     out = []
+    instrument_files = {inst.file for inst in ruleset.instruments}
     for tid, tier in sorted(ruleset.tiers.items()):
-        root = _yaml(tier.file, yaml_cache)
-        if _child(root, "tiers")[0] is None:
+        if tier.file in instrument_files:
             continue  # defined in an instrument file: checked with it
         days = sorted(tier.boundaries()) or [None]
         for day in days:
             url = (tier.at(day) if day else tier.latest()).source
             info = describe_source(url) if url else None
             if info is None or not info.official:
-                out.append(Finding(
-                    tier.file, _at(root, ["tiers", tid])[1], "error",
-                    "source-missing" if info is None else "source-not-official",
+                out.append(Diagnostic(
+                    tier.span,
+                    Code.SOURCE_MISSING if info is None else Code.SOURCE_NOT_OFFICIAL,
                     f"penalty tier {tid!r}" + (f" (from {day})" if day else "")
                     + (" has no source" if info is None else f": source {url} is on {info.site}, not an official site")
                     + ": link the official text (law-reference §9)",
@@ -678,7 +381,7 @@ def _tier_sources(ruleset: RuleSet, yaml_cache: dict[str, Any]) -> list[Finding]
     return out
 
 
-def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Finding]:
+def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Diagnostic]:
     out = []
     for n in _atoms_of(when):
         a = n.atom
@@ -689,23 +392,22 @@ def _market_references(inst: Instrument, rule: Rule, when: Node) -> list[Finding
         foreign = [v for v in values if isinstance(v, str) and (market_of(v) or v) != inst.jurisdiction]
         if foreign:
             out.append(
-                Finding(rule.file, n.line, "warning", "market-reference",
-                        f"rule {rule.id} ({inst.jurisdiction}) tests product.markets for "
-                        f"{', '.join(foreign)}: its verdict would depend on other markets listed")
+                Diagnostic(Span(rule.file, n.line), Code.MARKET_REFERENCE,
+                           f"rule {rule.id} ({inst.jurisdiction}) tests product.markets for "
+                           f"{', '.join(foreign)}: its verdict would depend on other markets listed")
             )  # fmt: skip
     return out
 
 
-def run(ruleset: RuleSet) -> list[Finding]:
+def run(ruleset: RuleSet) -> list[Diagnostic]:
     """Every static finding for ``ruleset``, in file and line order."""
-    findings: list[Finding] = []
-    yaml_cache: dict[str, Any] = {}
+    findings: list[Diagnostic] = []
     for inst in ruleset.instruments:
-        scope = _scope_node(inst, yaml_cache)
+        scope = _scope_node(inst)
         nodes: dict[str, Node] = {}
         never: set[str] = set()
         for rule in inst.rules:
-            when = _rule_nodes(rule, yaml_cache)
+            when = _rule_nodes(inst, rule)
             nodes[rule.id] = when
             found = _satisfiability(inst, rule, when, scope)
             if any(f.level == "error" for f in found):
@@ -713,13 +415,11 @@ def run(ruleset: RuleSet) -> list[Finding]:
             findings += found
             findings += _market_references(inst, rule, when)
         findings += _subsumption(inst, nodes, scope, never)
-        findings += _unused_tiers(inst, yaml_cache)
-        findings += _sources(inst, yaml_cache)
-    findings += _tier_sources(ruleset, yaml_cache)
+        findings += _unused_tiers(inst)
+        findings += _sources(inst)
+    findings += _tier_sources(ruleset)
     findings.sort(key=lambda f: (f.file, f.line, f.code))
     return findings
 
 
-__all__ = ["run", "Encoder", "Node"]
-
-_ = taxonomy  # the taxonomy's closure is encoded through list_item_kind and key prefixes
+__all__ = ["run"]

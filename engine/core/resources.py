@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+from engine.core.yamlio import load_with_lines, plain
 
 
 def rulesets_dir() -> Path:
@@ -22,5 +22,5 @@ def seeds_dir() -> Path:
 
 @cache
 def read_yaml_resource(name: str) -> Any:
-    """Parse a YAML file of the rulesets package (plain data, safe loader)."""
-    return YAML(typ="safe").load((rulesets_dir() / name).read_text(encoding="utf-8"))
+    """Parse a YAML file of the rulesets package (plain data)."""
+    return plain(load_with_lines(rulesets_dir() / name))

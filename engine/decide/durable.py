@@ -9,7 +9,7 @@ edges (shared/research/durable-rules-bench.md) are handled here, following its Â
 - **Thread safety.** durable_rules is not thread-safe and its C calls never release the GIL:
   every decision holds one ``threading.Lock`` per :class:`DurableEngine`, so concurrent callers
   queue (threads add no throughput here anyway; scale with processes â€” each process builds its
-  own engine, see :func:`engine_for`).
+  own engine).
 - **Sessions.** One long-lived session (a fixed sid) per ruleset; every fact is retracted in
   ``finally``. Sessions are never deleted, so the delete-without-action heap bug, the 1,024
   live-session limit and 32-bit sid-hash collisions cannot occur.
@@ -21,46 +21,52 @@ edges (shared/research/durable-rules-bench.md) are handled here, following its Â
   durable rules and ``MAX_PROPERTIES`` fact properties (under the 256 rules per alpha node of
   error 108, the 512 children that hang ``create_ruleset`` and the 252 properties of error 302;
   the 64-rule limit of error 303 is for array tests, and arrays become boolean flag properties
-  with shared alpha nodes); every rule starts with a positive anchor ``k == <subject kind>``
-  (no self-matching state fact). Fewer, larger chunks mean fewer C calls per subject.
+  with shared alpha nodes â€” one per tested item, one per set of items a rule asks the list to
+  overlap); every rule starts with a positive anchor ``k == <subject kind>``
+  (no self-matching state fact). A pattern holds at most 15 ``$and``/``$or`` (error 113: 31
+  expression entries per beta node); larger conditions become several durable rules
+  (:mod:`engine.decide.patterns`). Fewer, larger chunks mean fewer C calls per subject.
+- **One fire per rule.** durable_rules gives a rule one frame per ``$or`` branch a fact
+  satisfies, each a fire (a ``complete_and_start_action`` C call); every rule carries ``cap``
+  so all its frames come in one action. A check compiles to one definite rule and, if it tests
+  facts that may be unknown, one unknown rule that excludes "definitely true", so a check
+  fires once per subject when it is true or unknown and not at all when false
+  (:meth:`DurableEngine.calls` counts it; the few checks too large for one rule may fire more
+  than once, :attr:`DurableEngine.split_checks`).
 - **Hashes.** Property names are short generated names checked at compile time for 32-bit
   FNV collisions (durable_rules identifies properties by hash only).
-- **Numbers.** Facts and rules are serialised by :func:`_json` without exponent notation
-  (durable_rules rejects ``1e-06``).
+- **Numbers.** Facts and rules are serialised by :func:`engine.decide.patterns.to_json` without
+  exponent notation (durable_rules rejects ``1e-06``).
 - **Speed.** Evaluation drives the C extension through the Host's ruleset handles
   (``assert_fact``/``start_action_for_state``/``complete_and_start_action``/``retract_fact``),
   skipping the per-action Python closure, state round trip and JSON parse of the stock Host.
   Each chunk's fact is written straight to JSON from fragments precomputed at compile time
   (:func:`_encode_fact`), not built as a dict and serialised.
 
-Truth is three-valued (:mod:`engine.law.conditions`): for a condition that tests a fact which may
-be unknown, a second "possible" rule is compiled (unknown atoms counted as true). A check is
-*true* when its definite rule fires, *unknown* when only its possible rule fires.
+Truth is three-valued (:mod:`engine.law.conditions`): a check is *true* when its definite rule
+fires, *unknown* when its unknown rule fires (compiled as "possibly true and possibly false",
+unknown atoms counted as true on both sides; :mod:`engine.decide.patterns` writes both rules).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import math
 import os
 import threading
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Any
 
 import durable_rules_engine as _dre
 from durable import engine as _durable_engine
 
+from engine.decide.patterns import CAP, PatternCompiler, PropertyNames, Test, properties_of, to_json
 from engine.decide.protocol import Check, Decision, EngineError
-from engine.facts.registry import Subject, fact_specs
-from engine.law.conditions import NUMERIC_OPS, All, AnyOf, Atom, Condition, atoms, to_nnf
+from engine.facts.registry import Subject
 
 MAX_RULES_PER_RULESET = 120  # measured: 40 -> 120 saves ~16% of decide() (5 C rulesets, not 8)
 MAX_PROPERTIES = 200
 _SID = "regulint"
-_NEG_NUMERIC = {"lt": "$gte", "lte": "$gt", "gt": "$lte", "gte": "$lt"}
-_NUMERIC = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 
 
 class _ExactRuleset(_durable_engine.Ruleset):
@@ -72,7 +78,7 @@ class _ExactRuleset(_durable_engine.Ruleset):
         self._host = host
         for rule_name, rule in definition.items():
             self._actions[rule_name] = _durable_engine.Promise(rule.pop("run"))
-        self._handle = _dre.create_ruleset(name, _json(definition))
+        self._handle = _dre.create_ruleset(name, to_json(definition))
         self._definition = definition
 
 
@@ -92,281 +98,39 @@ class _QuietHost(_durable_engine.Host):
         return list(ruleset_definitions)
 
 
-def _fnv1a32(text: str) -> int:
-    h = 0x811C9DC5
-    for byte in text.encode():
-        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return h
+@dataclass
+class CallCounts:
+    """C calls made deciding some subjects: one assert (and one retract) per chunk of the
+    subject's kind, a start-action when the fact matched, one complete-and-start per fire."""
 
+    subjects: int = 0
+    asserts: int = 0
+    starts: int = 0
+    fires: int = 0
+    results: int = 0  # checks found true or unknown: each needs one fire, more are redundant
+    most_fires: dict[str, int] = field(default_factory=dict)  # check -> most fires on one subject
 
-def _fnv1_32(text: str) -> int:
-    h = 0x811C9DC5
-    for byte in text.encode():
-        h = ((h * 0x01000193) & 0xFFFFFFFF) ^ byte
-    return h
-
-
-def _number(value: int | float | Decimal) -> str:
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise EngineError(f"cannot evaluate a non-finite number {value!r}")
-    text = format(Decimal(repr(value)) if isinstance(value, float) else value, "f")
-    return text if "." in text else text + ".0"
-
-
-def _json(value: Any) -> str:
-    """JSON as durable_rules reads it: no exponents, booleans and nulls as JSON."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if isinstance(value, int | float | Decimal):
-        return _number(value)
-    if isinstance(value, str):
-        import json
-
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{_json(str(k))}:{_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_json(v) for v in value) + "]"
-    raise EngineError(f"cannot serialise {type(value).__name__} for durable_rules")
-
-
-class _Names:
-    """Short property names for fact paths and list flags, free of 32-bit hash collisions."""
-
-    RESERVED = ("k", "sid", "id", "i", "$s")
-
-    def __init__(self) -> None:
-        self.value: dict[str, str] = {}
-        self.null: dict[str, str] = {}
-        self.flag: dict[tuple[str, Any], str] = {}
-        self._counter = itertools.count()
-        self._hashes: set[int] = {_fnv1a32(r) for r in self.RESERVED} | {_fnv1_32(r) for r in self.RESERVED}
-
-    def _fresh(self, prefix: str) -> str:
-        while True:
-            name = f"{prefix}{next(self._counter)}"
-            h1, h2 = _fnv1a32(name), _fnv1_32(name)
-            if h1 not in self._hashes and h2 not in self._hashes:
-                self._hashes.update((h1, h2))
-                return name
-
-    def of_value(self, path: str) -> str:
-        if path not in self.value:
-            self.value[path] = self._fresh("p")
-        return self.value[path]
-
-    def of_null(self, path: str) -> str:
-        if path not in self.null:
-            self.null[path] = self._fresh("n")
-        return self.null[path]
-
-    def of_flag(self, path: str, item: Any) -> str:
-        if (path, item) not in self.flag:
-            self.flag[(path, item)] = self._fresh("f")
-        return self.flag[(path, item)]
-
-
-Test = dict[str, Any]  # one durable_rules test on one property, e.g. {"p3": true} or {"$nex": {"f2": 1}}
-Conjunction = tuple[str, ...]  # serialised tests that must all hold
-
-
-@dataclass(frozen=True)
-class _Alternative:
-    """One durable rule's pattern: tests that all hold, and clauses (flat ORs of tests) that all hold."""
-
-    tests: tuple[str, ...] = ()
-    clauses: tuple[tuple[str, ...], ...] = ()
-
-    def unit(self) -> tuple[str, ...] | None:
-        """The tests of this alternative if it is a single disjunction (one test or one clause)."""
-        if len(self.tests) == 1 and not self.clauses:
-            return self.tests
-        if not self.tests and len(self.clauses) == 1:
-            return self.clauses[0]
-        return None
-
-
-#: durable_rules expands a pattern's ORs into a beta node's expression sequence, which holds
-#: at most 31 entries (error 113): measured, 12 flat ORs beside 10 tests load and 16 do not,
-#: and ORs of ANDs fail sooner. So patterns keep at most this many flat OR clauses and no
-#: nesting; a rule that needs more is split into several durable rules.
-MAX_CLAUSES = 10
-MAX_ALTERNATIVES = 512
-
-
-class _Compiler:
-    """Compile NNF conditions to durable_rules patterns over one kind's property names."""
-
-    def __init__(self, names: _Names):
-        self.names = names
-        self.specs = fact_specs()
-
-    def _missing(self, path: str) -> list[Conjunction]:
-        tests = [_json({"$nex": {self.names.of_value(path): 1}})]
-        if self.specs[path].nullable:
-            tests.append(_json({"$nex": {self.names.of_null(path): 1}}))
-        return [tuple(tests)]
-
-    def _one(self, test: Test) -> Conjunction:
-        return (_json(test),)
-
-    def _eq(self, path: str, v: Any) -> list[Conjunction]:
-        if v is None:
-            return [self._one({self.names.of_null(path): True})] if self.specs[path].nullable else []
-        return [self._one({self.names.of_value(path): v})]
-
-    def _ne(self, path: str, v: Any) -> list[Conjunction]:
-        p = self.names.of_value(path)
-        if v is None:
-            return [self._one({"$ex": {p: 1}})]
-        out = [self._one({"$neq": {p: v}})]
-        if self.specs[path].nullable:
-            out.append(self._one({self.names.of_null(path): True}))
-        return out
-
-    def atom(self, a: Atom) -> list[Conjunction]:
-        """Alternatives (each a conjunction of tests) that make the atom definitely true."""
-        path, op, v = a.fact, a.op, a.value
-        if op == "eq":
-            return self._eq(path, v)
-        if op == "ne":
-            return self._ne(path, v)
-        if op == "in":
-            return [c for x in v for c in self._eq(path, x)]
-        if op == "not_in":
-            out: list[Conjunction] = [()]
-            for x in v:
-                out = [tuple(dict.fromkeys(c + d)) for c in out for d in self._ne(path, x)]
-            return out
-        if op in NUMERIC_OPS:
-            p = self.names.of_value(path)
-            if not a.negated:
-                return [self._one({_NUMERIC[op]: {p: v}})]
-            res = [self._one({_NEG_NUMERIC[op]: {p: v}})]
-            if self.specs[path].nullable:
-                res.append(self._one({self.names.of_null(path): True}))
-            return res
-        if op == "exists":
-            res = [self._one({"$ex": {self.names.of_value(path): 1}})]
-            if self.specs[path].nullable:
-                res.append(self._one({"$ex": {self.names.of_null(path): 1}}))
-            return res
-        if op == "missing":
-            return self._missing(path)
-        if op == "contains":
-            flag = self.names.of_flag(path, v)
-            return [self._one({"$nex": {flag: 1}} if a.negated else {flag: True})]
-        if op == "contains_any":
-            return [self._one({self.names.of_flag(path, x): True}) for x in v]
-        if op == "contains_none":
-            return [tuple(_json({"$nex": {self.names.of_flag(path, x): 1}}) for x in v)]
-        raise EngineError(f"unknown operator {op}")  # pragma: no cover - parse() rejects it
-
-    def alternatives(self, cond: Condition, possible: bool) -> list[_Alternative]:
-        """Patterns whose union is the condition; ``possible`` counts unknown atoms as true."""
-        if isinstance(cond, Atom):
-            conjs = self.atom(cond)
-            if possible and cond.op not in ("exists", "missing") and self.specs[cond.fact].may_be_missing:
-                conjs = conjs + self._missing(cond.fact)
-            conjs = list(dict.fromkeys(conjs))
-            if len(conjs) > 1 and all(len(c) == 1 for c in conjs):
-                return [_Alternative(clauses=(tuple(c[0] for c in conjs),))]
-            return [_Alternative(tests=c) for c in conjs]
-        if isinstance(cond, AnyOf):
-            parts = [self.alternatives(c, possible) for c in cond.items]
-            units = [p[0].unit() for p in parts if len(p) == 1]
-            if len(units) == len(parts) and all(u is not None for u in units):
-                merged = tuple(dict.fromkeys(t for u in units for t in u))  # type: ignore[union-attr]
-                return [_Alternative(tests=merged) if len(merged) == 1 else _Alternative(clauses=(merged,))]
-            return _cap(list(dict.fromkeys(a for p in parts for a in p)))
-        if isinstance(cond, All):
-            out = [_Alternative()]
-            for item in cond.items:
-                part = self.alternatives(item, possible)
-                out = _cap([_join(a, b) for a in out for b in part])
-            return out
-        raise EngineError("conditions reach the compiler in negation normal form")  # pragma: no cover
-
-    def patterns(self, cond: Condition, possible: bool) -> list[list[Test]]:
-        """durable_rules patterns (lists of tests for ``$and``) for a condition."""
-        import json
-
-        out = []
-        for alt in self.alternatives(cond, possible):
-            for alt2 in _limit_clauses(alt):
-                tests: list[Test] = [json.loads(t) for t in alt2.tests]
-                tests += [{"$or": [json.loads(t) for t in clause]} for clause in alt2.clauses]
-                out.append(tests)
-        return out
-
-
-def _join(a: _Alternative, b: _Alternative) -> _Alternative:
-    clauses = tuple(dict.fromkeys(a.clauses + b.clauses))
-    tests = tuple(dict.fromkeys(a.tests + b.tests))
-    # a clause already implied by a test of the same alternative is redundant
-    clauses = tuple(c for c in clauses if not set(c) & set(tests))
-    return _Alternative(tests, clauses)
-
-
-def _limit_clauses(alt: _Alternative) -> list[_Alternative]:
-    if len(alt.clauses) <= MAX_CLAUSES:
-        return [alt]
-    smallest = min(range(len(alt.clauses)), key=lambda i: len(alt.clauses[i]))
-    rest = alt.clauses[:smallest] + alt.clauses[smallest + 1 :]
-    out = []
-    for test in alt.clauses[smallest]:
-        out += _limit_clauses(_Alternative(tuple(dict.fromkeys(alt.tests + (test,))), rest))
-    return out
-
-
-def _cap(alts: list[_Alternative]) -> list[_Alternative]:
-    if len(alts) > MAX_ALTERNATIVES:
-        raise EngineError(
-            f"a condition expands to more than {MAX_ALTERNATIVES} durable rules; split the rule or simplify it"
-        )
-    return alts
+    @property
+    def redundant(self) -> int:
+        return self.fires - self.results
 
 
 @dataclass
 class _Chunk:
     name: str
     kind: str
-    names: _Names
+    names: PropertyNames
     handle: Any = None
     # durable rule name -> (check key, definite?)
     actions: dict[str, tuple[str, bool]] | None = None
     scalar_paths: list[str] | None = None
     flag_items: dict[str, list[tuple[Any, str]]] | None = None
+    any_items: dict[str, list[tuple[frozenset[Any], str]]] | None = None
     properties: int = 0
     plan: _Plan | None = None  # the fact encoder, built once the kind's names are final
 
 
 _instances = itertools.count()
-
-
-def _properties_of(tests: list[Test]) -> set[str]:
-    """The fact properties a pattern reads."""
-    out: set[str] = set()
-    for test in tests:
-        ((key, value),) = test.items()
-        if key == "$or":
-            out |= _properties_of(value)
-        elif key.startswith("$"):
-            out |= set(value)
-        else:
-            out.add(key)
-    return out
-
-
-def _needs_possible(cond: Condition) -> bool:
-    specs = fact_specs()
-    return any(specs[a.fact].may_be_missing and a.op not in ("exists", "missing") for a in atoms(cond))
 
 
 class DurableEngine:
@@ -377,6 +141,7 @@ class DurableEngine:
         self._host = _QuietHost()
         self._counter = itertools.count()
         self._chunks: dict[str, list[_Chunk]] = {}
+        self._split_checks: set[str] = set()
         self.pid = os.getpid()
         serial = next(_instances)
         by_kind: dict[str, list[Check]] = {}
@@ -391,19 +156,18 @@ class DurableEngine:
     def _compile_kind(self, kind: str, checks: list[Check], serial: int) -> list[_Chunk]:
         """Lay the checks of one subject kind out in chunks within durable_rules' limits."""
         chunks: list[_Chunk] = []
-        names = _Names()
-        compiler = _Compiler(names)
+        names = PropertyNames()
+        compiler = PatternCompiler(names)
         rules: list[tuple[list[Test], str, bool]] = []
         for check in checks:
-            nnf = to_nnf(check.condition)
-            variants = [True] + ([False] if _needs_possible(check.condition) else [])
-            for definite in variants:
-                for pattern in compiler.patterns(nnf, possible=not definite):
-                    rules.append((pattern, check.key, definite))
+            compiled = compiler.rules(check.condition)
+            if sum(definite for _, definite in compiled) > 1 or sum(not d for _, d in compiled) > 1:
+                self._split_checks.add(check.key)
+            rules += [(tests, check.key, definite) for tests, definite in compiled]
         current: list[tuple[list[Test], str, bool]] = []
         props: set[str] = set()
         for rule in rules:
-            needed = _properties_of(rule[0])
+            needed = properties_of(rule[0])
             if current and (len(current) >= MAX_RULES_PER_RULESET or len(props | needed) > MAX_PROPERTIES):
                 chunks.append(
                     self._build_chunk(f"regulint{serial}_{kind}_{len(chunks)}", kind, current, names)
@@ -416,7 +180,7 @@ class DurableEngine:
         return chunks
 
     def _build_chunk(
-        self, name: str, kind: str, rules: list[tuple[list[Test], str, bool]], names: _Names
+        self, name: str, kind: str, rules: list[tuple[list[Test], str, bool]], names: PropertyNames
     ) -> _Chunk:
         definition: dict[str, Any] = {}
         actions: dict[str, tuple[str, bool]] = {}
@@ -424,9 +188,13 @@ class DurableEngine:
         for n, (pattern, key, definite) in enumerate(rules):
             rule_name = f"r{n}"
             # the positive anchor first: no rule can match durable_rules' own state fact
-            definition[rule_name] = {"all": [{"m": {"$and": [{"k": kind}, *pattern]}}], "run": _no_action}
+            definition[rule_name] = {
+                "all": [{"m": {"$and": [{"k": kind}, *pattern]}}],
+                "cap": CAP,  # every frame of the rule (one per matching $or branch) in one action
+                "run": _no_action,
+            }
             actions[rule_name] = (key, definite)
-            used |= _properties_of(pattern)
+            used |= properties_of(pattern)
         # register through the Host (its registry refuses duplicate names), then keep the C handle
         self._host.register_rulesets({name: definition})
         handle = self._host.get_ruleset(name)._handle
@@ -437,7 +205,11 @@ class DurableEngine:
         for (path, item), flag in names.flag.items():
             if flag in used:
                 flag_items.setdefault(path, []).append((item, flag))
-        return _Chunk(name, kind, names, handle, actions, scalar, flag_items, len(used))
+        any_items: dict[str, list[tuple[frozenset[Any], str]]] = {}
+        for (path, items), flag in names.any_of.items():
+            if flag in used:
+                any_items.setdefault(path, []).append((items, flag))
+        return _Chunk(name, kind, names, handle, actions, scalar, flag_items, any_items, len(used))
 
     @staticmethod
     def _encode(chunk: _Chunk, facts: dict[str, Any]) -> dict[str, Any]:
@@ -458,6 +230,11 @@ class DurableEngine:
             present = facts.get(path) or ()
             for item, flag in items:
                 if item in present:
+                    out[flag] = True
+        for path, sets in (chunk.any_items or {}).items():
+            present = facts.get(path) or ()
+            for items, flag in sets:
+                if not items.isdisjoint(present):
                     out[flag] = True
         return out
 
@@ -481,7 +258,7 @@ class DurableEngine:
         return results
 
     @staticmethod
-    def _assert(chunk: _Chunk, js: str) -> list[str]:
+    def _assert(chunk: _Chunk, js: str, tally: CallCounts | None = None) -> list[str]:
         handle = chunk.handle
         fired: list[str] = []
         try:
@@ -491,7 +268,7 @@ class DurableEngine:
                     result = _dre.start_action_for_state(handle, state)
                     message = result[1] if result else None
                     while message:
-                        # '{"r12": {"m": {...}}}': the rule name is the first key
+                        # '{"r12": [{"m": {...}}, ...]}': the rule name is the first key
                         fired.append(message[2 : message.index('"', 2)])
                         message = _dre.complete_and_start_action(handle, state)
                 elif code not in (1, 3):
@@ -500,16 +277,44 @@ class DurableEngine:
                 _dre.retract_fact(handle, js)
         except _dre.error as exc:
             raise EngineError(f"durable_rules could not evaluate this product: {exc}") from None
+        if tally is not None:
+            tally.asserts += 1
+            tally.starts += code == 0
+            tally.fires += len(fired)
         return fired
+
+    def calls(self, subjects: list[Subject]) -> CallCounts:
+        """Decide ``subjects`` as :meth:`decide` does, counting the C calls and fires (bench, tests)."""
+        tally = CallCounts()
+        with self._lock:
+            for subject in subjects:
+                fires: dict[tuple[str, bool], int] = {}
+                for chunk in self._chunks.get(subject.kind, ()):
+                    js = _encode_fact(chunk.plan, subject.facts, next(self._counter))  # type: ignore[arg-type]
+                    for rule_name in self._assert(chunk, js, tally):
+                        fired = chunk.actions[rule_name]  # type: ignore[index]
+                        fires[fired] = fires.get(fired, 0) + 1
+                true = {key for key, definite in fires if definite}
+                tally.subjects += 1
+                tally.results += len(true) + len({key for key, _ in fires} - true)
+                for (key, _), n in fires.items():
+                    tally.most_fires[key] = max(tally.most_fires.get(key, 0), n + ((key, not _) in fires))
+        return tally
+
+    @property
+    def split_checks(self) -> frozenset[str]:
+        """Checks too large for one durable rule each (they may fire more than once)."""
+        return frozenset(self._split_checks)
 
     def stats(self) -> dict[str, int]:
         """How the checks were laid out (for benchmarks and tests)."""
         return {
             "rulesets": sum(len(c) for c in self._chunks.values()),
+            "split_checks": len(self._split_checks),
             "durable_rules": sum(len(ch.actions or {}) for c in self._chunks.values() for ch in c),
             "max_properties": max(
                 (
-                    len(ch.names.value) + len(ch.names.null) + len(ch.names.flag)
+                    len(ch.names.value) + len(ch.names.null) + len(ch.names.flag) + len(ch.names.any_of)
                     for c in self._chunks.values()
                     for ch in c
                 ),
@@ -530,6 +335,9 @@ class _Plan:
     scalars: tuple[tuple[str, str | None, str | None], ...]  # (path, ',"p3":', ',"n3":true')
     # (path, ((item, ',"f2":true'), ...), {item: ',"f2":true'})
     flags: tuple[tuple[str, tuple[tuple[Any, str], ...], dict[Any, str]], ...]
+    any_of: tuple[
+        tuple[str, tuple[tuple[frozenset[Any], str], ...]], ...
+    ]  # (path, ((items, ',"s4":true'), ...))
 
 
 def _plan(chunk: _Chunk) -> _Plan:
@@ -537,17 +345,21 @@ def _plan(chunk: _Chunk) -> _Plan:
     scalars = tuple(
         (
             path,
-            f",{_json(names.value[path])}:" if path in names.value else None,
-            f",{_json(names.null[path])}:true" if path in names.null else None,
+            f",{to_json(names.value[path])}:" if path in names.value else None,
+            f",{to_json(names.null[path])}:true" if path in names.null else None,
         )
         for path in chunk.scalar_paths or ()
     )
     flags = []
     for path, items in (chunk.flag_items or {}).items():
-        pairs = tuple((item, f",{_json(flag)}:true") for item, flag in items)
+        pairs = tuple((item, f",{to_json(flag)}:true") for item, flag in items)
         flags.append((path, pairs, dict(pairs)))
-    head = "{" + f'"k":{_json(chunk.kind)},"sid":{_json(_SID)},"i":'
-    return _Plan(head, scalars, tuple(flags))
+    head = "{" + f'"k":{to_json(chunk.kind)},"sid":{to_json(_SID)},"i":'
+    any_of = tuple(
+        (path, tuple((items, f",{to_json(flag)}:true") for items, flag in sets))
+        for path, sets in (chunk.any_items or {}).items()
+    )
+    return _Plan(head, scalars, tuple(flags), any_of)
 
 
 _ABSENT = object()
@@ -577,10 +389,12 @@ def _encode_fact(plan: _Plan, facts: dict[str, Any], serial: int) -> str:
             append(_quote(value))
         elif cls is int:
             append(str(value))
+        elif isinstance(value, str):  # str enums: their value
+            append(_quote(value))
         elif isinstance(value, list):
             append(str(len(value)))
         else:
-            append(_json(value))  # floats, Decimals, enum members: the general writer
+            append(to_json(value))  # floats, Decimals, enum members: the general writer
     for path, items, by_item in plan.flags:
         present = get(path)
         if present:
@@ -590,6 +404,12 @@ def _encode_fact(plan: _Plan, facts: dict[str, Any], serial: int) -> str:
                 for item, flag_key in items:
                     if item in present:
                         append(flag_key)
+    for path, sets in plan.any_of:
+        present = get(path)
+        if present:
+            for items, flag_key in sets:
+                if not items.isdisjoint(present):
+                    append(flag_key)
     append("}")
     return "".join(parts)
 

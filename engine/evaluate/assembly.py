@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from engine.core.jurisdictions import markets_of
 from engine.evaluate.exposure import Penalties, exposures, open_ended
-from engine.evaluate.verdicts import SEVERITY_ORDER, Case, judge
+from engine.evaluate.verdicts import Case, judge
+from engine.law.severity import SEVERITIES
 from engine.report.model import EngineInfo, Exposure, Report, Summary, Violation
 
 
@@ -42,7 +43,7 @@ def summarise(case: Case, violations: list[Violation], exposure: list[Exposure])
         by_jurisdiction[v.jurisdiction] += 1
     return Summary(
         violations=len(violations),
-        by_severity={s: sum(1 for v in violations if v.severity == s) for s in SEVERITY_ORDER},
+        by_severity={s: sum(1 for v in violations if v.severity == s) for s in SEVERITIES},
         by_jurisdiction=by_jurisdiction,
         exposure=exposure,
     )

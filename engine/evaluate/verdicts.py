@@ -27,11 +27,9 @@ from engine.facts.product import Product
 from engine.facts.registry import Subject, date_number
 from engine.law.conditions import Condition
 from engine.law.model import Instrument, Rule, RuleSet
+from engine.law.severity import SEVERITY_RANK
 from engine.law.sources import source_fields
-from engine.report.findings import SEVERITIES
 from engine.report.model import Insufficient, NotApplicable, Period, SubjectRef, Upcoming, Violation
-
-SEVERITY_ORDER = {s: n for n, s in enumerate(SEVERITIES)}
 
 
 @dataclass
@@ -87,7 +85,7 @@ class Findings:
             key=lambda v: (
                 v.jurisdiction,
                 v.instrument,
-                SEVERITY_ORDER[v.severity],
+                SEVERITY_RANK[v.severity],
                 v.rule_id,
                 v.subject.path,
             )

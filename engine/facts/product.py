@@ -32,6 +32,7 @@ from pydantic import (
 
 from engine.core import taxonomy
 from engine.core.jurisdictions import normalise_place
+from engine.facts.mechanisms import TransferMechanism, TransferMechanisms, upgrade_single_mechanism
 
 
 class _Model(BaseModel):
@@ -90,18 +91,6 @@ class RecipientRole(StrEnum):
     contractor = "contractor"
     third_party = "third_party"
     joint_controller = "joint_controller"
-
-
-class TransferMechanism(StrEnum):
-    adequacy = "adequacy"
-    scc = "scc"
-    bcr = "bcr"
-    derogation = "derogation"
-    cn_security_assessment = "cn_security_assessment"
-    cn_standard_contract = "cn_standard_contract"
-    cn_certification = "cn_certification"
-    exempt = "exempt"
-    none = "none"
 
 
 class AgeAssurance(StrEnum):
@@ -221,7 +210,12 @@ class Audience(_Model):
     min_age: Annotated[StrictInt, Field(ge=0, le=120)] | None = Field(
         None, description="Youngest age the product admits; unknown when absent."
     )
-    directed_at_children: StrictBool = False
+    directed_at_children: StrictBool | None = Field(
+        None,
+        description="The product is directed at children (CCPA §1798.120(c): a business that wilfully "
+        "disregards a consumer's age is deemed to know it; COPPA 16 CFR 312.2 'directed to children'); "
+        "descriptive, so unknown when absent.",
+    )
     age_assurance: AgeAssurance = AgeAssurance.none
     parental_verification: StrictBool = False
     minor_mode: StrictBool = Field(False, description="regulint addition: anti-addiction / minor mode (CN).")
@@ -246,14 +240,26 @@ class Consent(_Model):
     explicit: StrictBool = False
     withdrawable: StrictBool = False
     parental_for_children: StrictBool = False
-    bundled_with_terms: StrictBool = False
-    pre_ticked: StrictBool = False
+    bundled_with_terms: StrictBool = Field(
+        True,
+        description="Consent is bundled with accepting the terms of service. True when absent: a controller "
+        "relying on consent must be able to demonstrate it was given in a request clearly distinguishable "
+        "from other matters (GDPR Art. 7(1)-(2); CJEU C-61/19 Orange Romania: the burden is the controller's).",
+    )
+    pre_ticked: StrictBool = Field(
+        True,
+        description="The consent box is ticked in advance. True when absent: a controller relying on consent "
+        "must be able to demonstrate an active opt-in (GDPR Arts. 4(11), 7(1), Recital 32; CJEU C-673/17 "
+        "Planet49; C-61/19 Orange Romania).",
+    )
     refusal_as_easy_as_acceptance: StrictBool = False
     logged: StrictBool = Field(
         False, description="regulint addition: consent can be demonstrated (GDPR Art. 7(1))."
     )
-    service_refused_without_consent: StrictBool = Field(
-        False, description="regulint addition: the service is refused when optional consent is declined."
+    service_refused_without_consent: StrictBool | None = Field(
+        None,
+        description="regulint addition: the service is refused when optional consent is declined or the "
+        "person opts out (GDPR Art. 7(4); PIPL Art. 16; CCPA §1798.125(a)); descriptive, so unknown when absent.",
     )
     minor_opt_in: StrictBool = Field(
         False, description="regulint addition: 13-15-year-olds opted in (CCPA §1798.120(c))."
@@ -275,7 +281,20 @@ class Recipient(_Model):
 
 class Transfer(_Model):
     to: PlaceCode
-    mechanism: TransferMechanism = TransferMechanism.none
+    mechanisms: TransferMechanisms = Field(
+        TransferMechanisms(),
+        description="The mechanism relied on under each regime, e.g. {EU: scc, CN: cn_standard_contract} "
+        "for one transfer of both EU and Chinese users' data; a regime not given has none.",
+        examples=[{"EU": "scc", "CN": "cn_standard_contract"}],
+    )
+    mechanism: TransferMechanism | None = Field(
+        None,
+        exclude=True,
+        json_schema_extra={"deprecated": True},
+        description="Deprecated: the single mechanism of earlier descriptions, read as mechanisms.<its "
+        "regime> (scc as mechanisms.EU, cn_standard_contract as mechanisms.CN); refused when it "
+        "contradicts mechanisms.",
+    )
     impact_assessment: StrictBool | None = Field(
         None, description="True only when a transfer impact assessment found essential equivalence."
     )
@@ -292,6 +311,11 @@ class Transfer(_Model):
         False, description="regulint addition: the CN standard contract was filed with the provincial CAC."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _single_mechanism(cls, data: Any) -> Any:
+        return upgrade_single_mechanism(data)
+
 
 class DataPractice(_Model):
     id: Annotated[str, Field(min_length=1, max_length=200)]
@@ -304,17 +328,37 @@ class DataPractice(_Model):
     consent: Consent = Consent()
     notice: Notice = Notice()
     necessary_for_purpose: StrictBool = False
-    public_by_default: StrictBool = False
+    public_by_default: StrictBool | None = Field(
+        None,
+        description="The data or content is made accessible to an indefinite number of people without the "
+        "person's intervention (GDPR Art. 25(2); PIPL Art. 25); descriptive, so unknown when absent.",
+    )
     retention_days: Annotated[StrictInt, Field(gt=0, le=10**6)] | None = Field(
         None, description="Positive number of days, or null for no limit (also the default)."
     )
     deleted_on_account_closure: StrictBool = False
     encrypted_at_rest: StrictBool = False
-    sold: StrictBool = False
-    shared_for_cross_context_ads: StrictBool = False
+    sold: StrictBool | None = Field(
+        None,
+        description="The PI is sold: disclosed to a third party for money or other valuable consideration "
+        "(CCPA §1798.140(ad)). When absent, false if the practice states its recipients and none is a third "
+        "party or joint controller, otherwise unknown.",
+    )
+    shared_for_cross_context_ads: StrictBool | None = Field(
+        None,
+        description="The PI is shared: disclosed to a third party for cross-context behavioural advertising "
+        "(CCPA §1798.140(ah)). When absent, false if the practice states its recipients and none is a third "
+        "party or joint controller, otherwise unknown.",
+    )
     recipients: list[Recipient] = []
     transfers: list[Transfer] = []
-    automated_decisions: StrictBool = False
+    automated_decisions: StrictBool | None = Field(
+        None,
+        description="The practice evaluates people's behaviour, interests, economic, health or credit status "
+        "by computer and decides on that basis (PIPL Art. 73(2)). When absent, true for profiling or "
+        "targeted-advertising purposes, for an automated decision with significant effect and for profile-"
+        "based pricing, otherwise unknown.",
+    )
     opt_out_offered: StrictBool = False
     important_data: StrictBool = False
     automated_decision_significant_effect: StrictBool | None = Field(
@@ -349,10 +393,12 @@ class DataPractice(_Model):
         description="regulint addition: cameras in public (PIPL Art. 26); when absent, false for a practice "
         "with no image or biometric data, otherwise unknown.",
     )
-    spi_used_beyond_service: StrictBool = Field(
-        False,
+    spi_used_beyond_service: StrictBool | None = Field(
+        None,
         description="regulint addition: sensitive PI used to infer characteristics or beyond the service "
-        "the consumer asked for (CCPA §1798.121).",
+        "the consumer asked for (CCPA §1798.121; 11 CCR §7027(m)). When absent, true when the PI is sold "
+        "or shared or the purpose is marketing or profiling, false for an essential purpose (the service, "
+        "its security, fraud prevention, a legal obligation), otherwise unknown.",
     )
     risk_assessment_completed: StrictBool = Field(
         False, description="regulint addition: CCPA risk assessment (11 CCR §7150)."
@@ -398,18 +444,27 @@ class DataPractice(_Model):
         "personalised marketing) rests on the person's own consent to that purpose (GDPR Art. 6(4): no "
         "compatibility test then); a claim the controller must prove, so false by default.",
     )
-    price_discrimination_by_profile: StrictBool = Field(
-        False,
+    price_discrimination_by_profile: StrictBool | None = Field(
+        None,
         description="regulint addition: prices or trading terms differ between individuals according to "
-        "their profile (PIPL Art. 24(1); Algorithm Recommendation Provisions Art. 21).",
+        "their profile (PIPL Art. 24(1); Algorithm Recommendation Provisions Art. 21). When absent, false "
+        "when the practice states it makes no automated decisions, otherwise unknown.",
     )
 
 
 class SyntheticMedia(_Model):
-    generates: StrictBool = False
+    generates: StrictBool | None = Field(
+        None,
+        description="The product generates or edits content with AI. When absent, true for a provider or "
+        "deployer that states the modalities it generates, otherwise unknown.",
+    )
     role: MediaRole = MediaRole.provider
     modalities: list[Modality] = []
-    likeness_of_real_people: StrictBool = False
+    likeness_of_real_people: StrictBool | None = Field(
+        None,
+        description="Generated content shows real people's faces or voices. When absent, true when the "
+        "likeness consent is stated or a practice processes face likenesses or voice clones, otherwise unknown.",
+    )
     likeness_consent: StrictBool = False
     accepts_images_of_minors: StrictBool = False
     visible_label: StrictBool = False
@@ -419,7 +474,12 @@ class SyntheticMedia(_Model):
     detection_tool_offered: StrictBool = False
     user_identity_verification: StrictBool = False
     artistic_or_satirical: StrictBool = False
-    public_opinion_attributes: StrictBool = False
+    public_opinion_attributes: StrictBool | None = Field(
+        None,
+        description="The service has public-opinion attributes or social-mobilisation capability (CN Deep "
+        "Synthesis Provisions Arts. 19-20; Algorithm Recommendation Provisions Art. 24); descriptive, so "
+        "unknown when absent.",
+    )
     algorithm_filing_cn: StrictBool = False
     # regulint additions, each needed by a requirement row of the law
     genai_filing_cn: StrictBool = Field(False, description="CAC generative-AI (model) filing completed.")
@@ -436,25 +496,33 @@ class SyntheticMedia(_Model):
     export_enabled: StrictBool = Field(
         True, description="Users can download, copy or export generated content."
     )
-    unlabeled_export_on_request: StrictBool = Field(
-        False, description="Unlabeled output supplied on request (CN Art. 9)."
+    unlabeled_export_on_request: StrictBool | None = Field(
+        None,
+        description="Output without an explicit label is supplied on request (CN Labeling Measures Art. 9). "
+        "When absent, false when nothing can be exported, otherwise unknown.",
     )
     unlabeled_export_logs_months: Annotated[StrictInt, Field(ge=0, le=1200)] | None = None
     user_label_option: StrictBool = Field(
         False, description="Users may add a visible AI label (Cal. §22757.3(a))."
     )
-    chatbot: StrictBool = Field(
-        False, description="The system converses directly with people (AI Act Art. 50(1))."
+    chatbot: StrictBool | None = Field(
+        None,
+        description="The system converses directly with people (AI Act Art. 50(1)). When absent, false when "
+        "the stated modalities include neither text nor audio, otherwise unknown.",
     )
     ai_interaction_disclosed: StrictBool = Field(
         False, description="People are told they interact with an AI."
     )
-    public_interest_text: StrictBool = Field(
-        False, description="Publishes AI text on matters of public interest."
+    public_interest_text: StrictBool | None = Field(
+        None,
+        description="Publishes AI text on matters of public interest (AI Act Art. 50(4)). When absent, false "
+        "when the stated modalities do not include text, otherwise unknown.",
     )
     human_editorial_review: StrictBool = Field(False, description="A person holds editorial responsibility.")
-    licensed_to_third_parties: StrictBool = Field(
-        False, description="The GenAI system is licensed to others."
+    licensed_to_third_parties: StrictBool | None = Field(
+        None,
+        description="The GenAI system is licensed to others (Cal. Bus. & Prof. Code §22757.3(c)). When absent, "
+        "true when licences are said to require disclosures, otherwise unknown.",
     )
     licence_requires_disclosures: StrictBool = Field(
         False, description="Licences oblige licensees to keep disclosures."
@@ -482,15 +550,24 @@ class SyntheticMedia(_Model):
         "substantially alter the input or its meaning (AI Act Art. 50(2) second sentence; Deep Synthesis "
         "Provisions Art. 17(1)(5) vs 17(2)). Unknown when absent.",
     )
-    emotion_recognition: StrictBool = Field(
-        False, description="The system infers emotions from biometric data."
+    emotion_recognition: StrictBool | None = Field(
+        None,
+        description="The system infers emotions or intentions from biometric data (AI Act Art. 3(39)). When "
+        "absent, true when an emotion-recognition context is stated, false when no practice processes "
+        "biometric data or images of people, otherwise unknown.",
     )
     emotion_recognition_context: Annotated[str, Field(pattern=r"^(workplace|education|other)$")] | None = None
-    biometric_categorisation_sensitive: StrictBool = Field(
-        False, description="Infers race, politics, union membership, religion, sex life or orientation."
+    biometric_categorisation_sensitive: StrictBool | None = Field(
+        None,
+        description="Infers race, politics, union membership, religion, sex life or orientation from "
+        "biometric data (AI Act Arts. 3(40), 5(1)(g)). When absent, false when no practice processes "
+        "biometric data or images of people, otherwise unknown.",
     )
-    untargeted_face_scraping: StrictBool = Field(
-        False, description="Builds face databases by untargeted scraping."
+    untargeted_face_scraping: StrictBool | None = Field(
+        None,
+        description="Builds or expands face databases by untargeted scraping of facial images (AI Act Art. "
+        "5(1)(e)). When absent, false when no practice processes biometric data or images of people, "
+        "otherwise unknown.",
     )
     exposure_notice: StrictBool = Field(
         False, description="People exposed to emotion recognition are informed."
@@ -555,8 +632,10 @@ class DataSubjectRights(_Model):
     portability: StrictBool = False
     objection: StrictBool = False
     account_deletion: StrictBool = False
-    identity_verification_for_opt_out: StrictBool = Field(
-        False, description="True when opt-out requests demand identity verification (CCPA forbids it)."
+    identity_verification_for_opt_out: StrictBool | None = Field(
+        None,
+        description="Opt-out requests demand identity verification (11 CCR §7026(d) forbids it); descriptive, "
+        "so unknown when absent.",
     )
 
 

@@ -26,11 +26,23 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.core import taxonomy
-from engine.core.fx import fx_rates
-from engine.core.jurisdictions import markets_of
 from engine.facts import derive
-from engine.facts.product import DataPractice, Organization, Product, SyntheticMedia, Transfer
+from engine.facts.derived import DERIVED, Collected, Converted, Derived, item_kind, values_of
+from engine.facts.mechanisms import TransferMechanisms
+from engine.facts.product import (
+    Audience,
+    Consent,
+    DataPractice,
+    DataSubjectRights,
+    Governance,
+    Money,
+    Notice,
+    Organization,
+    Product,
+    Recipient,
+    SyntheticMedia,
+    Transfer,
+)
 
 SUBJECT_KINDS = ("product", "practice", "transfer", "synthetic_media")
 
@@ -40,6 +52,23 @@ NAMESPACES: dict[str, tuple[str, ...]] = {
     "practice": ("product", "synthetic_media", "practice"),
     "transfer": ("product", "synthetic_media", "practice", "transfer"),
     "synthetic_media": ("product", "synthetic_media"),
+}
+
+#: Where the fact paths of each model's fields start (``None``: its fields are no facts).
+FACT_PREFIX: dict[type[BaseModel], str | None] = {
+    Product: "product",
+    Organization: "product.organization",
+    Audience: "product.audience",
+    Governance: "product.governance",
+    DataSubjectRights: "product.governance.data_subject_rights",
+    DataPractice: "practice",
+    Consent: "practice.consent",
+    Notice: "practice.notice",
+    Transfer: "transfer",
+    TransferMechanisms: "transfer.mechanisms",
+    SyntheticMedia: "synthetic_media",
+    Recipient: None,
+    Money: None,
 }
 
 #: Optional fields whose ``None`` is a value, not "unknown".
@@ -89,7 +118,12 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
             return annotation, optional
 
 
-def _walk(model: type[BaseModel], prefix: str, skip: set[str]) -> list[FactSpec]:
+#: Model fields read only through derived facts that convert them (money amounts).
+_CONVERTED_INPUTS = {d.input_fact(d.form.input) for d in DERIVED if isinstance(d.form, Converted)}
+
+
+def _walk(model: type[BaseModel], skip: set[str]) -> list[FactSpec]:
+    prefix = FACT_PREFIX[model]
     specs: list[FactSpec] = []
     for name, field in model.model_fields.items():
         if name in skip:
@@ -100,9 +134,11 @@ def _walk(model: type[BaseModel], prefix: str, skip: set[str]) -> list[FactSpec]
         desc = field.description or ""
         origin = typing.get_origin(inner)
         if isinstance(inner, type) and issubclass(inner, BaseModel):
-            if path == "product.organization.annual_revenue":
-                continue  # read through the derived annual_revenue_* facts
-            specs.extend(_walk(inner, path, set()))
+            if path in _CONVERTED_INPUTS:
+                continue  # read through the derived facts that convert it
+            if FACT_PREFIX.get(inner) != path:  # pragma: no cover - FACT_PREFIX must list the model
+                raise TypeError(f"FACT_PREFIX gives {inner.__name__} no prefix {path!r}")
+            specs.extend(_walk(inner, set()))
         elif origin is list:
             (item,) = typing.get_args(inner)
             item, _ = _unwrap(item)
@@ -131,142 +167,27 @@ def _walk(model: type[BaseModel], prefix: str, skip: set[str]) -> list[FactSpec]
     return specs
 
 
-_DERIVED: list[FactSpec] = [
-    FactSpec(
-        "product.markets",
-        "list",
-        None,
-        False,
-        "Markets offered, with member states folded into their market (DE adds EU).",
-        "markets",
-    ),
-    FactSpec(
-        "product.organization.establishment_markets",
-        "list",
-        None,
-        False,
-        "Headquarters and establishments, with member states folded in.",
-        "organization.establishments",
-    ),
-    FactSpec(
-        "product.organization.annual_revenue_usd",
-        "number",
-        None,
-        True,
-        "Annual revenue in USD at the fx.yaml rate of the as-of date.",
-        "organization.annual_revenue",
-    ),
-    FactSpec(
-        "product.organization.annual_revenue_eur",
-        "number",
-        None,
-        True,
-        "Annual revenue in EUR.",
-        "organization.annual_revenue",
-    ),
-    FactSpec(
-        "product.organization.annual_revenue_cny",
-        "number",
-        None,
-        True,
-        "Annual revenue in CNY.",
-        "organization.annual_revenue",
-    ),
-    FactSpec(
-        "product.data_categories",
-        "list",
-        None,
-        False,
-        "Every data category of every practice, with ancestors.",
-        "data_practices",
-    ),
-    FactSpec(
-        "product.purposes",
-        "list",
-        None,
-        False,
-        "Every purpose of every practice, with ancestors.",
-        "data_practices",
-    ),
-    FactSpec(
-        "product.sells_or_shares",
-        "bool",
-        (True, False),
-        False,
-        "Some practice sells PI or shares it for cross-context behavioural ads.",
-        "data_practices",
-    ),
-    FactSpec(
-        "product.transfer_destinations",
-        "list",
-        None,
-        False,
-        "Every transfer destination of every practice, with member states folded in.",
-        "data_practices",
-    ),
-    FactSpec(
-        "product.has_synthetic_media",
-        "bool",
-        (True, False),
-        False,
-        "The description has a synthetic_media block that generates or distributes content.",
-        "synthetic_media",
-    ),
-    FactSpec(
-        "practice.data_categories",
-        "list",
-        None,
-        False,
-        "The practice's data categories with every ancestor key.",
-    ),
-    FactSpec(
-        "practice.purposes", "list", None, False, "The practice's purpose with every ancestor key.", "purpose"
-    ),
-    FactSpec(
-        "practice.recipient_roles",
-        "list",
-        ("processor", "service_provider", "contractor", "third_party", "joint_controller"),
-        False,
-        "Roles of the practice's recipients.",
-        "recipients",
-    ),
-    FactSpec(
-        "practice.recipients_without_contract",
-        "int",
-        None,
-        False,
-        "Recipients that have no data-processing / service-provider contract.",
-        "recipients",
-    ),
-    FactSpec(
-        "practice.transfer_destinations",
-        "list",
-        None,
-        False,
-        "Destinations of the practice's transfers, with member states folded in.",
-        "transfers",
-    ),
-    FactSpec(
-        "transfer.to_markets",
-        "list",
-        None,
-        False,
-        "The destination with the market it folds into (DE gives DE and EU).",
-        "to",
-    ),
-]
+def _derived_spec(d: Derived) -> FactSpec:
+    values: tuple[Any, ...] | None = (True, False) if d.type == "bool" else None
+    if isinstance(d.form, Collected):  # the values of the collected field of the entries' model
+        owner = next(m for m, prefix in FACT_PREFIX.items() if prefix == d.namespace)
+        entries, _ = _unwrap(owner.model_fields[d.form.entries].annotation)
+        (entry,) = typing.get_args(entries)
+        field, _ = _unwrap(entry.model_fields[d.form.field].annotation)
+        values = tuple(e.value for e in field)
+    return FactSpec(d.path, d.type, values, d.may_be_missing, d.description, d.doc_path)
 
 
 @cache
 def fact_specs() -> dict[str, FactSpec]:
     """Every fact path rules may test, by path."""
-    specs = _walk(Product, "product", {"data_practices", "synthetic_media", "markets", "schema_version"})
-    specs += _walk(SyntheticMedia, "synthetic_media", set())
-    specs += _walk(DataPractice, "practice", {"data_categories"})
-    specs += _walk(Transfer, "transfer", set())
+    specs = _walk(Product, {"data_practices", "synthetic_media", "markets", "schema_version"})
+    specs += _walk(SyntheticMedia, set())
+    specs += _walk(DataPractice, {"data_categories"})
+    specs += _walk(Transfer, {"mechanism"})  # the old single key, read as mechanisms
     by_path = {s.path: s for s in specs}
-    for s in _DERIVED:
-        by_path[s.path] = s
+    for d in DERIVED:
+        by_path[d.path] = _derived_spec(d)
     # taxonomy-valued lists: their items are taxonomy keys
     by_path["practice.data_subjects"] = FactSpec(
         "practice.data_subjects", "list", None, False, "Data-subject keys of the practice."
@@ -276,13 +197,10 @@ def fact_specs() -> dict[str, FactSpec]:
 
 def list_item_kind(path: str) -> str | None:
     """The taxonomy kind whose keys a list fact holds, if any (for lint)."""
-    if path.endswith("data_categories"):
-        return "data_category"
-    if path.endswith("purposes"):
-        return "data_use"
     if path == "practice.data_subjects":
         return "data_subject"
-    return None
+    kind = item_kind(path)
+    return kind if kind != "place" else None
 
 
 @dataclass(frozen=True)
@@ -340,64 +258,43 @@ def date_number(day: dt.date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def _revenue_facts(org: Organization, as_of: dt.date, out: dict[str, Any]) -> None:
-    if org.annual_revenue is None:
-        return
-    rates = fx_rates()
-    for cur in ("USD", "EUR", "CNY"):
-        amount = rates.convert(org.annual_revenue.amount, org.annual_revenue.currency, cur, as_of)
-        # Facts compare numbers as binary floats, exactly as durable_rules does; penalties read
-        # the Decimal amount from the product itself.
-        out[f"product.organization.annual_revenue_{cur.lower()}"] = float(amount.quantize(Decimal("0.01")))
-
-
 def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
     """The facts of a product, one per subject instance, in document order."""
     specs = fact_specs()
+    # a practice's own facts (stated, descriptive defaults, derived) first: the product's derived
+    # facts gather them, and a practice's derived facts gather its transfers'
+    transfer_facts = [
+        [values_of("transfer", t, as_of, list) for t in practice.transfers]
+        for practice in product.data_practices
+    ]
+    practice_facts: list[dict[str, Any]] = []
+    for i, practice in enumerate(product.data_practices):
+        own: dict[str, Any] = {}
+        _flatten(practice, "practice", own, specs)
+        for name, value in derive.practice_facts(product, practice).items():
+            own[f"practice.{name}"] = value
+        own.update(values_of("practice", practice, as_of, lambda i=i: transfer_facts[i]))
+        practice_facts.append(own)
     base: dict[str, Any] = {}
     # the practices and the synthetic_media block are flattened on their own below
     _flatten(product, "product", base, specs, {"data_practices", "synthetic_media"})
     base.pop("product.data_practices", None)
-    base["product.markets"] = markets_of(product.markets)
-    org = product.organization
-    places = list(org.establishments) + ([org.headquarters] if org.headquarters else [])
-    base["product.organization.establishment_markets"] = markets_of(places)
-    _revenue_facts(org, as_of, base)
-    cats: set[str] = set()
-    purposes: set[str] = set()
-    dests: set[str] = set()
-    for p in product.data_practices:
-        cats.update(taxonomy.with_ancestors(p.data_categories))
-        if p.purpose:
-            purposes.update(taxonomy.with_ancestors([p.purpose]))
-        dests.update(markets_of([t.to for t in p.transfers]))
-    base["product.data_categories"] = sorted(cats)
-    base["product.purposes"] = sorted(purposes)
-    base["product.transfer_destinations"] = sorted(dests)
-    base["product.sells_or_shares"] = any(
-        p.sold or p.shared_for_cross_context_ads for p in product.data_practices
-    )
+    base.update(values_of("product", product, as_of, lambda: practice_facts))
     sm = product.synthetic_media
-    base["product.has_synthetic_media"] = sm is not None
     _flatten(sm or SyntheticMedia(), "synthetic_media", base, specs)
+    for name, value in derive.media_facts(product).items():
+        base[f"synthetic_media.{name}"] = value
 
     subjects = [Subject("product", product.id, "", base)]
     for i, practice in enumerate(product.data_practices):
         pf = dict(base)
-        _flatten(practice, "practice", pf, specs)
-        for name, value in derive.practice_facts(product, practice).items():
-            pf[f"practice.{name}"] = value
-        pf["practice.data_categories"] = taxonomy.with_ancestors(practice.data_categories)
-        pf["practice.purposes"] = taxonomy.with_ancestors([practice.purpose]) if practice.purpose else []
-        pf["practice.recipient_roles"] = sorted({r.role for r in practice.recipients})
-        pf["practice.recipients_without_contract"] = sum(1 for r in practice.recipients if not r.contract)
-        pf["practice.transfer_destinations"] = markets_of([t.to for t in practice.transfers])
+        pf.update(practice_facts[i])
         prefix = f"data_practices[{i}]."
         subjects.append(Subject("practice", practice.id, prefix, pf))
         for j, transfer in enumerate(practice.transfers):
             tf = dict(pf)
             _flatten(transfer, "transfer", tf, specs)
-            tf["transfer.to_markets"] = markets_of([transfer.to])
+            tf.update(transfer_facts[i][j])
             subjects.append(
                 Subject("transfer", f"{practice.id}/transfers[{j}]", f"{prefix}transfers[{j}].", tf)
             )

@@ -6,7 +6,7 @@ moves a team can make). Each move is a tuple of :class:`Edit`\\ s, each with a `
 
 - what a team can change without changing what the product is: ``consent`` (consent quality,
   the legal basis of consent), ``notice``, ``safeguard``, ``contract`` (processor contracts,
-  transfer mechanisms), ``label``, ``retention``, ``governance``;
+  each regime's transfer mechanism), ``label``, ``retention``, ``governance``;
 - ``scope``: a change of what the product does (a data category, data subject or modality
   dropped, a practice stopped, a descriptive fact changed) and ``market`` (a market dropped) —
   the planner proposes these only when asked (``--allow-scope-changes``);
@@ -20,55 +20,31 @@ Paths are document paths (``data_practices[0].consent.explicit``).
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from engine.core import taxonomy
+from engine.core.docpath import delete_path, get_path, path_parts, set_path
 from engine.core.jurisdictions import market_of
+from engine.facts.derived import (
+    CHILDREN,
+    AnyHolds,
+    Closure,
+    Collected,
+    Converted,
+    Counted,
+    Derived,
+    Gathered,
+    Places,
+    derived,
+)
+from engine.facts.registry import fact_specs
 from engine.law.conditions import Atom, atom_holds
 
 #: Kinds a fix plan may use without ``allow_scope_changes``, in the order plans prefer them.
 TEAM_KINDS = ("label", "notice", "consent", "governance", "safeguard", "retention", "contract")
 SCOPE_KINDS = ("scope", "market")
-
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def path_parts(path: str) -> list[str | int]:
-    """``data_practices[0].consent`` -> ``['data_practices', 0, 'consent']``."""
-    return [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PART.finditer(path)]
-
-
-def get_path(doc: Any, path: str) -> Any:
-    """The value at a document path (KeyError, IndexError or TypeError when absent)."""
-    node = doc
-    for p in path_parts(path):
-        node = node[p]
-    return node
-
-
-def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
-    """Set a document path, creating missing (or null) objects on the way."""
-    parts = path_parts(path)
-    node: Any = doc
-    for p in parts[:-1]:
-        if isinstance(p, str) and (p not in node or node[p] is None):
-            node[p] = {}
-        node = node[p]
-    node[parts[-1]] = value
-
-
-def delete_path(doc: dict[str, Any], path: str) -> None:
-    """Remove a key (nothing happens when it is absent)."""
-    parts = path_parts(path)
-    try:
-        node = get_path(doc, ".".join(str(p) for p in parts[:-1])) if len(parts) > 1 else doc
-    except (KeyError, IndexError, TypeError):
-        return
-    if isinstance(node, dict):
-        node.pop(parts[-1], None)
 
 
 def _try_get(doc: Any, path: str, default: Any = None) -> Any:
@@ -194,9 +170,12 @@ TEAM_VALUES: dict[str, tuple[str, tuple[Any, ...]]] = {
     "practice.retention_days": ("retention", (365, 90, 30)),
     "practice.deleted_on_account_closure": ("retention", _T),
     "synthetic_media.unlabeled_export_logs_months": ("retention", (6, 12)),
-    "transfer.mechanism": ("contract", (
-        "scc", "cn_standard_contract", "bcr", "cn_certification", "cn_security_assessment")),
+    # each regime's mechanism is its own fact: SCCs for the EU and the CAC standard contract for
+    # China can both be put in place for one transfer
+    "transfer.mechanisms.EU": ("contract", ("scc", "bcr")),
+    "transfer.mechanisms.CN": ("contract", ("cn_standard_contract", "cn_certification", "cn_security_assessment")),
     "transfer.impact_assessment": ("contract", _T),
+    "practice.recipients[].contract": ("contract", _T),  # each recipient under contract
     "transfer.cn_standard_contract_filed": ("contract", _T),
     "transfer.recipient_dpf_certified": ("contract", _T),  # a DPF-certified US recipient chosen
     **{f"synthetic_media.{k}": ("label", _T) for k in (
@@ -219,6 +198,8 @@ _COMPANY = {"product.audience.users_by_market", "product.audience.eu_vlop_design
 
 
 def _kind_of(fact: str) -> str:
+    if fact == "product.markets":
+        return "market"
     if fact in TEAM_VALUES:
         return TEAM_VALUES[fact][0]
     if fact.startswith("product.governance."):
@@ -300,84 +281,14 @@ def falsifying_edits(doc: dict[str, Any], subject_path: str, fact: str, op: str,
     all_idx = list(range(len(practices)))
     targets = own_idx if fact.startswith(("practice.", "transfer.")) else all_idx
 
-    # derived facts
-    if fact.endswith(".data_categories") and fact.split(".")[0] in ("practice", "product"):
-        return _taxonomy_list_moves(doc, targets, "data_categories", items, adds, "data_category")
-    if fact.endswith(".purposes"):
-        moves: list[Move] = []
-        for i in targets:
-            path = f"data_practices[{i}].purpose"
-            if adds:
-                moves += [(Edit("set", path, k, "structural"),) for k in items]
-            else:
-                allowed = sorted(
-                    k
-                    for k in taxonomy.keys("data_use")
-                    if not any(k == x or k.startswith(x + ".") or x.startswith(k + ".") for x in items)
-                )
-                moves += [(Edit("set", path, k, "structural"),) for k in allowed]
-        return moves
-    if fact in ("product.transfer_destinations", "practice.transfer_destinations", "transfer.to_markets"):
-        moves = []
-        for i in targets:
-            path = f"data_practices[{i}].transfers"
-            if adds:
-                moves += [(Edit("add_item", path, {"to": k}, "structural"),) for k in items]
-                continue
-            gone = tuple(
-                t
-                for t in practices[i].get("transfers") or []
-                if t.get("to") in items or market_of(t.get("to", "")) in items
-            )
-            if gone:
-                moves.append((Edit("remove_items", path, gone, "structural"),))
-        return moves
-    if fact == "product.organization.establishment_markets":
-        return _establishment_moves(doc, items, adds)
-    if fact.startswith("product.organization.annual_revenue_"):
-        return [(_revenue_edit(fact, atom),)]
-    if fact == "product.sells_or_shares":
-        value = (not expected) if base_op == "eq" else expected
-        edits = [Edit("set", f"data_practices[{i}].sold", value, "scope") for i in all_idx]
-        edits += [
-            Edit("set", f"data_practices[{i}].shared_for_cross_context_ads", False, "scope") for i in all_idx
-        ]
-        return [tuple(edits)] if edits else []
-    if fact in ("product.has_synthetic_media",):
-        return []
-    if fact == "product.markets":
-        if adds:
-            return []
-        gone = tuple(m for m in doc.get("markets") or [] if m in items or market_of(m) in items)
-        return [(Edit("remove_items", "markets", gone, "market"),)] if gone else []
-    if fact == "practice.recipient_roles":
-        moves = []
-        for i in targets:
-            path = f"data_practices[{i}].recipients"
-            if adds:
-                moves += [
-                    (Edit("add_item", path, {"name": "r", "role": k, "contract": True}, "structural"),)
-                    for k in items
-                ]
-            else:
-                gone = tuple(r for r in practices[i].get("recipients") or [] if r.get("role") in items)
-                if gone:
-                    moves.append((Edit("remove_items", path, gone, "structural"),))
-        return moves
-    if fact == "practice.recipients_without_contract":
-        edits = tuple(
-            Edit("set", f"data_practices[{i}].recipients[{j}].contract", True, "contract")
-            for i in targets
-            for j, r in enumerate(practices[i].get("recipients") or [])
-            if not r.get("contract")
-        )
-        return [edits] if edits else []
+    form = derived(fact)
+    if form is not None:
+        return _derived_moves(doc, form, targets, items, adds, atom)
 
     path = _doc_field(fact, subject_path)
     if path is None or (fact.startswith("synthetic_media.") and doc.get("synthetic_media") is None):
         return []
-    from engine.facts.registry import fact_specs
-
+    path = _single_mechanism_path(doc, subject_path, fact, path)
     spec = fact_specs().get(fact)
     if spec is None:
         return []
@@ -420,8 +331,141 @@ def falsifying_edits(doc: dict[str, Any], subject_path: str, fact: str, op: str,
     ]
 
 
+def _single_mechanism_path(doc: dict[str, Any], subject_path: str, fact: str, path: str) -> str:
+    """A transfer written with the old single ``mechanism`` key is edited there for that key's
+    regime (setting ``mechanisms`` of the same regime beside it would contradict it)."""
+    if not fact.startswith("transfer.mechanisms."):
+        return path
+    from engine.facts.mechanisms import regimes_of
+
+    old = _try_get(doc, f"{subject_path}.mechanism")
+    if isinstance(old, str) and fact.rsplit(".", 1)[1] in regimes_of(old):
+        return f"{subject_path}.mechanism"
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# derived facts: the declared forms (engine/facts/derived.py) inverted
+
+#: A place no rule names, for an establishment that has to leave a market.
+_ELSEWHERE = "SG"
+
+
+def _derived_moves(
+    doc: dict[str, Any], d: Derived, targets: list[int], items: list[Any], adds: bool, atom: Atom
+) -> list[Move]:
+    """The moves that make ``items`` leave the derived fact ``d`` (or, with ``adds``, join it),
+    in the practices ``targets``."""
+    form = d.form
+    practices = doc.get("data_practices") or []
+    if isinstance(form, Gathered):  # the product has it when a child does: change the children
+        child = derived(form.fact)
+        assert child is not None
+        return _derived_moves(doc, child, targets, items, adds, atom)
+    if isinstance(form, Closure) and form.single:
+        moves: list[Move] = []
+        for i in targets:
+            path = f"data_practices[{i}].{form.input}"
+            if adds:
+                moves += [(Edit("set", path, k, "structural"),) for k in items]
+            else:
+                current = practices[i].get(form.input) or ""
+                if not any(current == x or current.startswith(x + ".") for x in items):
+                    continue  # the practice's key is not under the items: changing it does not help
+                unrelated = sorted(
+                    k
+                    for k in taxonomy.keys(form.kind)
+                    if not any(k == x or k.startswith(x + ".") or x.startswith(k + ".") for x in items)
+                )
+                moves += [(Edit("set", path, k, "structural"),) for k in unrelated]
+        return moves
+    if isinstance(form, Closure):
+        return _taxonomy_list_moves(doc, targets, form.input, items, adds)
+    if isinstance(form, Places) and d.namespace in CHILDREN:  # an entry's place: add or drop entries
+        _, entries = CHILDREN[d.namespace]
+        (field,) = form.inputs
+        moves = []
+        for i in targets:
+            path = f"data_practices[{i}].{entries}"
+            if adds:
+                moves += [(Edit("add_item", path, {field: k}, "structural"),) for k in items]
+                continue
+            gone = tuple(
+                e
+                for e in practices[i].get(entries) or []
+                if e.get(field) in items or market_of(e.get(field, "")) in items
+            )
+            if gone:
+                moves.append((Edit("remove_items", path, gone, "structural"),))
+        return moves
+    if isinstance(form, Places):
+        return _place_moves(doc, d, form, items, adds)
+    if isinstance(form, Collected):
+        moves = []
+        for i in targets:
+            path = f"data_practices[{i}].{form.entries}"
+            if adds:
+                moves += [
+                    (
+                        Edit(
+                            "add_item",
+                            path,
+                            {f: k if v is ... else v for f, v in form.new_entry},
+                            "structural",
+                        ),
+                    )
+                    for k in items
+                ]
+            else:
+                gone = tuple(e for e in practices[i].get(form.entries) or [] if e.get(form.field) in items)
+                if gone:
+                    moves.append((Edit("remove_items", path, gone, "structural"),))
+        return moves
+    if isinstance(form, Counted):
+        kind = _kind_of(f"{d.namespace}.{form.entries}[].{form.unless}")
+        edits = tuple(
+            Edit("set", f"data_practices[{i}].{form.entries}[{j}].{form.unless}", True, kind)
+            for i in targets
+            for j, e in enumerate(practices[i].get(form.entries) or [])
+            if not e.get(form.unless)
+        )
+        return [edits] if edits else []
+    if isinstance(form, AnyHolds):  # the first yes/no fact set as asked, the others off, everywhere
+        value = (not atom.value) if atom.op == "eq" else atom.value
+        first, *rest = (f.split(".", 1)[1] for f in form.facts)
+        edits_ = [Edit("set", f"data_practices[{i}].{first}", value, "scope") for i in range(len(practices))]
+        edits_ += [
+            Edit("set", f"data_practices[{i}].{name}", False, "scope")
+            for name in rest
+            for i in range(len(practices))
+        ]
+        return [tuple(edits_)] if edits_ else []
+    if isinstance(form, Converted):
+        return [(_amount_edit(d, form, atom),)]
+    return []  # Present: a block is what the product is, not a move
+
+
+def _place_moves(doc: dict[str, Any], d: Derived, form: Places, items: list[Any], adds: bool) -> list[Move]:
+    """Places of the product itself: its markets (never added), its organisation's establishments."""
+    kind = _kind_of(d.input_fact(form.inputs[0]))
+    specs = fact_specs()
+    lists = [f for f in form.inputs if specs[d.input_fact(f)].type == "list"]
+    if adds:
+        return [] if kind == "market" else [(Edit("add_item", lists[0], k, kind),) for k in items]
+    edits: list[Edit] = []
+    for f in sorted(form.inputs, key=lambda f: f in lists):  # single places first
+        value = _try_get(doc, f)
+        if f in lists:
+            gone = tuple(p for p in value or [] if p in items or market_of(p) in items)
+            if gone:
+                edits.append(Edit("remove_items", f, gone, kind))
+        elif value and (value in items or market_of(value) in items):
+            edits.append(Edit("set", f, _ELSEWHERE, kind))
+    return [tuple(edits)] if edits else []
+
+
 def _taxonomy_list_moves(
-    doc: dict[str, Any], targets: list[int], field: str, items: list[str], adds: bool, tax_kind: str
+    doc: dict[str, Any], targets: list[int], field: str, items: list[str], adds: bool
 ) -> list[Move]:
     practices = doc.get("data_practices") or []
     if adds:
@@ -439,21 +483,9 @@ def _taxonomy_list_moves(
     return [tuple(edits)] if edits else []
 
 
-def _establishment_moves(doc: dict[str, Any], items: list[str], adds: bool) -> list[Move]:
-    org = doc.get("organization") or {}
-    if adds:
-        return [(Edit("add_item", "organization.establishments", k, "company"),) for k in items]
-    edits = []
-    hq = org.get("headquarters")
-    if hq and (hq in items or market_of(hq) in items):
-        edits.append(Edit("set", "organization.headquarters", "SG", "company"))
-    gone = tuple(e for e in org.get("establishments") or [] if e in items or market_of(e) in items)
-    edits.append(Edit("remove_items", "organization.establishments", gone, "company"))
-    return [tuple(edits)]
-
-
-def _revenue_edit(fact: str, atom: Atom) -> Edit:
-    cur = fact.rsplit("_", 1)[1].upper()
+def _amount_edit(d: Derived, form: Converted, atom: Atom) -> Edit:
+    """The amount that makes a comparison of the converted figure fail, in its currency."""
+    cur = form.currency
     v = atom.value if isinstance(atom.value, int | float) and not isinstance(atom.value, bool) else 0
     target = {
         ("lt", False): v, ("lte", False): v + 1, ("gt", False): v, ("gte", False): v - 1,
@@ -461,4 +493,4 @@ def _revenue_edit(fact: str, atom: Atom) -> Edit:
         ("eq", False): v + 1, ("ne", False): v,
     }.get((atom.op, atom.negated), v)  # fmt: skip
     amount = max(target if isinstance(target, int) else round(float(target), 2), 0)
-    return Edit("set", "organization.annual_revenue", {"amount": amount, "currency": cur}, "company")
+    return Edit("set", form.input, {"amount": amount, "currency": cur}, _kind_of(d.input_fact(form.input)))

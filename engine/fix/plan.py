@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.evaluate.evaluator import Evaluator, default_evaluator
-from engine.evaluate.verdicts import SEVERITY_ORDER
 from engine.facts.inputs import product_from_data
 from engine.fix.edits import SCOPE_KINDS, TEAM_KINDS, Edit, Move, apply_edits, falsifying_edits
 from engine.fix.jsonpatch import diff as json_diff
+from engine.law.severity import SEVERITY_RANK, per_severity
 from engine.report.model import Report, Violation
 
 #: Weight of a finding of each severity in the search's score (one critical outweighs any number
 #: of graver-looking lows a move could trade it for).
-_WEIGHT = {"critical": 1_000_000, "high": 10_000, "medium": 100, "low": 1}
+_WEIGHT = per_severity((1_000_000, 10_000, 100, 1))
 _LOOKAHEAD = 4  # rounds of repair after a move that does not help alone
 _BATCH = 6  # moves tried with a look-ahead
 _SCAN = 24  # moves evaluated one by one when a round of the cover does not help
@@ -164,7 +164,7 @@ class _Search:
         return time.monotonic() > self.deadline
 
     def targets(self, report: Report) -> list[Violation]:
-        return [v for v in report.violations if SEVERITY_ORDER[v.severity] <= self.threshold]
+        return [v for v in report.violations if SEVERITY_RANK[v.severity] <= self.threshold]
 
     def run(self, edits: list[Edit]) -> tuple[tuple[int, ...], list[Violation], Report | None]:
         """(score, targeted violations, report) of the description with ``edits`` applied."""
@@ -259,7 +259,7 @@ def plan_fixes(
     product_from_data(doc)  # bad input is the caller's error, before any search
     day = as_of or dt.date.today()
     kinds = TEAM_KINDS + (SCOPE_KINDS if allow_scope_changes else ())
-    s = _Search(doc, ev, day, markets, SEVERITY_ORDER[fail_on], kinds, started + time_budget)
+    s = _Search(doc, ev, day, markets, SEVERITY_RANK[fail_on], kinds, started + time_budget)
     score0, found0, report0 = s.run([])
     assert report0 is not None
     plan: list[Edit] = []
@@ -293,12 +293,12 @@ def plan_fixes(
         clears = [Finding.of(v) for k, v in cleared.items() if k not in final_keys and k in before_keys]
         if not clears:  # needed only to keep clear what another edit introduced
             clears = [Finding.of(v) for k, v in cleared.items() if k not in final_keys]
-        clears.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.jurisdiction, f.rule_id, f.subject))
+        clears.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.jurisdiction, f.rule_id, f.subject))
         planned.append(PlannedEdit(e, _previous(doc, e), clears))
     planned.sort(
         key=lambda p: (
             -len(p.clears),
-            min((SEVERITY_ORDER[f.severity] for f in p.clears), default=9),
+            min((SEVERITY_RANK[f.severity] for f in p.clears), default=9),
             p.edit.path,
         )
     )
@@ -337,7 +337,7 @@ def _fkey(v: Violation) -> tuple[str, str]:
 
 
 def _previous(doc: dict[str, Any], e: Edit) -> Any:
-    from engine.fix.edits import get_path
+    from engine.core.docpath import get_path
 
     try:
         return get_path(doc, e.path)

@@ -13,7 +13,9 @@ the markets are given by the caller.
 What Fides does not say is left out of the description, so it stays unknown (the rules that need
 it answer "insufficient information" naming the field) or takes the project's default (the
 unsafe answer where the law puts the burden on the company: no consent, no notice, no transfer
-mechanism). :attr:`FidesImport.needs` lists what the description still needs. The mapping table
+mechanism — GDPR Arts. 44 and 46(1) allow a transfer "only if" the exporter has provided
+safeguards, PIPL Art. 38(1) only if it "shall meet" one of the CAC routes). :attr:`FidesImport.needs`
+lists what the description still needs, including each transfer's unstated mechanism by its path. The mapping table
 is in the README ("Importing a Fides data map").
 """
 
@@ -385,8 +387,10 @@ def _practices(
             p["automated_decisions"] = True
             p["automated_decision_significant_effect"] = True
         if transfers:
+            # Fides' transfer bases are the GDPR's (Chapter V): they state the EU mechanism only
             p["transfers"] = [
-                {"to": to, **({"mechanism": transfer_basis} if transfer_basis else {})} for to in transfers
+                {"to": to, **({"mechanisms": {"EU": transfer_basis}} if transfer_basis else {})}
+                for to in transfers
             ]
         out.append(p)
     return out
@@ -425,7 +429,7 @@ def _transfers(
         return out, known[0]
     if len(known) > 1 and out:
         warnings.append(f"{spath}.legal_basis_for_transfers: several bases ({', '.join(known)}) and no way to "
-                        "tell which destination each covers; the mechanism of each transfer is left out")  # fmt: skip
+                        "tell which destination each covers; each transfer's EU mechanism (mechanisms.EU) is left out")  # fmt: skip
     return out, None
 
 
@@ -468,8 +472,9 @@ _NOT_IN_FIDES = (
         "safeguards and retention",
     ),
     (
-        "data_practices[].transfers[].mechanism",
-        "transfer mechanisms (SCCs, CN standard contract …): none is assumed",
+        "data_practices[].transfers[].mechanisms",
+        "each transfer's mechanism per regime (EU: scc, bcr, adequacy …; CN: cn_standard_contract …): "
+        "a regime not stated has none, for the exporter must show one (GDPR Arts. 44, 46(1); PIPL Art. 38(1))",
     ),
     ("audience", "who uses the product (min_age, users_by_market, monthly_active_users)"),
     ("organization", "revenue, headquarters, establishments, size"),
@@ -487,5 +492,27 @@ def _needs(product: dict[str, Any]) -> list[str]:
     report = evaluate(Product.model_validate(product))
     missing = sorted({m for i in report.insufficient_information for m in i.missing})
     out = [f"{m} (unknown: rules answer insufficient information until it is given)" for m in missing]
+    out += _unstated_mechanisms(product)
     out += [f"{path}: {what}" for path, what in _NOT_IN_FIDES]
+    return out
+
+
+def _unstated_mechanisms(product: dict[str, Any]) -> list[str]:
+    """Each transfer leaving a chosen market whose mechanism under that market's regime the
+    manifest did not state (none is assumed: the burden is the exporter's)."""
+    from engine.core.jurisdictions import market_of
+    from engine.facts.mechanisms import REGIMES
+
+    markets = {market_of(m) for m in product["markets"]}
+    out = []
+    for i, practice in enumerate(product.get("data_practices") or []):
+        for j, transfer in enumerate(practice.get("transfers") or []):
+            stated = transfer.get("mechanisms") or {}
+            for regime, (law, _) in REGIMES.items():
+                if regime in markets and regime not in stated and market_of(transfer["to"]) != regime:
+                    out.append(
+                        f"data_practices[{i}].transfers[{j}].mechanisms.{regime}: the mechanism under {law} "
+                        f"of the transfer to {transfer['to']} is not in the manifest; none is assumed, "
+                        "since the exporter must show one"
+                    )
     return out

@@ -1,4 +1,8 @@
-"""The rule catalog: every rule with its citation, dates and penalty, as data or Markdown."""
+"""The rule catalog: every rule with its citation, dates and penalty, as models or Markdown.
+
+The models (:class:`RuleSummary`, :class:`RuleDetail`, :class:`InstrumentSummary`, …) are what
+``regulint rules --format json`` prints and what the API's catalog endpoints answer: defined here,
+once, and used by ``api.service`` as its response models."""
 
 from __future__ import annotations
 
@@ -6,25 +10,145 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from engine.law import conditions
 from engine.law.citations import provisions
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.parameters import PenaltyTier, Tier
 from engine.law.penalties import describe
-from engine.law.sources import describe_source, source_fields
+from engine.law.severity import Severity
+from engine.law.sources import Reference, describe_source, source_fields
 
 
-def tier_summary(tier: Tier | PenaltyTier) -> dict[str, Any]:
-    """A penalty tier as plain data: its latest citation and formulas in words, and (for a dated
-    tier) every version with the day it applies from."""
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+
+class Sourced(_Out):
+    """Where a rule, tier or instrument comes from: the official text, apart from commentary."""
+
+    source: str | None = Field(description="The official text of the provision (law-reference §9).")
+    source_site: str = Field(description="The site of `source`, e.g. eur-lex.europa.eu.")
+    source_official: bool = Field(
+        description="Whether `source` is on an official site (engine/law/sources.py)."
+    )
+    references: list[Reference] = Field(
+        description="Commentary, translations, guidance, case law: not the official text."
+    )
+
+
+class TierVersion(Sourced):
+    """A penalty tier as it reads from one day on: its citation and formulas in words."""
+
+    citation: str
+    max: str
+    sme_max: str | None
+    min: str | None
+    counts: str
+    confirmed: bool
+
+
+class DatedTierVersion(TierVersion):
+    from_: dt.date | None = Field(alias="from", description="First day of this version.")
+
+
+class TierSummary(TierVersion):
+    """A tier as it stands after its last dated change, with every version in ``history``."""
+
+    history: list[DatedTierVersion] = []
+
+
+class AggravatedPenalty(TierSummary):
+    """The tier the law reserves for aggravated cases of a rule."""
+
+    tier: str
+    when: str | None = Field(description="What makes a case aggravated, in words.")
+
+
+class RulePenalty(TierSummary):
+    """A rule's penalty: its tier's summary and the tier's id (rulesets/tiers)."""
+
+    tier: str
+    aggravated: AggravatedPenalty | None = None
+
+
+class RuleException(_Out):
+    """A later provision carving part of the duty out, from a day on."""
+
+    from_: dt.date = Field(alias="from")
+    until: dt.date | None
+    citation: str
+    unless: str = Field(description="Where the duty does not apply, in words.")
+    confirmed: bool
+
+
+class RuleSummary(Sourced):
+    """A rule with its citation, dates and penalty (``regulint rules``, ``GET /v1/rules``)."""
+
+    id: str
+    title: str
+    instrument: str
+    instrument_title: str
+    jurisdiction: str
+    citation: str
+    citations: list[str] = Field(
+        description="Every provision a regulator cites for this failing, one per entry."
+    )
+    citation_practice: str | None = Field(description="Whose citation practice the list follows.")
+    source: str = Field(description="The official text of the provision the rule encodes (law-reference §9).")
+    requirement: str | None
+    severity: Severity
+    subject: str
+    effective_from: dt.date
+    effective_until: dt.date | None
+    penalty: RulePenalty
+    exceptions: list[RuleException] = []
+    remediation: str
+    confirmed: bool
+    note: str | None
+    file: str = Field(description="The ruleset file, relative to the repository.")
+    line: int
+
+
+class RuleExamples(_Out):
+    violating: list[dict[str, Any]]
+    compliant: list[dict[str, Any]]
+
+
+class RuleDetail(RuleSummary):
+    """A rule in full: its summary, its condition in words and its examples."""
+
+    condition: str = Field(description="The rule's condition, in words.")
+    examples: RuleExamples
+
+
+class InstrumentSummary(Sourced):
+    """An instrument with its digest, aggregation and penalty tiers."""
+
+    id: str
+    title: str
+    short: str
+    jurisdiction: str
+    in_force: dt.date
+    source: str = Field(description="The official text of the instrument (law-reference §9).")
+    digest: str
+    aggregation: str
+    aggregation_citation: str | None
+    rules: int = Field(description="How many rules encode it.")
+    penalty_tiers: dict[str, TierSummary]
+
+
+def tier_summary(tier: Tier | PenaltyTier) -> TierSummary:
+    """A penalty tier: its latest citation and formulas in words, and (for a dated tier) every
+    version with the day it applies from."""
     if isinstance(tier, Tier):
-        out = _version(tier.latest())
-        out["history"] = [
-            {"from": (day.isoformat() if day else None), **_version(tier.at(day or dt.date.min))}
+        history = [
+            DatedTierVersion(from_=day, **_version(tier.at(day or dt.date.min)))
             for day in [None, *sorted(tier.boundaries())][1 if tier.boundaries() else 0 :]
         ]
-        return out
-    return _version(tier)
+        return TierSummary(**_version(tier.latest()), history=history)
+    return TierSummary(**_version(tier))
 
 
 def _version(tier: PenaltyTier) -> dict[str, Any]:
@@ -39,15 +163,31 @@ def _version(tier: PenaltyTier) -> dict[str, Any]:
     }
 
 
-def rule_summary(rule: Rule, inst: Instrument) -> dict[str, Any]:
-    """A rule as plain data (used by ``regulint rules --format json`` and the API)."""
+def rule_summary(rule: Rule, inst: Instrument, file: str | None = None) -> RuleSummary:
+    """A rule's catalog entry (``regulint rules --format json`` and the API); ``file`` in place
+    of the ruleset file's path (the API names it relative to the repository)."""
+    return RuleSummary(**_rule_fields(rule, inst, file))
+
+
+def rule_detail(rule: Rule, inst: Instrument, file: str | None = None) -> RuleDetail:
+    """A rule in full: its catalog entry, its condition in words and its examples."""
+    return RuleDetail(
+        **_rule_fields(rule, inst, file),
+        condition=conditions.describe(conditions.to_nnf(rule.when)),
+        examples=RuleExamples(
+            violating=[e.product for e in rule.violating], compliant=[e.product for e in rule.compliant]
+        ),
+    )
+
+
+def _rule_fields(rule: Rule, inst: Instrument, file: str | None) -> dict[str, Any]:
     tier = inst.penalty_tiers[rule.penalty]
     aggravated = (
-        {
-            "tier": rule.aggravated,
-            "when": rule.aggravated_when,
-            **tier_summary(inst.penalty_tiers[rule.aggravated]),
-        }
+        AggravatedPenalty(
+            tier=rule.aggravated,
+            when=rule.aggravated_when,
+            **dict(tier_summary(inst.penalty_tiers[rule.aggravated])),
+        )
         if rule.aggravated
         else None
     )
@@ -64,28 +204,46 @@ def rule_summary(rule: Rule, inst: Instrument) -> dict[str, Any]:
         "requirement": rule.requirement,
         "severity": rule.severity,
         "subject": rule.subject,
-        "effective_from": max(rule.effective.from_, inst.in_force).isoformat(),
-        "effective_until": rule.effective.until.isoformat() if rule.effective.until else None,
-        "penalty": {"tier": rule.penalty, **tier_summary(tier), "aggravated": aggravated},
+        "effective_from": max(rule.effective.from_, inst.in_force),
+        "effective_until": rule.effective.until,
+        "penalty": RulePenalty(tier=rule.penalty, aggravated=aggravated, **dict(tier_summary(tier))),
         "exceptions": [
-            {
-                "from": e.from_.isoformat(),
-                "until": e.until.isoformat() if e.until else None,
-                "citation": e.citation,
-                "unless": conditions.describe(e.unless),
-                "confirmed": e.confirmed,
-            }
+            RuleException(
+                from_=e.from_,
+                until=e.until,
+                citation=e.citation,
+                unless=conditions.describe(e.unless),
+                confirmed=e.confirmed,
+            )
             for e in rule.exceptions
         ],
         "remediation": rule.remediation,
         "confirmed": rule.confirmed,
         "note": rule.note,
-        "file": rule.file,
+        "file": rule.file if file is None else file,
         "line": rule.line,
     }
 
 
-def rules_data(ruleset: RuleSet, jurisdiction: str | None = None) -> list[dict[str, Any]]:
+def instrument_summary(inst: Instrument) -> InstrumentSummary:
+    """An instrument's catalog entry (``GET /v1/instruments``)."""
+    return InstrumentSummary(
+        id=inst.id,
+        title=inst.title,
+        short=inst.short,
+        jurisdiction=inst.jurisdiction,
+        in_force=inst.in_force,
+        **source_fields(inst.source, inst.references),
+        digest=inst.digest,
+        aggregation=inst.aggregation,
+        aggregation_citation=inst.aggregation_citation,
+        rules=len(inst.rules),
+        penalty_tiers={name: tier_summary(t) for name, t in inst.penalty_tiers.items()},
+    )
+
+
+def rules_data(ruleset: RuleSet, jurisdiction: str | None = None) -> list[RuleSummary]:
+    """Every rule's catalog entry, in ruleset order (one market's with ``jurisdiction``)."""
     return [
         rule_summary(r, i)
         for i in ruleset.instruments

@@ -2,58 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import re
 from typing import Any
 
+from engine.core.docpath import delete_path, set_path
+from engine.core.spans import Span
 from engine.law.model import Example
-
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``data_practices[0].consent.explicit``-style paths, creating mappings on the way."""
-    parts: list[str | int] = [
-        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
-    ]
-    node: Any = doc
-    for part, nxt in zip(parts, parts[1:], strict=False):
-        if isinstance(part, int):
-            node = node[part]
-        else:
-            if part not in node or node[part] is None:
-                node[part] = [] if isinstance(nxt, int) else {}
-            node = node[part]
-    last = parts[-1]
-    if isinstance(last, int):
-        node[last] = value
-    else:
-        node[last] = value
-
-
-def unset_path(doc: dict[str, Any], path: str) -> None:
-    """Remove ``data_practices[0].retention_days``-style paths (absent ones are fine)."""
-    parts: list[str | int] = [
-        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
-    ]
-    node: Any = doc
-    for part in parts[:-1]:
-        if isinstance(part, int) and isinstance(node, list) and part < len(node):
-            node = node[part]
-        elif isinstance(part, str) and isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return  # the parent is absent, so the path is already unset
-    last = parts[-1]
-    if isinstance(node, dict):
-        node.pop(last, None)  # type: ignore[arg-type]
-    elif isinstance(last, int) and last < len(node):
-        del node[last]
 
 
 def _json_dates(value: Any) -> Any:
-    """YAML reads ``2026-01-01`` as a date; an example product holds it as JSON does (ISO text)."""
+    """A fresh copy of ``value`` in plain dicts and lists, holding dates as JSON does (ISO text:
+    YAML reads ``2026-01-01`` as a date)."""
     if isinstance(value, dict):
         return {k: _json_dates(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -61,33 +20,35 @@ def _json_dates(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
-    """An example is a product, or ``{base: NAME, set: {path: value}, unset: [path], as_of: DATE}``."""
-    example = _expand_example(raw, bases)
-    return Example(product=_json_dates(example.product), as_of=example.as_of)
+def expand_example(raw: Any, bases: dict[str, dict[str, Any]], span: Span | None = None) -> Example:
+    """An example is a product, or ``{base: NAME, set: {path: value}, unset: [path], as_of: DATE}``
+    (written at ``span``)."""
+    product, as_of = _expand_example(raw, bases)
+    return Example(product=product, as_of=as_of, span=span)
 
 
-def _expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> Example:
+def _expand_example(raw: Any, bases: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], Any]:
+    """The product (a fresh copy, dates as text) and the example's ``as_of``."""
     if not isinstance(raw, dict):
         raise ValueError(f"an example is a product description or {{base: NAME, set: {{...}}}}, got {raw!r}")
     if "base" not in raw:
-        product = copy.deepcopy(raw)
-        as_of = product.pop("as_of", None)
-        return Example(product=product, as_of=as_of)
+        product = _json_dates(raw)
+        product.pop("as_of", None)
+        return product, raw.get("as_of")
     extra = set(raw) - {"base", "set", "unset", "as_of"}
     if extra:
         raise ValueError(f"unknown keys in example: {sorted(extra)}; expected base, set, unset, as_of")
     if raw["base"] not in bases:
         raise ValueError(f"unknown example base {raw['base']!r}; defined: {sorted(bases)}")
-    product = copy.deepcopy(bases[raw["base"]])
+    product = _json_dates(bases[raw["base"]])
     for path, value in (raw.get("set") or {}).items():
         try:
-            set_path(product, path, copy.deepcopy(value))
+            set_path(product, path, _json_dates(value))
         except (KeyError, IndexError, TypeError):
             raise ValueError(f"cannot set {path!r} in base {raw['base']!r}") from None
     for path in raw.get("unset") or []:
         try:
-            unset_path(product, path)
+            delete_path(product, path)
         except (KeyError, IndexError, TypeError):
             raise ValueError(f"cannot unset {path!r} in base {raw['base']!r}") from None
-    return Example(product=product, as_of=raw.get("as_of"))
+    return product, raw.get("as_of")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,8 @@ from pydantic import ValidationError
 from engine.core import taxonomy
 from engine.core.jurisdictions import jurisdictions
 from engine.core.resources import rulesets_dir
-from engine.core.yamlio import LazyLines, load_fast
+from engine.core.spans import Span
+from engine.core.yamlio import load_with_lines, span_of
 from engine.facts.registry import NAMESPACES, fact_specs, list_item_kind
 from engine.law import conditions
 from engine.law.conditions import Condition, ConditionError
@@ -119,17 +119,6 @@ def _check_condition(cond: Condition, subject: str, loc: list[str | int]) -> Non
                     raise ConditionError(loc, str(exc)) from None
 
 
-_RULE_ID_LINE = re.compile(r"^\s*-\s*id:\s*[\"']?([a-z0-9][a-z0-9-]*)", re.MULTILINE)
-
-
-def _rule_lines(text: str) -> dict[str, int]:
-    """Line of each ``- id: <rule>`` item (first occurrence), without a slow YAML parse."""
-    out: dict[str, int] = {}
-    for match in _RULE_ID_LINE.finditer(text):
-        out.setdefault(match.group(1), text.count("\n", 0, match.start()) + 1)
-    return out
-
-
 def _values_on(legal: LegalData, day: dt.date) -> Any:
     return lambda name: legal.parameters[name].at(day)
 
@@ -164,14 +153,12 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
     if legal is None:
         legal = load_legal_data(path.parent.parent)
     text = path.read_text(encoding="utf-8")
-    data = load_fast(name, text)
-    lines = LazyLines(name, text)
-    rule_lines = _rule_lines(text)
+    data = load_with_lines(name, text)
 
-    def _error_line(_root: Any, loc: tuple[Any, ...] | list[Any]) -> int:
-        return lines.line(list(loc))
+    def at(loc: list[Any]) -> Span:
+        """Where the value at ``loc`` is written (the deepest part of it the file has)."""
+        return span_of(data, loc, name)
 
-    root = None
     if not isinstance(data, dict):
         raise RulesetError(name, 1, "a ruleset is a mapping with instrument, aggregation, rules")
     try:
@@ -181,29 +168,28 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
         where = ".".join(str(p) for p in loc)
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise RulesetError(name, _error_line(root, loc), f"{where}: {err['msg']}{more}") from None
+        raise RulesetError.at(at(loc), f"{where}: {err['msg']}{more}") from None
 
     tiers = dict(legal.tiers)
     if model.penalty_tiers:
         local: dict[str, Tier] = {}
-        load_tiers_file(path, local, data=data["penalty_tiers"], key="penalty_tiers")
+        load_tiers_file(path, local, doc=data, key="penalty_tiers")
         for tid, tier in local.items():
             if tid in tiers:
-                raise RulesetError(name, tier.line, f"tier {tid!r} is also defined in {tiers[tid].file}")
+                raise RulesetError.at(tier.span, f"tier {tid!r} is also defined in {tiers[tid].file}")
             tiers[tid] = tier
     legal = LegalData(legal.parameters, tiers, legal.digest_text)
 
     inst = model.instrument
     if inst.jurisdiction not in jurisdictions():
-        raise RulesetError(
-            name,
-            _error_line(root, ["instrument", "jurisdiction"]),
+        raise RulesetError.at(
+            at(["instrument", "jurisdiction"]),
             f"unknown jurisdiction {inst.jurisdiction!r}; known: {', '.join(sorted(jurisdictions()))}",
         )
     try:
         raw_scope = _parsed(inst.scope, "product", ["instrument", "scope"], legal, "scope", {inst.in_force})
     except ConditionError as exc:
-        raise RulesetError(name, _error_line(root, exc.loc), f"scope: {exc.message}") from None
+        raise RulesetError.at(at(exc.loc), f"scope: {exc.message}") from None
     scope_days = {inst.in_force} | {
         d for n in conditions.params(raw_scope) for d in legal.parameters[n].boundaries()
     }
@@ -214,16 +200,16 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
     seen: set[str] = set()
     for i, rm in enumerate(model.rules):
         rloc: list[str | int] = ["rules", i]
-        line = rule_lines.get(rm.id) or _error_line(root, rloc + ["id"])
+        span = at(rloc + ["id"])
         if rm.id in seen:
-            raise RulesetError(name, line, f"duplicate rule id {rm.id!r}")
+            raise RulesetError.at(span, f"duplicate rule id {rm.id!r}")
         seen.add(rm.id)
         ref = rm.penalty if isinstance(rm.penalty, PenaltyRef) else PenaltyRef(tier=rm.penalty)
         for key, tid in (("tier", ref.tier), ("aggravated", ref.aggravated)):
             if tid is not None and tid not in tiers:
                 ploc = rloc + ["penalty"] + ([key] if isinstance(rm.penalty, PenaltyRef) else [])
-                raise RulesetError(
-                    name, _error_line(root, ploc),
+                raise RulesetError.at(
+                    at(ploc),
                     f"rule {rm.id}: penalty tier {tid!r} is not defined; defined: {', '.join(sorted(tiers))}",
                 )  # fmt: skip
             if tid is not None:
@@ -248,17 +234,16 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
                     unless=unless, confirmed=em.confirmed, note=em.note, cited=em.cited,
                 ))  # fmt: skip
         except ConditionError as exc:
-            raise RulesetError(name, _error_line(root, exc.loc), f"rule {rm.id}: {exc.message}") from None
+            raise RulesetError.at(at(exc.loc), f"rule {rm.id}: {exc.message}") from None
         examples: dict[str, list[Example]] = {}
         for kind in ("violating", "compliant"):
             examples[kind] = []
             for j, raw in enumerate(getattr(rm.examples, kind)):
+                where = at(rloc + ["examples", kind, j])
                 try:
-                    examples[kind].append(expand_example(raw, model.example_bases))
+                    examples[kind].append(expand_example(raw, model.example_bases, where))
                 except ValueError as exc:
-                    raise RulesetError(
-                        name, _error_line(root, rloc + ["examples", kind, j]), f"rule {rm.id}: {exc}"
-                    ) from None
+                    raise RulesetError.at(where, f"rule {rm.id}: {exc}") from None
         citations = tuple(rm.citation) if isinstance(rm.citation, list) else ()
         rule = Rule(
             id=rm.id,
@@ -278,8 +263,7 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
             compliant=tuple(examples["compliant"]),
             instrument_id=inst.id,
             jurisdiction=inst.jurisdiction,
-            file=name,
-            line=line,
+            span=span,
             condition=condition,
             exceptions=tuple(exceptions),
             aggravated=ref.aggravated,
@@ -308,11 +292,12 @@ def load_instrument(path: Path | str, legal: LegalData | None = None) -> Instrum
         aggregation_citation=model.aggregation_citation,
         rules=tuple(rules),
         not_encoded=tuple(model.not_encoded),
-        file=name,
+        span=at(["instrument"]),
         digest=digest,
         notes=inst.notes,
         raw_scope=raw_scope,
         legal=legal,
+        document=data,
         references=inst.references,
     )
 
@@ -367,7 +352,7 @@ def load_rulesets(root: Path | str | None | Sequence[Path | str | None] = None) 
     for inst in instruments:
         for tid, tier in inst.legal.tiers.items():
             if tid in tiers and tiers[tid] is not tier:
-                raise RulesetError(tier.file, tier.line, f"tier {tid!r} is also defined in {tiers[tid].file}")
+                raise RulesetError.at(tier.span, f"tier {tid!r} is also defined in {tiers[tid].file}")
             tiers[tid] = tier
     legal = LegalData(legal.parameters, tiers, legal.digest_text)
     by_id: dict[str, Rule] = {}
@@ -380,8 +365,8 @@ def load_rulesets(root: Path | str | None | Sequence[Path | str | None] = None) 
         seen_inst[inst.id] = inst.file
         for rule in inst.rules:
             if rule.id in by_id:
-                raise RulesetError(
-                    rule.file, rule.line, f"duplicate rule id {rule.id!r} (also in {by_id[rule.id].file})"
+                raise RulesetError.at(
+                    rule.span, f"duplicate rule id {rule.id!r} (also in {by_id[rule.id].file})"
                 )
             by_id[rule.id] = rule
     instruments.sort(key=lambda i: (i.jurisdiction, i.id))

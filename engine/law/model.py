@@ -17,13 +17,13 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from engine.core.dated import newest_on
+from engine.core.spans import Span
 from engine.law import conditions
 from engine.law.citations import all_provisions
 from engine.law.conditions import Condition
 from engine.law.parameters import LegalData, Reference, References, StrictModel, Tier
+from engine.law.severity import Severity
 
-Severity = Literal["critical", "high", "medium", "low"]
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 _ID = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 _URL = r"^https?://\S+$"
 
@@ -119,6 +119,7 @@ class Example(StrictModel):
 
     product: dict[str, Any]
     as_of: dt.date | None = None
+    span: Span | None = Field(default=None, exclude=True, repr=False)  # where the example is written
 
 
 class Examples(StrictModel):
@@ -229,8 +230,7 @@ class Rule:
     compliant: tuple[Example, ...]
     instrument_id: str
     jurisdiction: str
-    file: str
-    line: int
+    span: Span  # where the rule is written (its ``id``)
     condition: Condition = field(default=None, repr=False)  # type: ignore[assignment]  # as written
     exceptions: tuple[RuleException, ...] = ()
     aggravated: str | None = None
@@ -243,6 +243,14 @@ class Rule:
     citation_practice: str | None = None
     references: tuple[Reference, ...] = ()
     citations: tuple[DatedCitation, ...] = ()  # dated citations; ``citation`` is the latest
+
+    @property
+    def file(self) -> str:
+        return self.span.file
+
+    @property
+    def line(self) -> int:
+        return self.span.line
 
     def boundaries(self) -> set[dt.date]:
         """Days on which this rule's condition or penalty may change (its versions start)."""
@@ -351,12 +359,19 @@ class Instrument:
     aggregation_citation: str | None
     rules: tuple[Rule, ...]
     not_encoded: tuple[dict[str, str], ...]
-    file: str
+    span: Span  # where the ``instrument:`` mapping is written
     digest: str
     notes: str | None = None
     references: tuple[Reference, ...] = ()
     raw_scope: Condition = field(default=None, repr=False)  # type: ignore[assignment]
     legal: LegalData = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    #: The file as read, with the position of every key and item (engine.core.yamlio.span_of):
+    #: where a diagnostic about any part of the instrument points, without reading the file again.
+    document: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def file(self) -> str:
+        return self.span.file
 
     def scope_at(self, day: dt.date) -> Condition:
         """The scope on ``day`` (thresholds that are dated parameters resolved)."""

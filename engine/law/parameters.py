@@ -22,6 +22,7 @@ point to it (``penalty: cn-pipl-66-2``). Its ``max``, ``min`` and ``sme_max`` ar
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -30,7 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine.core.dated import newest_on
 from engine.core.resources import rulesets_dir
-from engine.core.yamlio import LazyLines, load_fast
+from engine.core.spans import LocatedError, Span
+from engine.core.yamlio import load_with_lines, plain, span_of
 from engine.law.penalties import Formula, parse_formula
 
 _ID = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
@@ -38,12 +40,8 @@ _URL = r"^https?://\S+$"
 _NAME = r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$"
 
 
-class RulesetError(ValueError):
+class RulesetError(LocatedError):
     """A ruleset, parameter or tier file that does not validate: ``file:line: message``."""
-
-    def __init__(self, file: str, line: int, message: str):
-        self.file, self.line, self.message = file, line, message
-        super().__init__(f"{file}:{line}: {message}")
 
 
 ParameterError = RulesetError
@@ -100,8 +98,15 @@ class Parameter:
     description: str
     unit: str | None
     values: tuple[DatedValue, ...]
-    file: str
-    line: int
+    span: Span  # where the parameter is defined
+
+    @property
+    def file(self) -> str:
+        return self.span.file
+
+    @property
+    def line(self) -> int:
+        return self.span.line
 
     def entry_at(self, day: dt.date) -> DatedValue:
         return newest_on(self.values, day, lambda v: v.from_)
@@ -202,8 +207,15 @@ class Tier:
 
     id: str
     model: TierModel
-    file: str
-    line: int
+    span: Span  # where the tier is defined
+
+    @property
+    def file(self) -> str:
+        return self.span.file
+
+    @property
+    def line(self) -> int:
+        return self.span.line
 
     @property
     def citation(self) -> str:
@@ -269,80 +281,65 @@ def _parameter_nodes(node: Any, prefix: str, out: list[tuple[str, list[str], Any
         _parameter_nodes(child, f"{prefix}.{key}" if prefix else str(key), out, loc + [str(key)])
 
 
-def _fail(name: str, lines: LazyLines, loc: list[Any], exc: ValidationError) -> ParameterError:
+def _fail(doc: Any, name: str, loc: list[Any], exc: ValidationError) -> ParameterError:
     err = exc.errors()[0]
     where = [*loc, *(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))]
     text = ".".join(str(p) for p in where)
-    return ParameterError(name, lines.line(where), f"{text}: {err['msg']}")
+    return ParameterError.at(span_of(doc, where, name), f"{text}: {err['msg']}")
 
 
 def _load_parameters(path: Path, out: dict[str, Parameter]) -> None:
-    name, text = str(path), path.read_text(encoding="utf-8")
-    data, lines = load_fast(name, text), LazyLines(name, text)
+    name = str(path)
+    data = load_with_lines(name)
     nodes: list[tuple[str, list[str], Any]] = []
     try:
         _parameter_nodes(data or {}, "", nodes, [])
     except ValueError as exc:
         raise ParameterError(name, 1, str(exc)) from None
     for pname, loc, node in nodes:
-        import re
-
+        span = span_of(data, loc, name)
         if not re.match(_NAME, pname):
-            raise ParameterError(
-                name, lines.line(loc), f"parameter name {pname!r} is not dotted lower-case words"
-            )
+            raise ParameterError.at(span, f"parameter name {pname!r} is not dotted lower-case words")
         if pname in out:
-            raise ParameterError(
-                name, lines.line(loc), f"parameter {pname!r} is also defined in {out[pname].file}"
-            )
+            raise ParameterError.at(span, f"parameter {pname!r} is also defined in {out[pname].file}")
         try:
-            model = ParameterModel.model_validate(node)
+            model = ParameterModel.model_validate(plain(node))
         except ValidationError as exc:
-            raise _fail(name, lines, loc, exc) from None
+            raise _fail(data, name, loc, exc) from None
         kinds = {type(v.value).__name__ for v in model.values}
         if len(kinds) > 1:
-            raise ParameterError(
-                name, lines.line(loc), f"parameter {pname!r} mixes value types {sorted(kinds)}"
-            )
-        out[pname] = Parameter(
-            pname, model.description, model.unit, tuple(model.values), name, lines.line(loc)
-        )
+            raise ParameterError.at(span, f"parameter {pname!r} mixes value types {sorted(kinds)}")
+        out[pname] = Parameter(pname, model.description, model.unit, tuple(model.values), span)
 
 
-def load_tiers_file(path: Path, out: dict[str, Tier], data: Any = None, key: str = "tiers") -> None:
-    """Add the tiers of one file (``tiers:`` mapping, or an instrument's ``penalty_tiers``)."""
-    import re
-
-    name, text = str(path), path.read_text(encoding="utf-8")
-    lines = LazyLines(name, text)
-    if data is None:
-        data = load_fast(name, text) or {}
-        if not isinstance(data, dict) or set(data) != {"tiers"}:
+def load_tiers_file(path: Path, out: dict[str, Tier], doc: Any = None, key: str = "tiers") -> None:
+    """Add the tiers of one file: a tier file's ``tiers:`` mapping, or the ``penalty_tiers`` of an
+    instrument's document ``doc`` (as read, with positions)."""
+    name = str(path)
+    if doc is None:
+        doc = load_with_lines(name) or {}
+        if not isinstance(doc, dict) or set(doc) != {"tiers"}:
             raise ParameterError(name, 1, "a tier file is a mapping with one key, tiers: {id: tier}")
-        data = data["tiers"]
+    data = doc[key]
     if not isinstance(data, dict):
-        raise ParameterError(name, lines.line([key]), f"{key} is a mapping of tier id to tier")
+        raise ParameterError.at(span_of(doc, [key], name), f"{key} is a mapping of tier id to tier")
     for tid, node in data.items():
+        span = span_of(doc, [key, tid], name)
         if not isinstance(tid, str) or not re.match(_ID, tid):
-            raise ParameterError(
-                name, lines.line([key, tid]), f"tier id {tid!r}: lower-case words and dashes"
-            )
+            raise ParameterError.at(span, f"tier id {tid!r}: lower-case words and dashes")
         if re.search(r"-(19|20)\d\d$", tid):
-            raise ParameterError(
-                name, lines.line([key, tid]),
-                f"tier id {tid!r} ends in a year; give the tier dated values instead of a dated copy",
-            )  # fmt: skip
-        if tid in out:
-            raise ParameterError(
-                name, lines.line([key, tid]), f"tier {tid!r} is also defined in {out[tid].file}"
+            raise ParameterError.at(
+                span, f"tier id {tid!r} ends in a year; give the tier dated values instead of a dated copy"
             )
+        if tid in out:
+            raise ParameterError.at(span, f"tier {tid!r} is also defined in {out[tid].file}")
         try:
-            model = TierModel.model_validate(node)
+            model = TierModel.model_validate(plain(node))
         except (ValidationError, ValueError) as exc:
             if isinstance(exc, ValidationError):
-                raise _fail(name, lines, [key, tid], exc) from None
-            raise ParameterError(name, lines.line([key, tid]), f"{key}.{tid}: {exc}") from None
-        out[tid] = Tier(tid, model, name, lines.line([key, tid]))
+                raise _fail(doc, name, [key, tid], exc) from None
+            raise ParameterError.at(span, f"{key}.{tid}: {exc}") from None
+        out[tid] = Tier(tid, model, span)
 
 
 def legal_data_dirs(root: Path | None) -> Path:

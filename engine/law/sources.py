@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel, ConfigDict
+
 # site (host without "www.") -> who publishes the official text there.
 OFFICIAL_SITES: dict[str, str] = {
     "eur-lex.europa.eu": "EUR-Lex (Official Journal of the European Union)",
@@ -63,6 +65,15 @@ def describe_source(url: str) -> SourceInfo:
 
 def is_official(url: str) -> bool:
     return describe_source(url).official
+
+
+class Reference(BaseModel):
+    """Secondary material on a provision: commentary, a translation, guidance, a judgment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    url: str
 
 
 def source_fields(url: str | None, references: Iterable[Any] = ()) -> dict[str, Any]:

@@ -8,11 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from json.decoder import scanstring
 
+from engine.core.docpath import path_parts
 from engine.core.yamlio import line_of, load_with_lines
 from engine.report.findings import Triage, triage
 from engine.report.model import Report
-
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def line_map(source: str, text: str | None, paths: Iterable[str]) -> dict[str, int]:
@@ -25,7 +24,7 @@ def line_map(source: str, text: str | None, paths: Iterable[str]) -> dict[str, i
     if text is None or not wanted or _one_line(text):
         return {}
     if text.lstrip(" \t\n\r")[:1] in ("{", "[") and _json_breaks_only(text):
-        found = json_lines(text, [_loc_parts(p) for p in wanted])
+        found = json_lines(text, [path_parts(p) for p in wanted])
         if found is not None:
             return dict(zip(wanted, found, strict=True))
     try:
@@ -37,8 +36,8 @@ def line_map(source: str, text: str | None, paths: Iterable[str]) -> dict[str, i
             doc = load_with_lines(source, text)
         except Exception:  # any unparsable text just loses line numbers
             return {}
-        return {p: line_of(doc, _loc_parts(p)) for p in wanted}
-    return {p: _node_line(root, _loc_parts(p)) for p in wanted}
+        return {p: line_of(doc, path_parts(p)) for p in wanted}
+    return {p: _node_line(root, path_parts(p)) for p in wanted}
 
 
 _YAML_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # line breaks for YAML besides \n
@@ -145,10 +144,6 @@ def report_paths(report: Report) -> set[str]:
     paths = {v.subject.path for v in report.violations}
     paths |= {i.subject.path for i in report.insufficient_information if i.subject}
     return paths
-
-
-def _loc_parts(path: str) -> list[str | int]:
-    return [m.group(1) if m.group(1) else int(m.group(2)) for m in _PATH_PART.finditer(path)]
 
 
 @dataclass(frozen=True)

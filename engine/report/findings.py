@@ -11,9 +11,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from engine.law.severity import SEVERITY_RANK
 from engine.report.model import Report, Violation
-
-SEVERITIES = ("critical", "high", "medium", "low")
 
 
 def fingerprint(product_id: str, rule_id: str, subject_id: str) -> str:
@@ -118,7 +117,7 @@ class Group:
 
     @property
     def severity(self) -> str:
-        return min((t.violation.severity for t in self.items), key=SEVERITIES.index)
+        return min((t.violation.severity for t in self.items), key=SEVERITY_RANK.__getitem__)
 
     @property
     def rule_ids(self) -> list[str]:

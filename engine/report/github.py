@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from engine.law.severity import per_severity
 from engine.report.checked import Checked
 from engine.report.findings import group
 
-LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
+LEVEL = per_severity(("error", "error", "warning", "notice"))
 
 
 def _data(text: str) -> str:

@@ -8,6 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from engine.law.severity import Severity, gravest
+from engine.law.sources import Reference
+
 
 def _decimal_json(value: Decimal) -> int | float:
     """Money leaves as a JSON number: whole amounts as integers, others to the cent."""
@@ -145,13 +148,6 @@ class Period(_Out):
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
 
-class Reference(_Out):
-    """Secondary material on a provision: commentary, a translation, guidance, a judgment."""
-
-    label: str
-    url: str
-
-
 class Violation(_Out):
     rule_id: str
     instrument: str
@@ -167,7 +163,7 @@ class Violation(_Out):
         description="Whose citation practice the list follows, when it goes beyond the citation.",
     )
     title: str
-    severity: Literal["critical", "high", "medium", "low"]
+    severity: Severity
     subject: SubjectRef
     evidence: list[Evidence]
     remediation: str
@@ -255,6 +251,4 @@ class Report(_Out):
     )
 
     def worst_severity(self) -> str | None:
-        order = ["critical", "high", "medium", "low"]
-        found = [v.severity for v in self.violations]
-        return next((s for s in order if s in found), None)
+        return gravest(v.severity for v in self.violations)

@@ -12,14 +12,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from engine.law.model import RuleSet
+from engine.law.severity import per_severity
 from engine.law.sources import source_fields
 from engine.report.checked import Checked
 from engine.report.findings import Triaged
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+SARIF_LEVEL = per_severity(("error", "error", "warning", "note"))
 # GitHub's scale (0.0-10.0): >= 9.0 critical, >= 7.0 high, >= 4.0 medium, else low
-SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+SECURITY_SEVERITY = per_severity(("9.5", "8.0", "5.5", "3.0"))
 INFORMATION_URI = "https://github.com/regulint/regulint"
 
 

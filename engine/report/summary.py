@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from engine.core.fx import fx_rates
 from engine.law.penalties import money, penalty_text
+from engine.law.severity import SEVERITIES, SEVERITY_RANK
 from engine.report.checked import Checked
-from engine.report.findings import SEVERITIES, group
+from engine.report.findings import group
 
 TOP = 8
 
@@ -59,7 +60,7 @@ def summary_section(item: Checked, width: int = 80) -> str:
         groups = sorted(
             group(tri.new or tri.items),
             key=lambda g: (
-                SEVERITIES.index(g.severity),
+                SEVERITY_RANK[g.severity],
                 -_usd(g.first.penalty.max or 0, g.first.penalty.currency, rep.as_of),
             ),
         )

@@ -22,10 +22,11 @@ from functools import cache
 from typing import Any
 
 from engine.law.penalties import money, money_or_open, penalty_text
+from engine.law.severity import per_severity
 from engine.report.checked import Checked
 from engine.report.findings import Group, group
 
-SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan"}
+SEVERITY_STYLE = per_severity(("bold white on red", "bold red", "yellow", "cyan"))
 HEADER = ("severity", "rule · citation · max penalty / finding — where / fix")
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from api.service.db import Cursor, Repository, SchemaMismatch
+from api.service.db import Cursor, Repository
+from api.service.tables import SchemaMismatch
 
 
 def test_a_table_of_another_shape_stops_start_up_with_a_clear_message(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 from apihelpers import AS_OF, PRODUCT, product, stored_count, strip_ids
@@ -235,3 +236,36 @@ def test_store_false_answers_the_report_and_stores_nothing(client: TestClient, e
     )
     assert strip_ids(body) == expected
     assert stored_count(client.app) == 0
+
+
+def test_the_answer_is_the_stored_bytes(client: TestClient) -> None:
+    """The report is serialised once: the 201's body is byte for byte the stored report, and a
+    retry with the same Idempotency-Key answers those bytes again."""
+    headers = {"Idempotency-Key": "once"}
+    r = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF}, headers=headers)
+    assert r.status_code == 201, r.text
+    row = client.app.state.repository.get(uuid.UUID(r.json()["id"]))
+    assert row.report_json.encode() == r.content
+    again = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF}, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true" and again.content == r.content
+
+
+def test_a_row_stored_as_a_bare_report_replays_with_its_id(client: TestClient) -> None:
+    """Rows written before answers were stored whole hold the report without id and created_at."""
+    from sqlalchemy import update
+
+    from api.service.tables import EvaluationRow
+
+    headers = {"Idempotency-Key": "legacy"}
+    first = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF}, headers=headers).json()
+    repo = client.app.state.repository
+    with repo.engine.begin() as conn:
+        conn.execute(
+            update(EvaluationRow)
+            .where(EvaluationRow.id == uuid.UUID(first["id"]))
+            .values(report_json=json.dumps(strip_ids(first)))
+        )
+    again = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF}, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first
+    assert client.get(f"/v1/evaluations/{first['id']}").json()["report"] == strip_ids(first)

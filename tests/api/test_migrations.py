@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from api.service import migrate
 from api.service.app import create_app
-from api.service.db import NewEvaluation, Repository, SchemaMismatch
+from api.service.db import NewEvaluation, Repository
 from api.service.settings import Settings
+from api.service.tables import SchemaMismatch
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
 
@@ -100,7 +101,7 @@ def _no_drift(url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from api.service.db import Base
+    from api.service.tables import Base
 
     repo = Repository.from_url(url)
     repo.upgrade_schema()

@@ -74,13 +74,14 @@ def test_reevaluation_workers_share_items_with_skip_locked(
 
     from api.service.db import Repository
     from api.service.jobs import create_job, job_status, work
-    from api.service.routes.evaluations import EvaluationParams, _evaluate_and_store
+    from api.service.settings import Settings
+    from api.service.usecases import EvaluateAndStore, EvaluationParams
     from engine.facts.inputs import product_from_data
 
     repo = Repository.from_url(postgres_schema_url)
     repo.create_schema()
     items = [(d, product_from_data(d)) for d in (product(id=f"pg-{i:02d}") for i in range(30))]
-    _evaluate_and_store(evaluator, repo, items, EvaluationParams(None, None), None, 10**8)
+    EvaluateAndStore(evaluator, repo, Settings()).evaluate_and_store(items, EvaluationParams(None, None))
     job = create_job(repo, dt.date(2026, 12, 1), evaluator.ruleset.digest)
     workers = [Repository.from_url(postgres_schema_url) for _ in range(3)]
     runs: list[int] = []

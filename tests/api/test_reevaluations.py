@@ -68,11 +68,12 @@ def test_finding_delta() -> None:
 def test_claims_are_disjoint_and_each_item_runs_once(tmp_path, evaluator: Evaluator) -> None:
     repo = Repository.from_url(f"sqlite:///{tmp_path / 'h.db'}")
     repo.create_schema()
-    from api.service.routes.evaluations import EvaluationParams, _evaluate_and_store
+    from api.service.settings import Settings
+    from api.service.usecases import EvaluateAndStore, EvaluationParams
     from engine.facts.inputs import product_from_data
 
     items = [(d, product_from_data(d)) for d in (product(id=f"q-{i}") for i in range(25))]
-    _evaluate_and_store(evaluator, repo, items, EvaluationParams(None, None), None, 10**8)
+    EvaluateAndStore(evaluator, repo, Settings()).evaluate_and_store(items, EvaluationParams(None, None))
     job = create_job(repo, __import__("datetime").date(2026, 12, 1), evaluator.ruleset.digest)
     first, second = claim(repo, 10), claim(repo, 10)
     assert {i.product_id for i in first}.isdisjoint({i.product_id for i in second})

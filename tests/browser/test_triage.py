@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from engine.law.severity import SEVERITY_RANK
 from tests.browser.conftest import axe_violations
 from tests.browser.test_dashboard import evaluate_seed, seed_data, seed_name
 
 pytestmark = pytest.mark.browser
-
-SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
 def in_first_screen(page: Page, selector: str) -> bool:

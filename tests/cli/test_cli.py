@@ -265,9 +265,9 @@ def test_currency_without_a_rate_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_the_cli_severities_are_the_law_models() -> None:
-    """``api.cli.common`` repeats the vocabulary to keep ``regulint --help`` fast; it must not drift."""
+    """``--fail-on`` offers the severity vocabulary of engine/law/severity.py, gravest first."""
     from api.cli.common import SEVERITIES, Severity
-    from engine.law.model import SEVERITIES as LAW
+    from engine.law.severity import SEVERITIES as LAW
 
-    assert SEVERITIES == LAW
+    assert SEVERITIES == LAW == ("critical", "high", "medium", "low")
     assert [s.value for s in Severity] == list(LAW)

@@ -87,6 +87,22 @@ NEW_HISTORY: dict[str, tuple[dt.date, dt.date]] = {
 _DERIVED_FACTS = {
     "practice.large_scale", "practice.systematic_monitoring", "practice.personalised_marketing",
     "practice.automated_decision_significant_effect", "practice.captured_in_public_places",
+    # the rest of the descriptive facts (tests/test_descriptive_defaults.py): the seeds state them, so
+    # only what the derivation adds moves (PIPL Art. 73(2): targeted advertising is automated
+    # decision-making; CCPA §1798.121: sensitive PI that is sold is used beyond the service), and a
+    # stated "no automated decisions" now decides the rules on decisions with significant effect
+    "practice.sold", "practice.shared_for_cross_context_ads", "practice.public_by_default",
+    "practice.automated_decisions", "practice.consent.service_refused_without_consent",
+    "practice.spi_used_beyond_service", "practice.price_discrimination_by_profile",
+    "product.audience.directed_at_children", "product.sells_or_shares",
+    "product.governance.data_subject_rights.identity_verification_for_opt_out",
+    "synthetic_media.generates", "synthetic_media.likeness_of_real_people", "synthetic_media.chatbot",
+    "synthetic_media.emotion_recognition", "synthetic_media.biometric_categorisation_sensitive",
+    "synthetic_media.untargeted_face_scraping", "synthetic_media.public_interest_text",
+    "synthetic_media.public_opinion_attributes", "synthetic_media.licensed_to_third_parties",
+    "synthetic_media.unlabeled_export_on_request",
+    # consent quality is the unsafe answer when absent (GDPR Art. 7(1)); the seeds state it
+    "practice.consent.pre_ticked", "practice.consent.bundled_with_terms",
 }  # fmt: skip
 ISSUE_11_RULES = {
     "eu-gdpr-child-consent", "eu-gdpr-dpia", "eu-gdpr-notice-recipients", "eu-gdpr-notice-language",

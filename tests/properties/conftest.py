@@ -7,7 +7,7 @@ works from the repository root.
 
 from __future__ import annotations
 
-from engine.testing.strategies import register_profiles
+from profiles import register_profiles
 
 register_profiles()
 

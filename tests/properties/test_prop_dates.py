@@ -6,9 +6,10 @@ import datetime as dt
 
 from hypothesis import given
 from hypothesis import strategies as st
+from profiles import budget
 from prophelpers import days, durable, earliest_day, model
 
-from engine.testing.strategies import budget, products
+from engine.testing.strategies import products
 
 
 @budget(120)

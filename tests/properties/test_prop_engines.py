@@ -8,11 +8,12 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from profiles import budget
 from prophelpers import days, durable, model, normalise, reference, shuffled, verdicts
 
 from engine.core.jurisdictions import within
 from engine.evaluate.scope import MarketSelectionError
-from engine.testing.strategies import budget, products
+from engine.testing.strategies import products
 
 
 def _restriction() -> st.SearchStrategy[list[str] | None]:

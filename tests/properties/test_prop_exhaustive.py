@@ -74,7 +74,7 @@ def test_every_pair_of_safeguard_removals_from_the_compliant_seed_stays_violatin
     and every removal after it; once violating, the product stays violating."""
     from test_prop_monotone import DAY, _violations, removals
 
-    from engine.testing.strategies import compliant_seed
+    from engine.testing.repair import compliant_seed
 
     seed = compliant_seed(market, DAY)
     failures = []

@@ -21,11 +21,12 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from profiles import budget
 from prophelpers import MARKETS, days, durable, in_market, jurisdiction_places, model
 
 from engine.core.jurisdictions import within
 from engine.evaluate.scope import MarketSelectionError
-from engine.testing.strategies import _places, budget, compliant_products, products
+from engine.testing.strategies import _places, compliant_products, products
 
 
 @budget(150)

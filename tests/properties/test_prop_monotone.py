@@ -23,9 +23,10 @@ from typing import Any
 
 from hypothesis import given, note
 from hypothesis import strategies as st
+from profiles import budget
 from prophelpers import MARKETS, durable, model
 
-from engine.testing.strategies import budget, compliant_products, products
+from engine.testing.strategies import compliant_products, products
 
 Doc = dict[str, Any]
 
@@ -110,8 +111,14 @@ def removals(doc: Doc) -> list[tuple[str, Callable[[Doc], None]]]:
             out.append((f"practice {i}: notice no longer discloses {item}", drop))
         for j, t in enumerate(p.get("transfers") or []):
             tb = base + ["transfers", j]
-            if t.get("mechanism", "none") != "none":
-                flag(tb, "mechanism", "none", f"practice {i} transfer {j}: no mechanism")
+            for regime, mechanism in (t.get("mechanisms") or {}).items():
+                if mechanism != "none":
+                    flag(
+                        tb + ["mechanisms"],
+                        regime,
+                        "none",
+                        f"practice {i} transfer {j}: no {regime} mechanism",
+                    )
             for k in ("impact_assessment", "cn_standard_contract_filed", "recipient_dpf_certified"):
                 if t.get(k):
                     flag(tb, k, False, f"practice {i} transfer {j}: {k} off")
@@ -224,21 +231,21 @@ def test_adding_a_sensitive_category_never_removes_a_violation(data, market) -> 
 def test_dropping_an_unneeded_cn_standard_contract_keeps_the_product_compliant() -> None:
     """An export below the CBDT thresholds needs no mechanism, so an unfiled voluntary standard
     contract is no violation, and taking it away changes nothing (the old counterexample)."""
-    from engine.testing.strategies import compliant_seed
+    from engine.testing.repair import compliant_seed
 
     doc = copy.deepcopy(compliant_seed("CN", DAY))
     doc["organization"]["cn_export_individuals_per_year"] = 0
     doc["organization"]["cn_export_sensitive_individuals_per_year"] = 0
     transfer = doc["data_practices"][0]["transfers"][0]
-    transfer.update(to="SG", mechanism="cn_standard_contract", cn_standard_contract_filed=False)
+    transfer.update(to="SG", mechanisms={"CN": "cn_standard_contract"}, cn_standard_contract_filed=False)
     with_contract = {
         v.rule_id for v in durable().evaluate(model(doc), DAY).violations if v.jurisdiction == "CN"
     }
-    transfer["mechanism"] = "none"
+    transfer["mechanisms"] = {"CN": "none"}
     without = {v.rule_id for v in durable().evaluate(model(doc), DAY).violations if v.jurisdiction == "CN"}
     assert "cn-cbdt-standard-contract-filing" not in with_contract
     assert without <= with_contract
     doc["organization"]["cn_export_individuals_per_year"] = 150_000  # above the threshold: the route applies
-    transfer["mechanism"] = "cn_standard_contract"
+    transfer["mechanisms"] = {"CN": "cn_standard_contract"}
     above = {v.rule_id for v in durable().evaluate(model(doc), DAY).violations if v.jurisdiction == "CN"}
     assert "cn-cbdt-standard-contract-filing" in above

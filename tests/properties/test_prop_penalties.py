@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
+from profiles import budget
 from prophelpers import days, durable, model
 
 from engine.law.penalties import (
@@ -22,7 +23,7 @@ from engine.law.penalties import (
     compute,
     evaluate_formula,
 )
-from engine.testing.strategies import budget, products
+from engine.testing.strategies import products
 
 DAY = dt.date(2026, 9, 1)
 _revenues = st.decimals(0, 10**12, places=2, allow_nan=False, allow_infinity=False)

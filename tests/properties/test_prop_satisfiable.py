@@ -3,7 +3,6 @@ every rule has a product that violates it and one that does not."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import warnings
 
@@ -11,7 +10,7 @@ import pytest
 from prophelpers import MARKETS, durable, model, reference
 
 from engine.analysis.lint import check_examples
-from engine.testing.strategies import boundary_dates, compliant_seed, problems_in, seed_path
+from engine.testing.repair import boundary_dates, compliant_seed, problems_in, seed_path
 
 
 def _days(market: str | None):
@@ -38,15 +37,19 @@ def test_every_market_has_a_product_compliant_with_every_rule_in_force(market: s
 
 def test_one_product_can_comply_in_every_market_at_once() -> None:
     """``seeds/compliant-all.json`` is offered in every market, established in each, transfers
-    data abroad, generates synthetic media of real people — and complies everywhere, every day
-    since 2023-07-10. Before that no single mechanism served one transfer to the US from both China
-    (a CAC route) and the EU (no US framework between Schrems II and the DPF), and a transfer has one
-    mechanism in the description."""
+    data abroad, generates synthetic media of real people — and complies everywhere, every day a
+    rule starts or stops: its transfer to the US states a mechanism per regime (the EU's SCCs with
+    a transfer impact assessment, China's filed standard contract), so it needs no US adequacy
+    framework, which was missing between Schrems II and the DPF."""
     path = seed_path("all")
     doc = json.loads(path.read_text(encoding="utf-8"))
     product = model(doc)
     assert set(MARKETS) <= set(doc["markets"])
-    for day in (d for d in _days(None) if d >= dt.date(2023, 7, 10)):
+    assert doc["data_practices"][0]["transfers"][0]["mechanisms"] == {
+        "EU": "scc",
+        "CN": "cn_standard_contract",
+    }
+    for day in _days(None):
         report = durable().evaluate(product, day)
         for market in MARKETS:
             assert problems_in(report, market) == [], (market, day, problems_in(report, market)[:3])

@@ -7,9 +7,11 @@ import json
 
 from hypothesis import given
 from hypothesis import strategies as st
+from profiles import budget
 from prophelpers import MARKETS, durable, model
 
-from engine.testing.strategies import budget, compliant_products, problems_in, product_models, products
+from engine.testing.repair import problems_in
+from engine.testing.strategies import compliant_products, product_models, products
 
 
 @budget(100)

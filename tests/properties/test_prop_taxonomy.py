@@ -14,13 +14,13 @@ from functools import cache
 
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
+from profiles import budget
 from prophelpers import durable, model
 
 from engine.analysis.lint import example_date
 from engine.core import taxonomy
 from engine.facts.registry import list_item_kind
 from engine.law.conditions import All, AnyOf, Atom, to_nnf
-from engine.testing.strategies import budget
 
 
 def _polar_atoms(cond, out):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from api.service.db import Base
+from api.service.tables import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from api.service.deps import CatalogDep
 from api.service.problems import ProblemError, problem_responses
 from api.service.routes.evaluations import Severity
-from api.service.schemas import InstrumentList, JurisdictionList, RuleDetail, RuleList
+from api.service.schemas import InstrumentList, JurisdictionList, RuleList
 from engine.core import taxonomy
+from engine.law.catalog import RuleDetail
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
+
+
+def _json(model: BaseModel) -> Response:
+    """The response model serialised once, as it is (it was validated when the catalog was built)."""
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 @router.get(
@@ -22,8 +29,8 @@ router = APIRouter(prefix="/v1", tags=["catalog"])
     summary="The markets regulint knows, with the instruments encoded for each",
     responses=problem_responses(500),
 )
-def list_jurisdictions(catalog: CatalogDep) -> JSONResponse:
-    return JSONResponse({"items": catalog.jurisdictions})
+def list_jurisdictions(catalog: CatalogDep) -> Response:
+    return _json(JurisdictionList(items=catalog.jurisdictions))
 
 
 @router.get(
@@ -37,11 +44,11 @@ def list_instruments(
     jurisdiction: Annotated[
         str | None, Query(max_length=16, description="Only this market's instruments.")
     ] = None,
-) -> JSONResponse:
+) -> Response:
     items = catalog.instruments
     if jurisdiction:
-        items = [i for i in items if i["jurisdiction"] == jurisdiction.strip().upper()]
-    return JSONResponse({"items": items})
+        items = [i for i in items if i.jurisdiction == jurisdiction.strip().upper()]
+    return _json(InstrumentList(items=items))
 
 
 @router.get(
@@ -63,14 +70,14 @@ def list_rules(
     ] = None,
     severity: Annotated[Severity | None, Query(description="Only this severity.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words to search for.")] = None,
-) -> JSONResponse:
+) -> Response:
     items = catalog.find_rules(
         jurisdiction=jurisdiction.strip() if jurisdiction else None,
         instrument=instrument,
         severity=severity.value if severity else None,
         q=q,
     )
-    return JSONResponse({"items": items, "total": len(items)})
+    return _json(RuleList(items=items, total=len(items)))
 
 
 @router.get(
@@ -79,14 +86,14 @@ def list_rules(
     summary="One rule in full: requirement, citation, dates, penalty, condition and examples",
     responses=problem_responses(404, 500),
 )
-def get_rule(rule_id: str, catalog: CatalogDep) -> JSONResponse:
-    data = catalog.rule(rule_id)
-    if data is None:
+def get_rule(rule_id: str, catalog: CatalogDep) -> Response:
+    detail = catalog.rule(rule_id)
+    if detail is None:
         near = catalog.suggest_rule(rule_id)
         raise ProblemError(
             404, f"no rule {rule_id!r}" + (f"; did you mean {near!r}?" if near else ""), slug="rule-not-found"
         )
-    return JSONResponse(data)
+    return _json(detail)
 
 
 @router.get(

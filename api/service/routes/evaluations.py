@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 import uuid
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,33 +13,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
-from api.service.db import (
-    Cursor,
-    EvaluationRow,
-    HistoryFilter,
-    IdempotencyConflict,
-    IdempotentRequest,
-    NewEvaluation,
-    Repository,
-)
-from api.service.deps import EvaluatorDep, RepositoryDep, SettingsDep, require_api_key, require_read_key
-from api.service.documents import (
-    invalid_description,
-    parse_body,
-    read_body,
-    require_document_type,
-    validate_product,
-)
-from api.service.idempotency import check_same_request, idempotent_request, stored_answer
+from api.service.db import Cursor, HistoryFilter
+from api.service.deps import EvaluateAndStoreDep, RepositoryDep, require_api_key, require_read_key
+from api.service.documents import read_body, require_document_type
+from api.service.idempotency import idempotent_request
 from api.service.problems import ProblemError, problem_responses
 from api.service.schemas import BatchResult, EvaluationPage, EvaluationRecord, StoredReport
-from api.service.settings import Settings
+from api.service.tables import EvaluationRow
+from api.service.usecases import EvaluationParams, batch_result_json, evaluation_record_json
 from engine.core.jurisdictions import normalise_place
-from engine.decide.protocol import EngineError
-from engine.evaluate.evaluator import Evaluator
-from engine.evaluate.scope import MarketSelectionError
-from engine.facts.inputs import InputError, InputIssue, InputLimits
-from engine.facts.product import Product
+from engine.facts.inputs import InputIssue
+from engine.law.severity import SeverityChoice as Severity
 
 log = logging.getLogger("regulint.api")
 
@@ -68,19 +49,6 @@ def _iso_datetime_text(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime_text)]
-
-
-class Severity(StrEnum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-
-
-@dataclass(frozen=True)
-class EvaluationParams:
-    as_of: dt.date | None
-    markets: list[str] | None
 
 
 def evaluation_params(
@@ -123,150 +91,6 @@ def evaluation_params(
 ParamsDep = Annotated[EvaluationParams, Depends(evaluation_params)]
 
 
-def _json_text(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def _evaluate_and_store(
-    evaluator: Evaluator,
-    repo: Repository,
-    items: list[tuple[Any, Product]],
-    params: EvaluationParams,
-    batch_id: uuid.UUID | None,
-    max_response_bytes: int,
-    idempotent: IdempotentRequest | None = None,
-    store: bool = True,
-) -> list[tuple[uuid.UUID | None, str]]:
-    """Evaluate every product, then store all in one transaction (none if anything fails).
-
-    Returns each evaluation's id and its answer: the report's JSON with ``id`` and
-    ``created_at`` in front, serialised once (the stored report is the same text). Stops, storing
-    nothing, as soon as the answers pass ``max_response_bytes``.
-    """
-    created = dt.datetime.now(dt.UTC)
-    as_of = params.as_of or created.date()
-    records: list[NewEvaluation] = []
-    out: list[tuple[uuid.UUID, str]] = []
-    size = 0
-    for n, (data, product) in enumerate(items):
-        try:
-            report = evaluator.evaluate(product, as_of, params.markets)
-        except MarketSelectionError as exc:
-            where = f"[{n}]" if batch_id else ""
-            raise ProblemError(
-                422,
-                f"{where}{' ' if where else ''}{exc}: nothing would be evaluated",
-                slug="invalid-parameter",
-                title="Invalid parameter",
-                errors=[
-                    InputIssue(
-                        "query.market",
-                        f"selects none of the product's markets{' (item ' + where + ')' if where else ''}",
-                        "one of " + ", ".join(exc.product_markets) + " (or a market containing one)",
-                        ", ".join(exc.selected),
-                    )
-                ],
-            ) from None
-        except EngineError:
-            log.exception("the engine failed on product %r", product.id)
-            raise ProblemError(
-                500,
-                "the rules engine could not evaluate this description; nothing was stored",
-                slug="engine-error",
-                title="Engine error",
-            ) from None
-        report_json = report.model_dump_json()
-        size += len(report_json)
-        if size > max_response_bytes:
-            raise ProblemError(
-                422,
-                f"the reports would pass {max_response_bytes} bytes (REGULINT_MAX_RESPONSE_BYTES) at "
-                f"description {n + 1} of {len(items)}; send fewer or smaller descriptions. Nothing was stored.",
-                slug="response-too-large",
-                title="Response too large",
-            )
-        record = NewEvaluation(
-            id=uuid.uuid4(),
-            created_at=created,
-            input_json=_json_text(data),
-            report=report,
-            report_json=report_json,
-            requested_markets=params.markets,
-            batch_id=batch_id,
-        )
-        records.append(record)
-        ident = str(record.id) if store else None
-        head = _json_text({"id": ident, "created_at": created.isoformat() if store else None})
-        out.append((record.id if store else None, head[:-1] + "," + report_json[1:]))
-    if store:
-        repo.add_all(records, idempotent)
-    return out
-
-
-@dataclass(frozen=True)
-class Stored:
-    """What a POST answers: the batch id (None for one description), each evaluation's id (None
-    when not stored) and answer, and whether it is the stored result of an earlier request with
-    the same Idempotency-Key."""
-
-    batch_id: uuid.UUID | None
-    items: list[tuple[uuid.UUID | None, str]]
-    replayed: bool = False
-
-
-def _replay(repo: Repository, idempotent: IdempotentRequest | None) -> Stored | None:
-    if idempotent is None:
-        return None
-    found = repo.idempotent(idempotent.key)
-    if found is None:
-        return None
-    head, rows = found
-    check_same_request(head, idempotent)
-    return Stored(head.batch_id, [(r.id, stored_answer(r)) for r in rows], replayed=True)
-
-
-def _store_once(
-    body: bytes,
-    content_type: str | None,
-    evaluator: Evaluator,
-    repo: Repository,
-    params: EvaluationParams,
-    settings: Settings,
-    idempotent: IdempotentRequest | None,
-    batch: bool,
-    store: bool = True,
-) -> Stored:
-    """One request's whole work, in one worker thread: parse, validate, evaluate, store — or,
-    for a repeated Idempotency-Key, the stored result."""
-    earlier = _replay(repo, idempotent)
-    if earlier is not None:
-        return earlier
-    data = parse_body(body, content_type)
-    if batch:
-        items = _validate_batch(data, settings.max_batch_items, settings.input_limits)
-        batch_id: uuid.UUID | None = uuid.uuid4()
-    else:
-        items = [(data, _validate_one(data, settings.input_limits))]
-        batch_id = None
-    try:
-        stored = _evaluate_and_store(
-            evaluator, repo, items, params, batch_id, settings.max_response_bytes, idempotent, store
-        )
-    except IdempotencyConflict:  # a concurrent request with the same key stored first
-        replayed = _replay(repo, idempotent)
-        if replayed is None:  # pragma: no cover - the conflicting row is committed
-            raise
-        return replayed
-    return Stored(batch_id, stored)
-
-
-def _validate_one(data: Any, limits: InputLimits) -> Product:
-    try:
-        return validate_product(data, "", limits)
-    except InputError as exc:
-        raise invalid_description(exc.issues) from None
-
-
 _WRITE = problem_responses(400, 401, 403, 408, 413, 415, 422, 500, 503)
 
 
@@ -296,9 +120,7 @@ _WRITE = problem_responses(400, 401, 403, 408, 413, 415, 422, 500, 503)
 async def create_evaluation(
     request: Request,
     params: ParamsDep,
-    evaluator: EvaluatorDep,
-    repo: RepositoryDep,
-    settings: SettingsDep,
+    usecase: EvaluateAndStoreDep,
     store: Annotated[
         bool, Query(description="false: evaluate without storing (a rule's example, a trial run).")
     ] = True,
@@ -308,77 +130,17 @@ async def create_evaluation(
     async with request.app.state.slots.slot():
         body = await read_body(request)
         idempotent = idempotent_request(request, body) if store else None  # nothing stored to replay
-        stored = await run_in_threadpool(
-            _store_once, body, content_type, evaluator, repo, params, settings, idempotent, False, store
+        prepared = await run_in_threadpool(
+            usecase.prepare, body, content_type, params, idempotent, batch=False, store=store
         )
-    ((ident, answer),) = stored.items
-    if ident is None:
-        return Response(answer.encode(), status_code=200, media_type="application/json")
-    headers = {"Location": f"/v1/evaluations/{ident}"}
+    stored = await usecase.store(prepared)  # the commit waits outside the evaluation slot
+    (answer,) = stored.answers
+    if answer.id is None:
+        return Response(answer.body, status_code=200, media_type="application/json")
+    headers = {"Location": f"/v1/evaluations/{answer.id}"}
     if stored.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return Response(answer.encode(), status_code=201, media_type="application/json", headers=headers)
-
-
-def _batch_items(data: Any, max_items: int) -> tuple[list[Any], str]:
-    """The descriptions of a batch body and the path prefix of each ('[i]' or 'items[i]')."""
-    if isinstance(data, list):
-        items, prefix = data, ""
-    elif isinstance(data, dict) and "items" in data:
-        extra = sorted(k for k in data if k != "items")
-        if extra:
-            raise invalid_description(
-                [InputIssue(k, "extra field", "only `items`", repr(k)[:80]) for k in extra], many=True
-            )
-        items, prefix = data["items"], "items"
-        if not isinstance(items, list):
-            raise invalid_description(
-                [InputIssue("items", "not a list", "a list of product descriptions", type(items).__name__)],
-                many=True,
-            )
-    else:
-        raise invalid_description(
-            [
-                InputIssue(
-                    "",
-                    "a batch is a list of product descriptions, or an object with `items`",
-                    '[{…}, …] or {"items": [{…}, …]}',
-                    type(data).__name__,
-                )
-            ],
-            many=True,
-        )
-    if not items:
-        raise invalid_description(
-            [InputIssue(prefix, "an empty batch", "at least one product description", "[]")], many=True
-        )
-    if len(items) > max_items:
-        raise invalid_description(
-            [
-                InputIssue(
-                    prefix,
-                    f"a batch holds at most {max_items} descriptions (REGULINT_MAX_BATCH_ITEMS)",
-                    f"at most {max_items} items",
-                    f"{len(items)} items",
-                )
-            ],
-            many=True,
-        )
-    return items, prefix
-
-
-def _validate_batch(data: Any, max_items: int, limits: InputLimits) -> list[tuple[dict[str, Any], Product]]:
-    items, prefix = _batch_items(data, max_items)
-    issues: list[InputIssue] = []
-    out: list[tuple[dict[str, Any], Product]] = []
-    for i, item in enumerate(items):
-        try:
-            out.append((item, validate_product(item, f"{prefix}[{i}]", limits)))
-        except InputError as exc:
-            issues += exc.issues
-    if issues:
-        raise invalid_description(issues, many=True)
-    return out
+    return Response(answer.body, status_code=201, media_type="application/json", headers=headers)
 
 
 @router.post(
@@ -397,20 +159,21 @@ def _validate_batch(data: Any, max_items: int, limits: InputLimits) -> list[tupl
     dependencies=[Depends(require_api_key)],
 )
 async def create_evaluation_batch(
-    request: Request, params: ParamsDep, evaluator: EvaluatorDep, repo: RepositoryDep, settings: SettingsDep
+    request: Request, params: ParamsDep, usecase: EvaluateAndStoreDep
 ) -> Response:
     content_type = request.headers.get("content-type")
     require_document_type(content_type)
     async with request.app.state.slots.slot():
         body = await read_body(request)
         idempotent = idempotent_request(request, body)
-        stored = await run_in_threadpool(
-            _store_once, body, content_type, evaluator, repo, params, settings, idempotent, True
+        prepared = await run_in_threadpool(
+            usecase.prepare, body, content_type, params, idempotent, batch=True
         )
-    head = _json_text({"batch_id": str(stored.batch_id), "count": len(stored.items)})
-    answer = head[:-1] + ',"items":[' + ",".join(text for _, text in stored.items) + "]}"
+    stored = await usecase.store(prepared)
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
-    return Response(answer.encode(), status_code=201, media_type="application/json", headers=headers)
+    return Response(
+        batch_result_json(stored), status_code=201, media_type="application/json", headers=headers
+    )
 
 
 # --- history --------------------------------------------------------------------------------
@@ -538,6 +301,4 @@ def get_evaluation(evaluation_id: str, repo: RepositoryDep) -> Response:
     row = repo.get(key) if key is not None else None
     if row is None:
         raise ProblemError(404, f"no evaluation with id {evaluation_id!r}", slug="evaluation-not-found")
-    head = _json_text({**_summary(row), "rulesets": row.rulesets})
-    answer = head[:-1] + ',"input":' + row.input_json + ',"report":' + row.report_json + "}"
-    return Response(answer.encode(), media_type="application/json")
+    return Response(evaluation_record_json(row, _summary(row)), media_type="application/json")

@@ -18,6 +18,7 @@ from engine.decide.protocol import EngineError
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import InputError
 from engine.fix.plan import plan_fixes
+from engine.law.severity import Severity as SeverityName
 
 log = logging.getLogger("regulint.api")
 
@@ -26,8 +27,6 @@ router = APIRouter(prefix="/v1/fix-plans", tags=["fix plans"])
 #: The most work one request may ask for (the search stops there and says so).
 MAX_TIME_BUDGET = 30.0
 MAX_EDITS = 500
-
-SeverityName = Literal["critical", "high", "medium", "low"]
 
 
 class PlanFinding(BaseModel):
