@@ -315,5 +315,5 @@ def penalty_text(p: Any) -> str:
     elif p.per_unit is not None:
         text = f"{money(p.per_unit, p.currency)} per {p.unit}, count unknown"
     else:
-        text = f"≥ {money(p.max_at_least or 0, p.currency)} (open-ended)"
+        text = f"≥ {money(p.max_at_least or Decimal(0), p.currency)} (open-ended)"
     return text + (" if the event occurs" if p.conditional else "")
