@@ -16,7 +16,8 @@ from engine.analysis.lint import example_date
 from engine.evaluate.evaluator import Evaluator
 from engine.facts import derive
 from engine.facts.inputs import product_from_data
-from engine.facts.product import DataPractice, DataSubjectRights, Product, SyntheticMedia, Transfer
+from engine.facts.media import SyntheticMedia
+from engine.facts.product import DataPractice, DataSubjectRights, Product, Transfer
 from engine.facts.registry import fact_specs
 from engine.law import conditions
 from engine.law.model import RuleSet

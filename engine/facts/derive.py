@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.facts.product import DataPractice, MediaRole, Modality, Product
+from engine.facts.media import MediaRole, Modality
+from engine.facts.product import DataPractice, Product
 
 #: Large scale (GDPR Arts. 35(3)(b)-(c), 37(1)(b)-(c); Recital 91). The GDPR gives no number
 #: (WP243 rev.01 §2.1.3). The only published numbers come from national authorities; regulint uses

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from engine.facts import derive
 from engine.facts.derived import DERIVED, Collected, Converted, Derived, item_kind, values_of
 from engine.facts.mechanisms import TransferMechanisms
+from engine.facts.media import SyntheticMedia
 from engine.facts.product import (
     Audience,
     Consent,
@@ -40,7 +41,6 @@ from engine.facts.product import (
     Organization,
     Product,
     Recipient,
-    SyntheticMedia,
     Transfer,
 )
 

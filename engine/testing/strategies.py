@@ -85,6 +85,7 @@ from engine.core import taxonomy
 from engine.core.extras import require
 from engine.core.jurisdictions import jurisdictions, member_of, other_places
 from engine.facts.derived import DERIVED, Converted
+from engine.facts.media import SyntheticMedia
 from engine.facts.product import (
     Audience,
     DataCategoryKey,
@@ -96,7 +97,6 @@ from engine.facts.product import (
     PlaceCode,
     Product,
     Recipient,
-    SyntheticMedia,
     Transfer,
 )
 from engine.facts.registry import FACT_PREFIX, list_item_kind
