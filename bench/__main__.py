@@ -117,6 +117,7 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
                 out[f"engine_ratio_{w}"] = eng["workloads"][w]["full"]["closures"]["durable_ratio"]
                 out[f"engine_vs_rego_{w}"] = eng["workloads"][w]["full"]["rego"]["durable_ratio"]
         out["engine_eval_median_ms"] = eng["seed_eval_median_ms"]
+        out["report_build_ms"] = eng.get("report_build_ms")  # faceswap seed: the report from its decisions
         out["engine_seed_eval_median_ms"] = (
             statistics.median(eng["seed_eval_median_ms"].values()) if eng["seed_eval_median_ms"] else None
         )

@@ -28,6 +28,7 @@ from bench.closures import ClosureEngine
 from bench.products import generated, load_seeds
 from bench.rego import RegoEngine
 from engine.decide.reference import ReferenceEngine
+from engine.evaluate.assembly import assemble
 from engine.evaluate.evaluator import Evaluator, checks_of
 from engine.facts.product import Product
 from engine.facts.registry import build_subjects
@@ -203,6 +204,20 @@ def seed_costs(
     return out
 
 
+def report_build_ms(evaluator: Evaluator, product: Product, repeats: int) -> float:
+    """Median cost in ms of building the report from decisions already made (facts and decide
+    excluded): :func:`engine.evaluate.assembly.assemble` on one evaluation's case, after a warm-up."""
+    case = evaluator.case(product, AS_OF)
+    engine = evaluator.evaluate(product, AS_OF).engine
+    assemble(case, engine)
+    lat = []
+    for _ in range(repeats):
+        s = time.perf_counter()
+        assemble(case, engine)
+        lat.append(time.perf_counter() - s)
+    return 1e3 * statistics.median(lat)
+
+
 def run(
     n_generated: int = 500, rounds: int = 5, seed: int = 0, source: str = "auto", seed_repeats: int = 200,
     seed_items: int = 200, log: Callable[[str], None] = print,
@@ -285,6 +300,9 @@ def run(
         "split_checks": sorted(durable.decider_at(AS_OF).split_checks),  # type: ignore[attr-defined]
     }
     results["seed_eval_median_ms"] = seed_costs(lambda p: durable.evaluate(p, AS_OF), seeds, seed_repeats)
+    faceswap = dict(seeds).get("faceswap-zao-style.json")
+    if faceswap is not None:
+        results["report_build_ms"] = report_build_ms(durable, faceswap, seed_repeats)
     results["differential"] = diff
     results["setup"] = {
         "instruments": len(ruleset.instruments),

@@ -8,6 +8,7 @@ the constants the shipped rules test (so rules fire, as they would on real descr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import types
@@ -184,6 +185,8 @@ class Generator:
             return self._number(name, int if inner is Decimal else inner, meta)
         if inner is str:
             return rng.choice(NAMES)
+        if inner is dt.date:
+            return rng.choice(["2018-05-25", "2023-08-28", "2026-01-01", "2026-08-02"])
         raise TypeError(f"no generator for {name}: {inner!r}")
 
     def _model(self, model: type[BaseModel], depth: int) -> dict[str, Any]:

@@ -8,7 +8,6 @@ The files are evaluated by :mod:`api.cli.batch`; :mod:`api.cli.outcome` triages 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from enum import StrEnum
@@ -17,8 +16,9 @@ from typing import Annotated
 
 import typer
 
-from api.cli.batch import Setup, Task, run_batch
+from api.cli.batch import Setup, run_batch
 from api.cli.common import SEVERITIES, Severity, check_markets, err, load_ruleset, parse_date, write_text
+from api.cli.outcome import Outcome, build_outcome
 
 
 class CheckFormat(StrEnum):
@@ -145,57 +145,46 @@ def check(
         raise typer.Exit(2) from None
     accepted = _read_baseline(baseline or (None if write_baseline else cfg.baseline))
 
+    from engine.report.table import table_width
+
     started = dt.datetime.now(dt.UTC)
-    sarif_in_workers = fmt is CheckFormat.sarif and not summary and not write_baseline
-    needs_reports = not sarif_in_workers and (
-        fmt not in (CheckFormat.json, CheckFormat.json_lines)
-        or bool(cfg.suppressions or accepted is not None or write_baseline or summary)
-    )
-    want = frozenset(
-        {"sarif"} if sarif_in_workers
-        else {"report", "lines"} if fmt in (CheckFormat.github, CheckFormat.table) and not summary
-        else {"report"}
-    )  # fmt: skip
-    tasks = [Task(f, day.isoformat() if day else None, market, want) for f in files]
     baseline_path = baseline or (None if write_baseline else cfg.baseline)
     setup = Setup(
+        format=fmt.value,
         rulesets=[str(r) if r else None for r in roots] if roots != [None] else None,
+        as_of=day,
+        markets=market,
         suppressions=tuple(cfg.suppressions),
         baseline=accepted,
         baseline_name=str(baseline_path) if baseline_path else None,
+        summary=summary,
+        write_baseline=write_baseline is not None,
+        started=started,
+        color=output is None and sys.stdout.isatty(),
+        width=table_width(),
+        group_by=group_by_key,
     )
     progress = sys.stderr.isatty() and len(files) > 1
-    results = run_batch(tasks, setup, ruleset, jobs, progress)
-
-    from api.cli.outcome import Outcome, build_outcome
-
-    outcome: Outcome = build_outcome(
-        results,
-        needs_reports=needs_reports,
-        suppressions=cfg.suppressions,
-        baseline=accepted,
+    outcome = build_outcome(
+        run_batch(files, setup, ruleset, jobs, progress),
         report_error=err,
-        error_objects=fmt in (CheckFormat.json, CheckFormat.json_lines),
+        error_objects=fmt.value if fmt in (CheckFormat.json, CheckFormat.json_lines) else None,
     )
     if write_baseline:
-        from engine.report.baseline import baseline_text
+        from engine.report.baseline import baseline_json
 
-        write_text(write_baseline, baseline_text(c.report for c in outcome.checked), "--write-baseline")
-        err(f"wrote {sum(len(c.report.violations) for c in outcome.checked)} finding(s) to {write_baseline}")
+        write_text(write_baseline, baseline_json(outcome.baseline), "--write-baseline")
+        err(f"wrote {outcome.violations} finding(s) to {write_baseline}")
     for note in outcome.expired:
         err(f"expired suppression: {note}; its finding fails again")
-    if outcome.checked or outcome.entries or fmt in (CheckFormat.sarif, CheckFormat.junit):
-        text_out = _render(
-            fmt, outcome, files, ruleset, started, baseline_path, summary, group_by_key, output
-        )
+    if outcome.files or outcome.outputs or fmt in (CheckFormat.sarif, CheckFormat.junit):
+        text_out = _assemble(fmt, outcome, len(files), ruleset, started, summary)
         if output:
             write_text(output, text_out + ("" if text_out.endswith("\n") else "\n"), "--output")
         else:
             typer.echo(text_out.rstrip("\n"))
         if summary and fmt is not CheckFormat.table:
-            from engine.report.render import render_summary
-
-            err(render_summary(outcome.checked))
+            err("\n".join(outcome.summaries).rstrip("\n"))
     if outcome.bad_input:
         raise typer.Exit(2)
     if outcome.engine_failed:
@@ -269,38 +258,31 @@ def _read_baseline(path: Path | None) -> frozenset[str] | None:
         raise typer.Exit(2) from None
 
 
-def _render(fmt, outcome, files, ruleset, started, baseline_path, summary, group_by, output) -> str:  # noqa: ANN001
-    from engine.evaluate.evaluator import engine_version
-    from engine.report.render import (
-        render_github,
-        render_json_lines,
-        render_junit,
-        render_sarif,
-        render_summary,
-        render_table,
-    )
-
-    ended = dt.datetime.now(dt.UTC)
-    if fmt is CheckFormat.json:  # what render_json writes, from the reports' JSON as the workers wrote it
-        texts = outcome.entries or [c.report.model_dump_json(indent=2) for c in outcome.checked]
-        return texts[0] if len(texts) == 1 and len(files) == 1 else "[\n" + ",\n".join(texts) + "\n]"
+def _assemble(
+    fmt: CheckFormat, outcome: Outcome, n_files: int, ruleset, started: dt.datetime, summary: bool
+) -> str:  # noqa: ANN001 - RuleSet
+    """The run's output from the files' parts, as the emitters write it for all files at once."""
+    if fmt is CheckFormat.json:
+        texts = outcome.outputs
+        return texts[0] if len(texts) == 1 and n_files == 1 else "[\n" + ",\n".join(texts) + "\n]"
     if fmt is CheckFormat.json_lines:
-        if outcome.entries:
-            return "\n".join(json.dumps(json.loads(t), separators=(",", ":")) for t in outcome.entries)
-        return render_json_lines(outcome.checked)
-    if fmt is CheckFormat.sarif and outcome.fragments is not None:
+        return "\n".join(outcome.outputs)
+    ended = dt.datetime.now(dt.UTC)
+    if fmt is CheckFormat.sarif:
+        from engine.evaluate.evaluator import engine_version
         from engine.report.sarif import assemble_sarif
 
-        return assemble_sarif(outcome.fragments, ruleset, engine_version(), started=started, ended=ended)
-    if fmt is CheckFormat.sarif:
-        return render_sarif(
-            outcome.checked, ruleset, engine_version(), started=started, ended=ended,
-            baseline_name=str(baseline_path) if baseline_path else None,
-        )  # fmt: skip
+        return assemble_sarif(outcome.outputs, ruleset, engine_version(), started=started, ended=ended)
     if fmt is CheckFormat.junit:
-        return render_junit(outcome.checked, ruleset, started, (ended - started).total_seconds())
+        from engine.report.junit import assemble_junit
+
+        seconds = (ended - started).total_seconds()
+        return assemble_junit(outcome.outputs, outcome.tests, outcome.failures, seconds)
     if fmt is CheckFormat.github:
-        return render_github(outcome.checked)
+        from engine.report.github import github_footer
+
+        footer = github_footer(outcome.new, outcome.files, outcome.quiet)
+        return "\n".join([*(part for part in outcome.outputs if part), footer])
     if summary:
-        return render_summary(outcome.checked)
-    return render_table(outcome.checked, color=output is None and sys.stdout.isatty(), group_by=group_by)
+        return "\n".join(outcome.outputs).rstrip("\n")
+    return "".join(outcome.outputs)

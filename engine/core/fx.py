@@ -13,8 +13,22 @@ from engine.core.resources import read_yaml_resource
 
 @dataclass(frozen=True)
 class RateTable:
+    """The rates of one day, as units of each currency per euro."""
+
     date: dt.date
     per_eur: dict[str, Decimal]
+
+    def convert(self, amount: Decimal, src: str, dst: str) -> Decimal:
+        """``amount`` of ``src`` in ``dst`` at these rates."""
+        if src == dst:
+            return amount
+        try:
+            return amount / self.per_eur[src] * self.per_eur[dst]
+        except KeyError as exc:
+            raise ValueError(
+                f"no exchange rate for {exc.args[0]} in fx.yaml ({self.date}); known: "
+                + ", ".join(sorted(self.per_eur))
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -28,16 +42,7 @@ class FxRates:
 
     def convert(self, amount: Decimal, src: str, dst: str, as_of: dt.date) -> Decimal:
         """``amount`` of ``src`` in ``dst`` at the rates in force on ``as_of``."""
-        if src == dst:
-            return amount
-        table = self.table_for(as_of)
-        try:
-            return amount / table.per_eur[src] * table.per_eur[dst]
-        except KeyError as exc:
-            raise ValueError(
-                f"no exchange rate for {exc.args[0]} in fx.yaml ({table.date}); known: "
-                + ", ".join(sorted(table.per_eur))
-            ) from None
+        return self.table_for(as_of).convert(amount, src, dst)
 
     def currencies(self) -> frozenset[str]:
         return frozenset(self.tables[-1].per_eur)

@@ -8,18 +8,18 @@ adds what would bound an open-ended penalty, and sums up.
 from __future__ import annotations
 
 from engine.core.jurisdictions import markets_of
-from engine.evaluate.exposure import Penalties, exposures, open_ended
-from engine.evaluate.verdicts import Case, judge
+from engine.evaluate.exposure import Pricing, open_ended
+from engine.evaluate.verdicts import Case, Judge
 from engine.law.severity import SEVERITIES
 from engine.report.model import EngineInfo, Exposure, Report, Summary, Violation
 
 
 def assemble(case: Case, engine: EngineInfo) -> Report:
     """The report of ``case``: verdicts, then order, exposure and summary."""
-    penalties = Penalties(case.ruleset, case.product, case.as_of)
-    findings = judge(case, penalties)
+    pricing = Pricing(case.law, case.product, case.as_of)
+    findings = Judge(case, pricing).all()
     findings.sort()  # the violations in report order before they are priced together
-    exposure = exposures(case.ruleset, findings.violations, case.as_of)
+    exposure = pricing.exposures(findings.violations)
     findings.insufficient += open_ended(exposure)
     findings.sort()
     return Report(
@@ -32,7 +32,7 @@ def assemble(case: Case, engine: EngineInfo) -> Report:
         not_applicable=findings.not_applicable,
         insufficient_information=findings.insufficient,
         upcoming=findings.upcoming,
-        upcoming_penalty_changes=penalties.changes(),
+        upcoming_penalty_changes=pricing.changes(),
     )
 
 

@@ -18,6 +18,7 @@ from engine.decide.durable import DurableEngine
 from engine.decide.protocol import Check, Decision
 from engine.evaluate.assembly import assemble
 from engine.evaluate.evidence import Explainer
+from engine.evaluate.law_of_day import LawOfDay
 from engine.evaluate.scope import restrict_markets
 from engine.evaluate.verdicts import Case
 from engine.facts.product import Product
@@ -71,6 +72,7 @@ class Evaluator:
         self._by_epoch: dict[dt.date, Compiled] = {}
         self._by_checks: dict[tuple[Check, ...], Compiled] = {}
         self.explainer = Explainer()
+        self.law = LawOfDay(ruleset)
         self._info = EngineInfo(
             version=engine_version(),
             backend="durable_rules" if backend == "durable" else backend,
@@ -110,15 +112,20 @@ class Evaluator:
         self, product: Product, as_of: dt.date | None = None, markets: list[str] | None = None
     ) -> Report:
         """Evaluate one product on ``as_of`` (default today), optionally only in ``markets``."""
+        return assemble(self.case(product, as_of, markets), self._info)
+
+    def case(self, product: Product, as_of: dt.date | None = None, markets: list[str] | None = None) -> Case:
+        """What the report on ``product`` is assembled from: its facts on ``as_of`` and their decisions
+        (:func:`engine.evaluate.assembly.assemble` makes the report)."""
         as_of = as_of or dt.date.today()
         product, selected = restrict_markets(product, markets)
         subjects = build_subjects(product, as_of)
         compiled = self.compiled_at(as_of)
         decisions = compiled.decider.decide(subjects)
-        case = Case(
-            self.ruleset, compiled.conditions, self.explainer, product, as_of, selected, subjects, decisions
-        )
-        return assemble(case, self._info)
+        return Case(
+            self.ruleset, compiled.conditions, self.explainer, self.law, product, as_of, selected, subjects,
+            decisions,
+        )  # fmt: skip
 
 
 class Compiled:

@@ -1,18 +1,22 @@
 """Exposure: each violation's penalty, its later changes, and the exposure per instrument.
 
 A rule's penalty is its tier computed against the product (turnover, affected consumers, SME
-status) and is the same for every violation of rules sharing a tier within one evaluation, so
-:class:`Penalties` makes each once. Exposure adds up (or takes the gravest of) the violations of
-an instrument; instruments whose violations are one act under one shared tier are counted once.
+status); it is the same for every violation of rules sharing a tier within one evaluation, so
+:class:`Pricing` makes each once per day it is priced on. Exposure adds up (or takes the gravest
+of) the violations of an instrument; instruments whose violations are one act under one shared
+tier are counted once. Every amount read in another currency is converted here, at the rates of
+the day evaluated (:attr:`Pricing.rates`), penalty formulas included.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from engine.core.fx import fx_rates
+from engine.core.fx import RateTable, fx_rates
 from engine.core.jurisdictions import jurisdictions
+from engine.evaluate.law_of_day import LawOfDay
 from engine.facts.product import Product
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.penalties import PenaltyContext, basis_of, bound, evaluate_formula, money
@@ -20,28 +24,36 @@ from engine.report.model import Exposure, Insufficient, Penalty, UpcomingPenalty
 
 
 def penalty_of(
-    ruleset: RuleSet,
+    law: LawOfDay,
     inst: Instrument,
     rule: Rule,
     product: Product,
     as_of: dt.date,
+    rates: RateTable,
     on: dt.date | None = None,
 ) -> Penalty:
-    """The rule's penalty for ``product``: its tier as it stands ``on`` (default ``as_of``)."""
+    """The rule's penalty for ``product``: its tier as it stands ``on`` (default ``as_of``), amounts
+    in other currencies read at ``rates`` (those of ``as_of``)."""
     on = on or as_of
-    tier = ruleset.tiers[rule.penalty].at(on)
+    tier = law.tier(rule.penalty, on)
     currency = tier.currency or jurisdictions()[inst.jurisdiction].currency
     org = product.organization
     revenue = None
     if org.annual_revenue is not None:
-        revenue = fx_rates().convert(org.annual_revenue.amount, org.annual_revenue.currency, currency, as_of)
+        revenue = rates.convert(org.annual_revenue.amount, org.annual_revenue.currency, currency)
     count: int | None = 1
     label, path = "violation", None
     if tier.counts == "affected_consumers":
         label, path = "affected consumer", f"audience.users_by_market.{inst.jurisdiction}"
         count = product.audience.users_by_market.get(inst.jurisdiction)
     ctx = PenaltyContext(
-        currency=currency, revenue=revenue, count=count, count_label=label, as_of=as_of, count_path=path
+        currency=currency,
+        revenue=revenue,
+        count=count,
+        count_label=label,
+        as_of=as_of,
+        count_path=path,
+        rates=rates,
     )
     formula = tier.sme_max if (org.sme and tier.sme_max is not None) else tier.max
     top = bound(formula, ctx)
@@ -56,7 +68,7 @@ def penalty_of(
         text += f"; only if {tier.conditional_on}"
     aggravated_max = None
     if rule.aggravated is not None:
-        grave = ruleset.tiers[rule.aggravated].at(on)
+        grave = law.tier(rule.aggravated, on)
         grave_formula = grave.sme_max if (org.sme and grave.sme_max is not None) else grave.max
         grave_top = bound(grave_formula, ctx)
         aggravated_max, grave_text = grave_top.value, grave_top.text
@@ -85,27 +97,6 @@ def penalty_of(
     )
 
 
-def penalty_changes(
-    ruleset: RuleSet, inst: Instrument, rule: Rule, product: Product, as_of: dt.date, now: Penalty
-) -> list[UpcomingPenaltyChange]:
-    """Each later day on which the maximum for this rule's violation changes (while the rule lasts)."""
-    out = []
-    previous = now
-    for day in sorted(d for d in ruleset.tiers[rule.penalty].boundaries() if d > as_of):
-        if rule.effective.until is not None and day > rule.effective.until:
-            break
-        later = penalty_of(ruleset, inst, rule, product, as_of, on=day)
-        if later.max != previous.max or later.currency != previous.currency:
-            out.append(UpcomingPenaltyChange(
-                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, title=rule.title,
-                tier=rule.penalty, effective_from=day, currency=later.currency,
-                old_max=previous.max, new_max=later.max, citation=later.citation,
-                explanation=f"from {day}: {later.explanation} (was {_amount(previous)})",
-            ))  # fmt: skip
-        previous = later
-    return out
-
-
 def _amount(p: Penalty) -> str:
     return (
         money(p.max, p.currency)
@@ -114,32 +105,73 @@ def _amount(p: Penalty) -> str:
     )
 
 
-class Penalties:
-    """The penalties of one evaluation (one product, one day): each computed once, with the later
-    changes of the maximum for every rule violated."""
+class Pricing:
+    """The prices of one evaluation (one product, one day): each penalty, the later changes of the
+    maximum of every rule violated, and the exposure.
 
-    def __init__(self, ruleset: RuleSet, product: Product, as_of: dt.date):
-        self.ruleset, self.product, self.as_of = ruleset, product, as_of
-        self._penalties: dict[tuple[str, str, str, str, str], Penalty] = {}
+    A penalty is a pure function of its tier, the days, the organisation's turnover and SME status
+    and the count of affected consumers, so penalties are kept by those (:meth:`LawOfDay.priced`):
+    products of one organisation, and re-evaluations, price each tier once.
+    """
+
+    def __init__(self, law: LawOfDay, product: Product, as_of: dt.date):
+        self.law, self.product, self.as_of = law, product, as_of
+        self.rates = fx_rates().table_for(as_of)
+        org = product.organization
+        revenue = org.annual_revenue
+        self._org = (str(revenue.amount), revenue.currency) if revenue is not None else None, bool(org.sme)
+        self._users = product.audience.users_by_market
+        self._priced = law.priced(as_of)
         self._changes: dict[str, list[UpcomingPenaltyChange]] = {}
 
-    def of(self, inst: Instrument, rule: Rule) -> Penalty:
-        """The penalty for violating ``rule``; records the rule's later penalty changes."""
-        key = (
+    def key(self, inst: Instrument, rule: Rule, on: dt.date | None = None) -> tuple[Any, ...]:
+        """Everything the penalty for violating ``rule`` (its tier as it stands ``on``) is computed from."""
+        return (
             inst.jurisdiction,
             rule.penalty,
             rule.aggravated or "",
             rule.aggravated_when or "",
             rule.penalty_mapping or "",
+            on or self.as_of,
+            self.as_of,
+            self._org,
+            self._users.get(inst.jurisdiction),
         )
-        found = self._penalties.get(key)
+
+    def penalty(self, inst: Instrument, rule: Rule, on: dt.date | None = None) -> Penalty:
+        """The penalty for violating ``rule``, as its tier stands ``on`` (default: the day evaluated)."""
+        on = on or self.as_of
+        key = self.key(inst, rule, on)
+        found = self._priced.get(key)
         if found is None:
-            found = self._penalties[key] = penalty_of(self.ruleset, inst, rule, self.product, self.as_of)
-        if rule.id not in self._changes:
-            self._changes[rule.id] = penalty_changes(
-                self.ruleset, inst, rule, self.product, self.as_of, found
-            )
+            found = penalty_of(self.law, inst, rule, self.product, self.as_of, self.rates, on)
+            self._priced[key] = found
         return found
+
+    def violated(self, inst: Instrument, rule: Rule) -> Penalty:
+        """The penalty of a violation of ``rule``; records the rule's later penalty changes."""
+        found = self.penalty(inst, rule)
+        if rule.id not in self._changes:
+            self._changes[rule.id] = self._changes_of(inst, rule, found)
+        return found
+
+    def _changes_of(self, inst: Instrument, rule: Rule, now: Penalty) -> list[UpcomingPenaltyChange]:
+        """Each later day on which the maximum for this rule's violation changes (while the rule lasts)."""
+        out = []
+        previous = now
+        for day in self.law.later_changes(rule.penalty, self.as_of):
+            if rule.effective.until is not None and day > rule.effective.until:
+                break
+            later = self.penalty(inst, rule, day)
+            if later.max != previous.max or later.currency != previous.currency:
+                out.append(UpcomingPenaltyChange(
+                    rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, title=rule.title,
+                    tier=rule.penalty, effective_from=day, currency=later.currency,
+                    old_max=previous.max, new_max=later.max, citation=later.citation,
+                    explanation=f"from {day}: {later.explanation} (was {_amount(previous)})",
+                ))  # fmt: skip
+            previous = later
+        return out
 
     def changes(self) -> list[UpcomingPenaltyChange]:
         """Every later change of a violated rule's maximum, by day, jurisdiction and rule."""
@@ -148,9 +180,13 @@ class Penalties:
             key=lambda c: (c.effective_from, c.jurisdiction, c.rule_id),
         )
 
+    def exposures(self, violations: list[Violation]) -> list[Exposure]:
+        """The exposure of ``violations`` (in report order), per instrument or act (:func:`exposures`)."""
+        return exposures(self.law.ruleset, violations, self.rates)
+
 
 def exposure_of(
-    jurisdiction: str, insts: list[Instrument], violations: list[Violation], as_of: dt.date
+    jurisdiction: str, insts: list[Instrument], violations: list[Violation], rates: RateTable
 ) -> Exposure:
     """The exposure of one instrument, or of several whose violations meet in one act."""
     currency = violations[0].penalty.currency
@@ -195,10 +231,9 @@ def exposure_of(
         )
         if certain:
             text += f"; not counted: {cond_text}"
-    rates = fx_rates()
     usd = UsdRange(
-        min=rates.convert(low, currency, "USD", as_of),
-        max=None if high is None else rates.convert(high, currency, "USD", as_of),
+        min=rates.convert(low, currency, "USD"),
+        max=None if high is None else rates.convert(high, currency, "USD"),
     )
     return Exposure(
         jurisdiction=jurisdiction,
@@ -218,13 +253,14 @@ def exposure_of(
     )
 
 
-def exposures(ruleset: RuleSet, violations: list[Violation], as_of: dt.date) -> list[Exposure]:
+def exposures(ruleset: RuleSet, violations: list[Violation], rates: RateTable) -> list[Exposure]:
     """Exposure per instrument, except that instruments aggregating at the gravest whose violations
     share a penalty tier for the same subject (one act, several instruments) are counted together:
     one act is not fined twice (Administrative Penalty Law Art. 29; GDPR Art. 83(3))."""
     by_inst: dict[str, list[Violation]] = {}
     for v in violations:
         by_inst.setdefault(v.instrument, []).append(v)
+    instruments = {i.id: i for i in ruleset.instruments if i.id in by_inst}
     parent = {i: i for i in by_inst}
 
     def find(i: str) -> str:
@@ -234,21 +270,20 @@ def exposures(ruleset: RuleSet, violations: list[Violation], as_of: dt.date) -> 
 
     meets: dict[tuple[str, str, str, str], list[str]] = {}
     for v in violations:
-        if ruleset.instrument(v.instrument).aggregation == "gravest":
+        if instruments[v.instrument].aggregation == "gravest":
             key = (v.jurisdiction, v.subject.kind, v.subject.path, v.penalty.tier)
             meets.setdefault(key, []).append(v.instrument)
     for insts in meets.values():
         for other in insts[1:]:
             parent[find(other)] = find(insts[0])
     groups: dict[str, list[str]] = {}
-    for inst in ruleset.instruments:
-        if inst.id in by_inst:
-            groups.setdefault(find(inst.id), []).append(inst.id)
+    for inst_id in instruments:  # in the rulesets' order
+        groups.setdefault(find(inst_id), []).append(inst_id)
     out = []
     for members in groups.values():
-        insts = [ruleset.instrument(i) for i in members]
+        insts = [instruments[i] for i in members]
         mine = [v for i in members for v in by_inst[i]]
-        out.append(exposure_of(insts[0].jurisdiction, insts, mine, as_of))
+        out.append(exposure_of(insts[0].jurisdiction, insts, mine, rates))
     out.sort(key=lambda e: (e.jurisdiction, e.instrument))
     return out
 

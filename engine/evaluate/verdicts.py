@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.decide.protocol import Decision
-from engine.evaluate.evidence import Explainer
-from engine.evaluate.exposure import Penalties
+from engine.evaluate.evidence import Explainer, SubjectEvidence
+from engine.evaluate.exposure import Pricing
+from engine.evaluate.law_of_day import LawOfDay
 from engine.evaluate.scope import (
     Applicability,
     applicability,
@@ -28,38 +29,29 @@ from engine.facts.registry import Subject, date_number
 from engine.law.conditions import Condition
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.severity import SEVERITY_RANK
-from engine.law.sources import source_fields
-from engine.report.model import Insufficient, NotApplicable, Period, SubjectRef, Upcoming, Violation
+from engine.report.model import (
+    Insufficient,
+    NotApplicable,
+    SubjectRef,
+    Upcoming,
+    Violation,
+)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Case:
-    """One evaluation: the product on a day, its subjects and the decider's answers for them."""
+    """One evaluation's inputs: the product on a day, its subjects and the decider's answers for
+    them, with the evaluator's prepared conditions and rule texts."""
 
     ruleset: RuleSet
     conditions: Mapping[str, Condition]  # each check's condition as decided, by check key
     explainer: Explainer
+    law: LawOfDay
     product: Product
     as_of: dt.date
     selected: set[str] | None  # the jurisdictions of the markets selected; None: every market
     subjects: list[Subject]
     decisions: list[Decision]
-    _refs: dict[int, SubjectRef] = field(default_factory=dict)
-
-    def ref(self, subject: Subject) -> SubjectRef:
-        """The report's reference to ``subject`` (one object per subject)."""
-        found = self._refs.get(id(subject))
-        if found is None:
-            path = subject.doc_prefix.rstrip(".")
-            found = self._refs[id(subject)] = SubjectRef(kind=subject.kind, id=subject.id, path=path)  # type: ignore[arg-type]
-        return found
-
-    def by_kind(self) -> dict[str, list[tuple[Subject, Decision]]]:
-        """The subjects with their decisions, by subject kind, in document order."""
-        out: dict[str, list[tuple[Subject, Decision]]] = {}
-        for subject, decision in zip(self.subjects, self.decisions, strict=True):
-            out.setdefault(subject.kind, []).append((subject, decision))
-        return out
 
 
 @dataclass
@@ -97,40 +89,6 @@ class Findings:
         self.not_applicable.sort(key=lambda n: (n.jurisdiction, n.instrument))
 
 
-def judge(case: Case, penalties: Penalties) -> Findings:
-    """Every instrument's applicability and every decided rule's verdict, instrument by instrument."""
-    findings = Findings()
-    by_kind = case.by_kind()
-    product_decision = case.decisions[0]
-    for inst in case.ruleset.instruments:
-        applies = applicability(inst, case.selected, product_decision)
-        scope = case.conditions.get(scope_key(inst))
-        if applies in (Applicability.NOT_SELECTED, Applicability.NO):
-            findings.not_applicable.append(not_applicable(inst, applies, scope, case.product, case.selected))  # type: ignore[arg-type]
-            continue
-        would: list[str] = []
-        for rule in inst.rules:
-            for subject, decision in by_kind.get(rule.subject, ()):
-                if rule.id in decision.true:
-                    if applies is Applicability.UNKNOWN:
-                        if rule.effective.in_force(case.as_of) and case.as_of >= inst.in_force:
-                            would.append(rule.id)
-                        continue
-                    findings.add(fired(case, penalties, inst, rule, subject))
-                elif (
-                    rule.id in decision.unknown
-                    and applies is Applicability.YES
-                    and rule.effective.in_force(case.as_of)
-                    and case.as_of >= inst.in_force
-                ):
-                    findings.add(undecided(case, inst, rule, subject))
-        if (
-            applies is Applicability.UNKNOWN and case.as_of >= inst.in_force
-        ):  # nothing is undecided before the law applies
-            findings.add(undecided_applicability(inst, scope, case.subjects[0], would, case.explainer))  # type: ignore[arg-type]
-    return findings
-
-
 def began_before(subject: Subject, day: dt.date) -> bool | None:
     """Whether the subject's practice began before ``day`` (None: its start is not given)."""
     started = subject.facts.get("practice.started_on")
@@ -139,69 +97,139 @@ def began_before(subject: Subject, day: dt.date) -> bool | None:
     return bool(started < date_number(day))
 
 
-def fired(
-    case: Case, penalties: Penalties, inst: Instrument, rule: Rule, subject: Subject
-) -> Violation | Upcoming | Insufficient | None:
-    """The verdict on a rule true for ``subject`` under an instrument that applies."""
-    as_of = case.as_of
-    starts = max(rule.effective.from_, inst.in_force)
-    # processing already running when the duty starts is bound only after its grace
-    if (
-        as_of < starts
-        and (grace := rule.effective.grace_for_existing(starts)) is not None
-        and began_before(subject, grace.began_before)
-    ):
-        starts = grace.until + dt.timedelta(days=1)
-    if as_of < starts:
-        return upcoming(case, inst, rule, subject, starts, rule.citation)
-    if (grace := rule.effective.grace_for_existing(as_of)) is not None and (
-        began := began_before(subject, grace.began_before)
-    ) is not False:
-        if began is None:
-            return Insufficient(
-                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
-                subject=case.ref(subject), missing=[subject.doc_path("practice.started_on")],
-                reason=f"{grace.citation}: processing begun before {grace.began_before} "
-                f"is bound only after {grace.until}; when did it begin?",
-            )  # fmt: skip
-        citation = f"{rule.citation_at(as_of)}; {grace.citation}"
-        return upcoming(case, inst, rule, subject, grace.until + dt.timedelta(days=1), citation)
-    if rule.effective.in_force(as_of):
-        return violation(case, penalties, inst, rule, subject)
-    return None
+class Judge:
+    """The verdicts of one evaluation; each subject's reference and evidence are made once."""
 
+    def __init__(self, case: Case, pricing: Pricing):
+        self.case, self.pricing = case, pricing
+        self._refs: dict[int, SubjectRef] = {}
+        self._evidence: dict[int, SubjectEvidence] = {}
 
-def upcoming(
-    case: Case, inst: Instrument, rule: Rule, subject: Subject, starts: dt.date, citation: str
-) -> Upcoming:
-    """A duty the subject would break from ``starts``."""
-    return Upcoming(
-        rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
-        citation=citation, title=rule.title, severity=rule.severity,
-        effective_from=starts, subject=case.ref(subject), remediation=rule.remediation,
-    )  # fmt: skip
+    def ref(self, subject: Subject) -> SubjectRef:
+        """The report's reference to ``subject``."""
+        found = self._refs.get(id(subject))
+        if found is None:
+            path = subject.doc_prefix.rstrip(".")
+            found = self._refs[id(subject)] = SubjectRef(kind=subject.kind, id=subject.id, path=path)  # type: ignore[arg-type]
+        return found
 
+    def evidence_of(self, subject: Subject) -> SubjectEvidence:
+        """The evidence of ``subject`` in this evaluation."""
+        found = self._evidence.get(id(subject))
+        if found is None:
+            found = self._evidence[id(subject)] = SubjectEvidence(self.case.explainer, subject)
+        return found
 
-def violation(case: Case, penalties: Penalties, inst: Instrument, rule: Rule, subject: Subject) -> Violation:
-    """A rule in force broken by ``subject``, with its evidence and penalty."""
-    as_of = case.as_of
-    start, end = rule.period(as_of)
-    return Violation(
-        rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
-        citation=rule.citation_at(as_of), title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
-        citations=list(rule.provisions(as_of)), citation_practice=rule.citation_practice,
-        subject=case.ref(subject), evidence=case.explainer.evidence(case.conditions[rule.id], subject),
-        remediation=rule.remediation, penalty=penalties.of(inst, rule),
-        confirmed=rule.confirmed_at(as_of), note=rule.note_at(as_of),
-        period=Period(from_=max(start, inst.in_force), until=end),
-        **source_fields(rule.source_at(as_of), rule.references),
-    )  # fmt: skip
+    def all(self) -> Findings:
+        """Every instrument's applicability and every decided rule's verdict, instrument by instrument."""
+        case = self.case
+        findings = Findings()
+        by_kind: dict[str, list[tuple[Subject, Decision]]] = {}
+        for subject, decision in zip(case.subjects, case.decisions, strict=True):
+            by_kind.setdefault(subject.kind, []).append((subject, decision))
+        product_decision = case.decisions[0]
+        for inst in case.ruleset.instruments:
+            applies = applicability(inst, case.selected, product_decision)
+            scope = case.conditions.get(scope_key(inst))
+            if applies in (Applicability.NOT_SELECTED, Applicability.NO):
+                findings.not_applicable.append(
+                    not_applicable(inst, applies, scope, case.product, case.selected)
+                )  # type: ignore[arg-type]
+                continue
+            decided = case.as_of >= inst.in_force  # nothing is undecided before the law applies
+            would: list[str] = []
+            for rule in inst.rules:
+                for subject, decision in by_kind.get(rule.subject, ()):
+                    if rule.id in decision.true:
+                        if applies is Applicability.UNKNOWN:
+                            if decided and rule.effective.in_force(case.as_of):
+                                would.append(rule.id)
+                            continue
+                        findings.add(self.fired(inst, rule, subject))
+                    elif (
+                        rule.id in decision.unknown
+                        and applies is Applicability.YES
+                        and decided
+                        and rule.effective.in_force(case.as_of)
+                    ):
+                        findings.add(self.undecided(inst, rule, subject))
+            if applies is Applicability.UNKNOWN and decided:
+                findings.add(undecided_applicability(inst, scope, case.subjects[0], would, case.explainer))  # type: ignore[arg-type]
+        return findings
 
+    def fired(
+        self, inst: Instrument, rule: Rule, subject: Subject
+    ) -> Violation | Upcoming | Insufficient | None:
+        """The verdict on a rule true for ``subject`` under an instrument that applies."""
+        as_of = self.case.as_of
+        starts = max(rule.effective.from_, inst.in_force)
+        # processing already running when the duty starts is bound only after its grace
+        if (
+            as_of < starts
+            and (grace := rule.effective.grace_for_existing(starts)) is not None
+            and began_before(subject, grace.began_before)
+        ):
+            starts = grace.until + dt.timedelta(days=1)
+        if as_of < starts:
+            return self.upcoming(inst, rule, subject, starts, rule.citation)
+        if (grace := rule.effective.grace_for_existing(as_of)) is not None and (
+            began := began_before(subject, grace.began_before)
+        ) is not False:
+            if began is None:
+                return Insufficient(
+                    rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                    subject=self.ref(subject), missing=[subject.doc_path("practice.started_on")],
+                    reason=f"{grace.citation}: processing begun before {grace.began_before} "
+                    f"is bound only after {grace.until}; when did it begin?",
+                )  # fmt: skip
+            citation = f"{rule.citation_at(as_of)}; {grace.citation}"
+            return self.upcoming(inst, rule, subject, grace.until + dt.timedelta(days=1), citation)
+        if rule.effective.in_force(as_of):
+            return self.violation(inst, rule, subject)
+        return None
 
-def undecided(case: Case, inst: Instrument, rule: Rule, subject: Subject) -> Insufficient:
-    """A rule in force whose condition turns on facts ``subject`` does not give."""
-    return Insufficient(
-        rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
-        subject=case.ref(subject), missing=case.explainer.missing(case.conditions[rule.id], subject),
-        reason=f"{rule.citation}: the rule turns on facts the description does not give",
-    )  # fmt: skip
+    def upcoming(
+        self, inst: Instrument, rule: Rule, subject: Subject, starts: dt.date, citation: str
+    ) -> Upcoming:
+        """A duty the subject would break from ``starts``."""
+        return Upcoming(
+            rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+            citation=citation, title=rule.title, severity=rule.severity,
+            effective_from=starts, subject=self.ref(subject), remediation=rule.remediation,
+        )  # fmt: skip
+
+    def violation(self, inst: Instrument, rule: Rule, subject: Subject) -> Violation:
+        """A rule in force broken by ``subject``, with its evidence and penalty.
+
+        A violation is a value of the rule, the day, the subject's place, the values its evidence
+        reads and what its penalty is computed from: one made for the same is reused
+        (:meth:`LawOfDay.violations`).
+        """
+        as_of, cond = self.case.as_of, self.case.conditions[rule.id]
+        penalty = self.pricing.violated(inst, rule)
+        evidence = self.evidence_of(subject)
+        evidence_key = evidence.key(cond)
+        kept = self.case.law.violations(as_of)
+        key = None
+        if evidence_key is not None:
+            key = (rule.id, subject.kind, subject.id, evidence_key, self.pricing.key(inst, rule))
+            found = kept.get(key)
+            if found is not None:
+                return found
+        made = Violation(
+            **self.case.law.violation_fields(inst, rule, as_of),
+            subject=self.ref(subject),
+            evidence=evidence.of(cond, evidence_key),
+            penalty=penalty,
+        )
+        if key is not None:
+            kept[key] = made
+        return made
+
+    def undecided(self, inst: Instrument, rule: Rule, subject: Subject) -> Insufficient:
+        """A rule in force whose condition turns on facts ``subject`` does not give."""
+        return Insufficient(
+            rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, subject=self.ref(subject),
+            missing=self.case.explainer.missing(self.case.conditions[rule.id], subject),
+            reason=f"{rule.citation}: the rule turns on facts the description does not give",
+        )  # fmt: skip

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from engine.core.fx import fx_rates
+from engine.core.fx import RateTable, fx_rates
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,11 @@ class PenaltyContext:
     count_label: str = "violation"
     as_of: dt.date = dt.date(2026, 1, 1)
     count_path: str | None = None  # the JSON path that would give the count
+    rates: RateTable | None = None  # the evaluation's exchange rates; None: fx.yaml's on ``as_of``
+
+    def in_currency(self, amount: Decimal, currency: str) -> Decimal:
+        """``amount`` of ``currency`` in the tier's currency."""
+        return (self.rates or fx_rates().table_for(self.as_of)).convert(amount, currency, self.currency)
 
 
 def money(value: Decimal, currency: str) -> str:
@@ -126,7 +131,7 @@ def money(value: Decimal, currency: str) -> str:
 def compute(formula: Formula, ctx: PenaltyContext) -> tuple[Decimal, str]:
     """The formula's value in ``ctx.currency`` and a one-line explanation of the arithmetic."""
     if isinstance(formula, Amount):
-        value = fx_rates().convert(formula.amount, formula.currency, ctx.currency, ctx.as_of)
+        value = ctx.in_currency(formula.amount, formula.currency)
         if formula.currency != ctx.currency:
             return value, f"{money(formula.amount, formula.currency)} (= {money(value, ctx.currency)})"
         return value, money(value, ctx.currency)
@@ -310,5 +315,5 @@ def penalty_text(p: Any) -> str:
     elif p.per_unit is not None:
         text = f"{money(p.per_unit, p.currency)} per {p.unit}, count unknown"
     else:
-        text = f"≥ {money(p.max_at_least or 0, p.currency)} (open-ended)"
+        text = f"≥ {money(p.max_at_least or Decimal(0), p.currency)} (open-ended)"
     return text + (" if the event occurs" if p.conditional else "")

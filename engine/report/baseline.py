@@ -50,15 +50,24 @@ def read_baseline(path: Path) -> frozenset[str]:
 
 def baseline_text(reports: Iterable[Report]) -> str:
     """A baseline accepting every violation of ``reports``."""
-    entries = {}
-    for rep in reports:
-        for v in rep.violations:
-            fp = violation_fingerprint(rep, v)
-            entries[fp] = {
-                "fingerprint": fp,
-                "rule_id": v.rule_id,
-                "product_id": rep.product_id,
-                "subject": v.subject.id,
-            }
+    return baseline_json(f for rep in reports for f in baseline_findings(rep))
+
+
+def baseline_findings(report: Report) -> list[dict[str, str]]:
+    """A baseline entry per violation of one report (computed where the report is)."""
+    return [
+        {
+            "fingerprint": violation_fingerprint(report, v),
+            "rule_id": v.rule_id,
+            "product_id": report.product_id,
+            "subject": v.subject.id,
+        }
+        for v in report.violations
+    ]
+
+
+def baseline_json(findings: Iterable[dict[str, str]]) -> str:
+    """The baseline file of these entries: one per fingerprint, sorted."""
+    entries = {f["fingerprint"]: f for f in findings}
     body = {"regulint_baseline": FORMAT_VERSION, "findings": [entries[k] for k in sorted(entries)]}
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"

@@ -252,3 +252,9 @@ class Report(_Out):
 
     def worst_severity(self) -> str | None:
         return gravest(v.severity for v in self.violations)
+
+
+def report_json(report: Report, indent: int | None = None) -> bytes:
+    """The report as UTF-8 JSON bytes, exactly ``report.model_dump_json(indent=indent)`` encoded:
+    serialise once and reuse the bytes (the API's answer and its stored row are the same bytes)."""
+    return report.__pydantic_serializer__.to_json(report, indent=indent)

@@ -171,3 +171,14 @@ def test_no_cn_finding_is_priced_at_a_tier_its_instrument_does_not_set_unless_ma
         and not r.penalty_mapping
     ]
     assert not unmarked
+
+
+def test_an_open_ended_penalty_without_a_floor_prints_in_the_table() -> None:
+    """No maximum, no per-unit amount and no known floor: the table cell and the exposure line still
+    render (both raised AttributeError on an int 0 before, an exit 3 of ``check --format table``)."""
+    from types import SimpleNamespace
+
+    from engine.law.penalties import penalty_text
+
+    p = SimpleNamespace(max=None, per_unit=None, max_at_least=None, currency="EUR", conditional=False)
+    assert penalty_text(p) == "≥ EUR 0 (open-ended)"

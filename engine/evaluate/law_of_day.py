@@ -1,0 +1,97 @@
+"""The law as it stands on a day, whatever the product: made once per rule, tier and day.
+
+What a violation of a rule says besides its subject, evidence and penalty (citations, title,
+period, source), each penalty tier's version, and the later days on which a tier changes
+depend only on the rulesets and the day. An evaluator keeps them for the most recent few days,
+so an evaluation builds them once, not once per violation; penalties priced and violations
+judged on a day are kept with them, by all they are computed from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from engine.evaluate.memo import BoundedMemo
+from engine.law.model import Instrument, Rule, RuleSet
+from engine.law.parameters import PenaltyTier
+from engine.law.sources import Reference, source_fields
+from engine.report.model import Period
+
+
+class _Day:
+    __slots__ = ("rules", "tiers", "later", "priced", "violations")
+
+    def __init__(self) -> None:
+        self.rules: dict[str, dict[str, Any]] = {}
+        self.tiers: dict[str, PenaltyTier] = {}
+        self.later: dict[str, list[dt.date]] = {}
+        self.priced = BoundedMemo(4096)
+        self.violations = BoundedMemo(8192)
+
+
+class LawOfDay:
+    """Rule texts and tier versions by day, for one evaluator's rulesets (thread-safe)."""
+
+    DAYS_KEPT = 16
+
+    def __init__(self, ruleset: RuleSet):
+        self.ruleset = ruleset
+        self._days: dict[dt.date, _Day] = {}
+        self._lock = threading.Lock()
+
+    def _day(self, day: dt.date) -> _Day:
+        found = self._days.get(day)
+        if found is None:
+            with self._lock:
+                found = self._days.get(day)
+                if found is None:
+                    while len(self._days) >= self.DAYS_KEPT:
+                        del self._days[next(iter(self._days))]
+                    found = self._days[day] = _Day()
+        return found
+
+    def violation_fields(self, inst: Instrument, rule: Rule, day: dt.date) -> dict[str, Any]:
+        """The fields of a violation of ``rule`` on ``day`` that do not depend on the product
+        (shared: validation copies its lists into each violation)."""
+        rules = self._day(day).rules
+        found = rules.get(rule.id)
+        if found is None:
+            start, end = rule.period(day)
+            source = source_fields(rule.source_at(day), rule.references)
+            source["references"] = [Reference.model_validate(r) for r in source["references"]]
+            found = rules[rule.id] = dict(
+                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction,
+                citation=rule.citation_at(day), title=rule.title, severity=rule.severity,
+                citations=list(rule.provisions(day)), citation_practice=rule.citation_practice,
+                remediation=rule.remediation, confirmed=rule.confirmed_at(day), note=rule.note_at(day),
+                period=Period(from_=max(start, inst.in_force), until=end), **source,
+            )  # fmt: skip
+        return found
+
+    def tier(self, tier_id: str, day: dt.date) -> PenaltyTier:
+        """The penalty tier ``tier_id`` as it stands on ``day``."""
+        tiers = self._day(day).tiers
+        found = tiers.get(tier_id)
+        if found is None:
+            found = tiers[tier_id] = self.ruleset.tiers[tier_id].at(day)
+        return found
+
+    def priced(self, day: dt.date) -> dict[Any, Any]:
+        """Penalties priced for evaluations on ``day``, by everything they are computed from
+        (filled by :class:`engine.evaluate.exposure.Pricing`; bounded)."""
+        return self._day(day).priced
+
+    def violations(self, day: dt.date) -> dict[Any, Any]:
+        """Violations judged on ``day``, by everything they are made from (filled by
+        :class:`engine.evaluate.verdicts.Judge`; bounded)."""
+        return self._day(day).violations
+
+    def later_changes(self, tier_id: str, day: dt.date) -> list[dt.date]:
+        """The days after ``day`` on which the tier ``tier_id`` changes, in order."""
+        later = self._day(day).later
+        found = later.get(tier_id)
+        if found is None:
+            found = later[tier_id] = sorted(d for d in self.ruleset.tiers[tier_id].boundaries() if d > day)
+        return found

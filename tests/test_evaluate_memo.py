@@ -1,0 +1,86 @@
+"""What an evaluator keeps across evaluations (the law of each day, penalties by organisation,
+evidence as values) never changes a report: a long-lived evaluator answers what a fresh one does."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+from engine.evaluate.evaluator import Evaluator
+from engine.evaluate.evidence import Explainer, SubjectEvidence
+from engine.facts.inputs import product_from_data
+from engine.facts.registry import Subject
+from engine.law import conditions
+from engine.law.model import RuleSet
+from engine.report.model import Report, report_json
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _variants() -> list[dict]:
+    """The faceswap seed with its organisation and audience changed in every way a penalty reads."""
+    base = json.loads((SEEDS / "faceswap-zao-style.json").read_text())
+    out = [base]
+    for revenue in ({"amount": 5_000_000, "currency": "EUR"}, {"amount": 5_000_000, "currency": "USD"}, None):
+        doc = copy.deepcopy(base)
+        doc["organization"]["annual_revenue"] = revenue
+        out.append(doc)
+    doc = copy.deepcopy(base)
+    doc["organization"]["sme"] = not doc["organization"].get("sme", False)
+    out.append(doc)
+    doc = copy.deepcopy(base)
+    doc.setdefault("audience", {})["users_by_market"] = {"EU": 12, "CN": 7, "US-CA": 3}
+    out.append(doc)
+    return out
+
+
+def _json(report: Report) -> str:
+    return report.model_dump_json()
+
+
+def test_a_long_lived_evaluator_answers_as_a_fresh_one(ruleset: RuleSet) -> None:
+    shared = Evaluator(ruleset, "reference")
+    days = [dt.date(2026, 6, 1), dt.date(2026, 11, 30), dt.date(2027, 9, 1)]
+    for day in days:
+        for doc in _variants():
+            product = product_from_data(doc)
+            fresh = Evaluator(ruleset, "reference").evaluate(product, day)
+            assert _json(shared.evaluate(product, day)) == _json(fresh)
+
+
+def test_the_days_kept_are_bounded(ruleset: RuleSet) -> None:
+    ev = Evaluator(ruleset, "reference")
+    product = product_from_data(json.loads((SEEDS / "kids-game.json").read_text()))
+    start = dt.date(2026, 1, 1)
+    for n in range(ev.law.DAYS_KEPT + 5):
+        ev.evaluate(product, start + dt.timedelta(days=n))
+    assert len(ev.law._days) <= ev.law.DAYS_KEPT
+    assert _json(ev.evaluate(product, start)) == _json(
+        Evaluator(ruleset, "reference").evaluate(product, start)
+    )
+
+
+def _subject(value: object) -> Subject:
+    return Subject(kind="product", id="p", doc_prefix="", facts={"product.flag": value})
+
+
+def test_evidence_tells_equal_looking_values_apart() -> None:
+    """True and 1, a string and a one-string list, are different evidence even at the same place."""
+    explainer = Explainer()
+    cond = conditions.parse({"any": [{"fact": "product.flag", "exists": True}]})
+    seen = []
+    for value in (True, 1, "x", ["x"], 1.0, None):
+        (evidence,) = SubjectEvidence(explainer, _subject(value)).of(cond)
+        seen.append(evidence.actual)
+        assert evidence.actual == value and type(evidence.actual) is type(value)
+    assert len(seen) == 6
+
+
+def test_report_json_is_the_reports_json_once(ruleset: RuleSet) -> None:
+    doc = json.loads((SEEDS / "adtech-sdk.json").read_text())
+    report = Evaluator(ruleset, "reference").evaluate(product_from_data(doc), dt.date(2026, 11, 30))
+    assert report_json(report) == report.model_dump_json().encode()
+    assert report_json(report, indent=2) == report.model_dump_json(indent=2).encode()
+    assert Report.model_validate_json(report_json(report)).model_dump_json() == report.model_dump_json()
