@@ -67,9 +67,8 @@ def test_lint_json_is_the_declared_schema(tmp_path: Path) -> None:
 
 def test_an_example_diagnostic_points_at_the_example(tmp_path: Path) -> None:
     """Diagnostics cite ``file:line`` from the law model's spans: here the example's own line."""
-    from tests.engine.law.test_loader import GOOD
-
     from engine.analysis.lint import lint
+    from tests.engine.law.test_loader import GOOD
 
     bad_example = "      compliant: [{id: a, markets: [EU], data_practices: [{id: p}]}]"
     text = GOOD.replace(GOOD.splitlines()[-1], bad_example)
