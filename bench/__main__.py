@@ -5,7 +5,8 @@ Sections (each can be skipped with ``--skip``):
 - engine: evaluations/s and p50/p99 of the shipped path (durable_rules) over the seeds and over
   generated descriptions, next to compiled closures and Rego (regorus) — bench/engine_bench.py;
 - cold: process start to a compiled evaluator; CLI start — bench/system_bench.py;
-- batch: ``regulint check`` over generated files with --jobs 1 and 2 — bench/system_bench.py;
+- batch: ``regulint check`` over generated files with --jobs 1 and 2 (10,000 files, JSON), and each output
+  format over 1,000 files — bench/system_bench.py;
 - memory: RSS over many evaluations in one process — bench/memory.py;
 - api: ``regulint serve`` next to a bare FastAPI endpoint answering the same number of bytes, at
   1/16/64 clients — bench/api_bench.py.
@@ -39,6 +40,9 @@ TARGETS: list[tuple[str, str, Any]] = [
     ("redundant_fires_per_product", "(reported; 0 = one fire per check)", None),
     ("cold_start_s", "< 1 s", lambda v: v < 1.0),
     ("batch_speedup_2", ">= 1.7x (1 -> 2 processes)", lambda v: v >= 1.7),
+    ("batch_speedup_2_1k", ">= 1.35x (1,000 files)", lambda v: v >= 1.35),
+    ("sarif_vs_json", "<= 1.5x JSON's time, any --jobs", lambda v: v <= 1.5),
+    ("table_vs_json", "<= 1.5x JSON's time, any --jobs", lambda v: v <= 1.5),
     ("batch_machine_speedup_2", "(headroom: 2 procs, bare loop)", None),
     ("api_ratio_64", ">= 0.4x bare, same payload", lambda v: v >= 0.4),  # issue 15
     ("api_rps_64", "(reported)", None),
@@ -137,6 +141,12 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
         out["batch_files_per_s_1"] = res["batch"]["files_per_s"]["1"]
         out["batch_files_per_s_2"] = res["batch"]["files_per_s"]["2"]
         out["batch_machine_speedup_2"] = res["batch"]["machine_speedup"]
+    if "batch_formats" in res:
+        formats = res["batch_formats"]["formats"]
+        out["batch_speedup_2_1k"] = formats["json"]["speedup_2"]
+        for f in ("sarif", "table"):
+            if f in formats:  # the worst --jobs
+                out[f"{f}_vs_json"] = max(formats[f]["vs_json"].values())
     if "memory" in res:
         out["rss_growth_mb"] = res["memory"]["rss_growth_mb"]
         out["rss_growth_from_start_mb"] = res["memory"]["rss_growth_from_start_mb"]
@@ -231,6 +241,15 @@ def table(res: dict[str, Any], summary: dict[str, Any]) -> str:
             f"from {b['generated_source']}; load average {b['load_average'][0]:.1f}; meanwhile two processes "
             f"ran a trivially parallel loop x{b['machine_speedup']:.2f} faster than one"
         )
+    if "batch_formats" in res:
+        bf = res["batch_formats"]
+        lines.append(f"batch per format ({bf['files']} files, seconds per --jobs, ratio to JSON, speed-up):")
+        for f, o in bf["formats"].items():
+            lines.append(
+                f"  {f:<7} "
+                + "  ".join(f"-j{j} {t:6.1f} s x{o['vs_json'][j]:.2f}" for j, t in o["seconds"].items())
+                + f"  speed-up x{o['speedup_2']:.2f}"
+            )
     if "memory" in res:
         m = res["memory"]
         lines.append(
@@ -272,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-reps", type=int, help="cold-start subprocesses (default 5)")
     parser.add_argument("--batch-files", type=int, help="descriptions for the batch (default 10000)")
     parser.add_argument("--batch-reps", type=int, help="batch repetitions (default 3)")
+    parser.add_argument(
+        "--batch-format-files", type=int, help="descriptions per output format (default 1000)"
+    )
     parser.add_argument("--memory-evals", type=int, help="evaluations for memory (default 100000)")
     parser.add_argument("--api-seconds", type=float, help="seconds per API level (default 5)")
     parser.add_argument("--api-reps", type=int, help="API repetitions (default 3)")
@@ -289,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         "cold_reps": args.cold_reps or (2 if q else 5),
         "batch_files": args.batch_files or (100 if q else 10_000),
         "batch_reps": args.batch_reps or (1 if q else 3),
+        "batch_format_files": args.batch_format_files or (60 if q else 1000),
         "memory_evals": args.memory_evals or (1_000 if q else 100_000),
         "api_seconds": args.api_seconds or (0.8 if q else 5.0),
         "api_reps": args.api_reps or (1 if q else 3),
@@ -333,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     if "batch" in sections:
         res["batch"] = system_bench.batch(
             cfg["batch_files"], cfg["batch_reps"], source="bench" if q else args.generator, log=_log
+        )
+        res["batch_formats"] = system_bench.batch_formats(
+            cfg["batch_format_files"], cfg["batch_reps"], source="bench" if q else args.generator, log=_log
         )
     if "memory" in sections:
         every = max(1, cfg["memory_evals"] // 10)

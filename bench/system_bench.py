@@ -120,9 +120,44 @@ def machine_speedup(procs: int = 2, n: int = 3_000_000) -> float:
     return serial / parallel
 
 
+def _batch_files(tmp: str, n_files: int, distinct: int, source: str) -> tuple[str, int, list[str]]:
+    """``n_files`` generated descriptions (one line of JSON each), ``distinct`` of them different."""
+    from bench.products import generated
+    from engine.law.loader import load_rulesets
+
+    gen_source, docs = generated(min(distinct, n_files), load_rulesets(), seed=3, source=source)
+    files = []
+    for i in range(n_files):
+        path = Path(tmp) / f"p{i:05d}.json"
+        doc = dict(docs[i % len(docs)], id=f"batch-{i:05d}")
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        files.append(str(path))
+    return gen_source, len(docs), files
+
+
+def _check(files: list[str], jobs: int, fmt: str) -> tuple[float, float]:
+    """Wall and CPU seconds (the CLI and its workers) of one ``check`` run."""
+    argv = [
+        PY,
+        "-m",
+        "api.cli",
+        "check",
+        *files,
+        "--jobs",
+        str(jobs),
+        "-f",
+        fmt,
+        "-o",
+        os.devnull,
+        "--no-config",
+    ]
+    wall = _timed(argv, ok=(0, 1))[0]
+    return wall, _LAST_CPU[0]
+
+
 def batch(
     n_files: int = 10_000, reps: int = 3, jobs: tuple[int, ...] = (1, 2), distinct: int = 1000,
-    source: str = "auto", log: Callable[[str], None] = print,
+    source: str = "auto", log: Callable[[str], None] = print, fmt: str = "json",
 ) -> dict[str, Any]:  # fmt: skip
     """`regulint check` over ``n_files`` generated descriptions with --jobs 1 and 2 (order alternated).
 
@@ -130,18 +165,9 @@ def batch(
     written round-robin, each file with its own product id, so that generating 10,000 does
     not dominate the run; the CLI caches nothing between files.
     """
-    from bench.products import generated
-    from engine.law.loader import load_rulesets
-
-    gen_source, docs = generated(min(distinct, n_files), load_rulesets(), seed=3, source=source)
     with tempfile.TemporaryDirectory(prefix="regulint-batch-") as tmp:
-        files = []
-        for i in range(n_files):
-            path = Path(tmp) / f"p{i:05d}.json"
-            doc = dict(docs[i % len(docs)], id=f"batch-{i:05d}")
-            path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-            files.append(str(path))
-        log(f"batch: {n_files} descriptions written ({len(docs)} distinct, from {gen_source}); checking…")
+        gen_source, distinct_docs, files = _batch_files(tmp, n_files, distinct, source)
+        log(f"batch: {n_files} descriptions written ({distinct_docs} distinct, from {gen_source}); checking…")
         times: dict[int, list[float]] = {j: [] for j in jobs}
         cpu: dict[int, list[float]] = {j: [] for j in jobs}
         ratios: list[float] = []
@@ -151,22 +177,9 @@ def batch(
             order = list(jobs) if rep % 2 == 0 else list(reversed(jobs))
             this: dict[int, float] = {}
             for j in order:
-                argv = [
-                    PY,
-                    "-m",
-                    "api.cli",
-                    "check",
-                    *files,
-                    "--jobs",
-                    str(j),
-                    "-f",
-                    "json",
-                    "-o",
-                    os.devnull,
-                ]
-                this[j] = _timed(argv, ok=(0, 1))[0]
+                this[j], spent = _check(files, j, fmt)
                 times[j].append(this[j])
-                cpu[j].append(_LAST_CPU[0])
+                cpu[j].append(spent)
             ratios.append(this[jobs[0]] / this[jobs[-1]])
     headroom.append(machine_speedup(max(jobs)))
     med = statistics.median
@@ -174,7 +187,8 @@ def batch(
         # the same two processes on a trivially parallel loop, measured between the runs
         "machine_speedup": med(headroom),
         "files": n_files,
-        "distinct": len(docs),
+        "format": fmt,
+        "distinct": distinct_docs,
         "generated_source": gen_source,
         "load_average": os.getloadavg(),
         "reps": reps,
@@ -188,6 +202,67 @@ def batch(
         "cpus": os.cpu_count(),
     }
     log(f"batch: --jobs 1 {out['files_per_s']['1']:.0f} files/s, speed-up x{out[f'speedup_{jobs[-1]}']:.2f}")
+    return out
+
+
+FORMATS = ("json", "sarif", "table", "github", "junit")
+
+
+def batch_formats(
+    n_files: int = 1000, reps: int = 3, jobs: tuple[int, ...] = (1, 2), formats: tuple[str, ...] = FORMATS,
+    source: str = "auto", log: Callable[[str], None] = print,
+) -> dict[str, Any]:  # fmt: skip
+    """`regulint check` over the same ``n_files`` descriptions in each output format with each --jobs;
+    each format's time as a ratio to JSON's in the same repetition (the order rotates), and the
+    1 -> 2 jobs speed-up of each."""
+    med = statistics.median
+    with tempfile.TemporaryDirectory(prefix="regulint-formats-") as tmp:
+        gen_source, distinct_docs, files = _batch_files(tmp, n_files, n_files, source)
+        log(f"batch formats: {n_files} descriptions, formats {', '.join(formats)}, --jobs {jobs}…")
+        runs = [(f, j) for f in formats for j in jobs]
+        times: dict[tuple[str, int], list[float]] = {r: [] for r in runs}
+        cpu: dict[tuple[str, int], list[float]] = {r: [] for r in runs}
+        vs_json: dict[tuple[str, int], list[float]] = {r: [] for r in runs}
+        speedup: dict[str, list[float]] = {f: [] for f in formats}
+        headroom: list[float] = []
+        for rep in range(reps):
+            headroom.append(machine_speedup(max(jobs)))
+            shift = rep % len(runs)
+            this: dict[tuple[str, int], float] = {}
+            for run in runs[shift:] + runs[:shift]:
+                this[run], spent = _check(files, run[1], run[0])
+                times[run].append(this[run])
+                cpu[run].append(spent)
+            for f, j in runs:
+                vs_json[f, j].append(this[f, j] / this["json", j])
+            for f in formats:
+                speedup[f].append(this[f, jobs[0]] / this[f, jobs[-1]])
+    out = {
+        "files": n_files,
+        "distinct": distinct_docs,
+        "generated_source": gen_source,
+        "reps": reps,
+        "machine_speedup": med(headroom),
+        "load_average": os.getloadavg(),
+        "formats": {
+            f: {
+                "seconds": {str(j): med(times[f, j]) for j in jobs},
+                "cpu_seconds": {str(j): med(cpu[f, j]) for j in jobs},
+                "vs_json": {str(j): med(vs_json[f, j]) for j in jobs},
+                f"speedup_{jobs[-1]}": med(speedup[f]),
+            }
+            for f in formats
+        },
+    }
+    for f in formats:
+        o = out["formats"][f]
+        log(
+            f"batch formats: {f}: "
+            + ", ".join(
+                f"--jobs {j} {o['seconds'][str(j)]:.1f} s (x{o['vs_json'][str(j)]:.2f} JSON)" for j in jobs
+            )
+            + f", speed-up x{o[f'speedup_{jobs[-1]}']:.2f}"
+        )
     return out
 
 

@@ -2,7 +2,7 @@
 
 Exit codes: 0 compliant (or nothing at or above ``--fail-on``), 1 violations at or above
 ``--fail-on``, 2 bad input or usage, 3 the engine could not evaluate (never read as compliant).
-The files are evaluated by :mod:`api.cli.batch`; :mod:`api.cli.outcome` triages what comes back.
+The files are evaluated and rendered by :mod:`api.cli.batch`; :mod:`api.cli.outcome` collects the parts.
 """
 
 from __future__ import annotations

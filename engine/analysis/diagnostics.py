@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from engine.core.spans import LocatedError, Span
+from engine.core.spans import Located, LocatedError, Span
 
 Level = Literal["error", "warning"]
 
@@ -54,7 +54,7 @@ class Code(StrEnum):
 
 
 @dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(Located):
     """One finding of ``regulint lint``: where, which code (its level comes with it) and what."""
 
     span: Span
@@ -65,14 +65,6 @@ class Diagnostic:
     def of_error(cls, exc: LocatedError, code: Code = Code.INVALID) -> Diagnostic:
         """The diagnostic for an error that stopped a load."""
         return cls(exc.span, code, exc.message)
-
-    @property
-    def file(self) -> str:
-        return self.span.file
-
-    @property
-    def line(self) -> int:
-        return self.span.line
 
     @property
     def level(self) -> Level:

@@ -1,4 +1,4 @@
-"""Where something was written — :class:`Span` (file, line, column) — and :class:`LocatedError`, the
+"""Where something was written — :class:`Span` (file, line, column), :class:`Located` (what has one) and :class:`LocatedError`, the
 one shape of every error that stops a load at a place in a file (``file:line: message``)."""
 
 from __future__ import annotations
@@ -17,6 +17,20 @@ class Span:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}"
+
+
+class Located:
+    """Something written at a place: its ``file`` and ``line`` are those of its ``span``."""
+
+    span: Span
+
+    @property
+    def file(self) -> str:
+        return self.span.file
+
+    @property
+    def line(self) -> int:
+        return self.span.line
 
 
 class LocatedError(ValueError):

@@ -39,7 +39,7 @@ class UnknownKey(ValueError):
 
 #: fideslang's default keys, written by :func:`write_snapshot` and read instead of importing
 #: fideslang when the installed version is the one it was taken from (importing fideslang
-#: builds its pydantic models: about a third of the cold start). tests/test_taxonomy_snapshot.py
+#: builds its pydantic models: about a third of the cold start). tests/engine/core/test_taxonomy_snapshot.py
 #: holds it equal to fideslang.
 SNAPSHOT = Path(__file__).with_name("taxonomy_keys.json")
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from engine.core.dated import newest_on
-from engine.core.spans import Span
+from engine.core.spans import Located, Span
 from engine.law import conditions
 from engine.law.citations import all_provisions
 from engine.law.conditions import Condition
@@ -210,7 +210,7 @@ class RulesetFileModel(StrictModel):
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(Located):
     """A rule, loaded: its metadata, parsed condition and expanded examples."""
 
     id: str
@@ -243,14 +243,6 @@ class Rule:
     citation_practice: str | None = None
     references: tuple[Reference, ...] = ()
     citations: tuple[DatedCitation, ...] = ()  # dated citations; ``citation`` is the latest
-
-    @property
-    def file(self) -> str:
-        return self.span.file
-
-    @property
-    def line(self) -> int:
-        return self.span.line
 
     def boundaries(self) -> set[dt.date]:
         """Days on which this rule's condition or penalty may change (its versions start)."""
@@ -344,7 +336,7 @@ class RuleException:
 
 
 @dataclass(frozen=True)
-class Instrument:
+class Instrument(Located):
     """One legal instrument: scope, penalty tiers, aggregation and rules."""
 
     id: str
@@ -368,10 +360,6 @@ class Instrument:
     #: The file as read, with the position of every key and item (engine.core.yamlio.span_of):
     #: where a diagnostic about any part of the instrument points, without reading the file again.
     document: Any = field(default=None, repr=False, compare=False)
-
-    @property
-    def file(self) -> str:
-        return self.span.file
 
     def scope_at(self, day: dt.date) -> Condition:
         """The scope on ``day`` (thresholds that are dated parameters resolved)."""

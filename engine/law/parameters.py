@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine.core.dated import newest_on
 from engine.core.resources import rulesets_dir
-from engine.core.spans import LocatedError, Span
+from engine.core.spans import Located, LocatedError, Span
 from engine.core.yamlio import load_with_lines, plain, span_of
 from engine.law.penalties import Formula, parse_formula
 
@@ -91,7 +91,7 @@ class ParameterModel(StrictModel):
 
 
 @dataclass(frozen=True)
-class Parameter:
+class Parameter(Located):
     """A legal value over time."""
 
     name: str
@@ -99,14 +99,6 @@ class Parameter:
     unit: str | None
     values: tuple[DatedValue, ...]
     span: Span  # where the parameter is defined
-
-    @property
-    def file(self) -> str:
-        return self.span.file
-
-    @property
-    def line(self) -> int:
-        return self.span.line
 
     def entry_at(self, day: dt.date) -> DatedValue:
         return newest_on(self.values, day, lambda v: v.from_)
@@ -202,20 +194,12 @@ def _entry(entries: list[DatedFormula] | None, day: dt.date) -> DatedFormula | N
 
 
 @dataclass(frozen=True)
-class Tier:
+class Tier(Located):
     """One statutory penalty provision with dated maxima, defined once and shared by instruments."""
 
     id: str
     model: TierModel
     span: Span  # where the tier is defined
-
-    @property
-    def file(self) -> str:
-        return self.span.file
-
-    @property
-    def line(self) -> int:
-        return self.span.line
 
     @property
     def citation(self) -> str:

@@ -87,7 +87,7 @@ NEW_HISTORY: dict[str, tuple[dt.date, dt.date]] = {
 _DERIVED_FACTS = {
     "practice.large_scale", "practice.systematic_monitoring", "practice.personalised_marketing",
     "practice.automated_decision_significant_effect", "practice.captured_in_public_places",
-    # the rest of the descriptive facts (tests/test_descriptive_defaults.py): the seeds state them, so
+    # the rest of the descriptive facts (tests/engine/facts/test_descriptive_defaults.py): the seeds state them, so
     # only what the derivation adds moves (PIPL Art. 73(2): targeted advertising is automated
     # decision-making; CCPA §1798.121: sensitive PI that is sold is used beyond the service), and a
     # stated "no automated decisions" now decides the rules on decisions with significant effect

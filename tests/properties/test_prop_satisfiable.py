@@ -56,7 +56,7 @@ def test_one_product_can_comply_in_every_market_at_once() -> None:
 
 
 def test_every_rule_has_a_violating_and_a_compliant_product() -> None:
-    """Each rule's examples behave (on the reference evaluator here; tests/test_rule_examples.py
+    """Each rule's examples behave (on the reference evaluator here; tests/engine/analysis/test_rule_examples.py
     runs them on durable_rules): the violating ones violate it, the compliant ones are in scope
     and neither violate it nor leave it undecided."""
     ruleset = durable().ruleset

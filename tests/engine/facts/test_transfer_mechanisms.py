@@ -15,7 +15,7 @@ from engine.evaluate.evaluator import evaluate
 from engine.facts import mechanisms
 from engine.facts.inputs import InputError, product_from_data
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SEEDS = sorted((ROOT / "seeds").glob("*.json"))
 DAY = dt.date(2026, 12, 1)
 

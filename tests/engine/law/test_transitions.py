@@ -12,7 +12,7 @@ import pytest
 from engine.evaluate.evaluator import default_evaluator
 from engine.facts.inputs import product_from_data
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "faceswap-zao-style.json"
+SEED = Path(__file__).resolve().parents[3] / "seeds" / "faceswap-zao-style.json"
 RULE = "cn-pipl-xborder-mechanism"  # Standard Contract Measures: transfers under way bound from 2023-12-01
 
 

@@ -28,7 +28,7 @@ from engine.fix.plan import FixPlan, plan_fixes
 from engine.law.severity import SEVERITY_RANK
 from engine.testing.strategies import products
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SEEDS = sorted((ROOT / "seeds").glob("*.json"))
 DAY = dt.date(2026, 12, 1)
 GENERATED = 200

@@ -14,7 +14,7 @@ from engine.core.docpath import path_parts
 from engine.report import checked
 from engine.report.checked import Checked, json_lines, line_map
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SEEDS = sorted((ROOT / "seeds").glob("*.json"))
 
 

@@ -1,4 +1,4 @@
-"""Each rule against the law-reference row it encodes (tests/rule_law_rows.yaml, one line a rule).
+"""Each rule against the law-reference row it encodes (tests/engine/law/rule_law_rows.yaml, one line a rule).
 
 The table names the row of shared/law-reference.md each rule encodes and the facts of that row's
 trigger and exceptions the rule's condition must test; where the rule departs from the row (or has

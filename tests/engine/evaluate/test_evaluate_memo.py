@@ -17,7 +17,7 @@ from engine.law import conditions
 from engine.law.model import RuleSet
 from engine.report.model import Report, report_json
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 
 
 def _variants() -> list[dict]:

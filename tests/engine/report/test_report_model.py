@@ -12,7 +12,7 @@ from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
 from engine.report.model import Report
 
-SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.json"))
+SEEDS = sorted((Path(__file__).resolve().parents[3] / "seeds").glob("*.json"))
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=[p.stem for p in SEEDS])

@@ -15,7 +15,7 @@ from engine.facts.inputs import InputError
 from engine.facts.product import Product
 from engine.interop.fides import import_fides
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "fides"
 TWO_SYSTEMS = FIXTURES / "selfie-studio-systems.yml"
 CURRENT = FIXTURES / "ledger-current-model.yml"

@@ -14,7 +14,7 @@ import pytest
 
 from engine.facts.description_schema import description_json_schema
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SEEDS = sorted((ROOT / "seeds").glob("*.json"))
 
 

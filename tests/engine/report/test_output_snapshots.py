@@ -1,9 +1,9 @@
-"""Every seed's output in every format, byte for byte, against the files in ``tests/snapshots/``.
+"""Every seed's output in every format, byte for byte, against the files in ``tests/engine/report/snapshots/``.
 
 The emitters are refactored freely; these files are what users see and must not move unless the
 change is meant. Only what differs between runs — timestamps, durations, host name — is masked.
 Refresh after an intended change: ``REGULINT_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest
-tests/test_output_snapshots.py`` and review the diff."""
+tests/engine/report/test_output_snapshots.py`` and review the diff."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 SEEDS = sorted(p.name for p in (ROOT / "seeds").glob("*.json"))
 AS_OF = "2026-06-01"

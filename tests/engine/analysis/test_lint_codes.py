@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from engine.analysis.diagnostics import LINT_JSON_SCHEMA, Code, Diagnostic, codes_markdown
 from engine.core.spans import Span
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_the_docs_table_is_the_registry() -> None:
@@ -68,7 +68,7 @@ def test_lint_json_is_the_declared_schema(tmp_path: Path) -> None:
 def test_an_example_diagnostic_points_at_the_example(tmp_path: Path) -> None:
     """Diagnostics cite ``file:line`` from the law model's spans: here the example's own line."""
     from engine.analysis.lint import lint
-    from tests.test_loader import GOOD
+    from tests.engine.law.test_loader import GOOD
 
     bad_example = "      compliant: [{id: a, markets: [EU], data_practices: [{id: p}]}]"
     text = GOOD.replace(GOOD.splitlines()[-1], bad_example)

@@ -17,7 +17,7 @@ from engine.law.sources import OFFICIAL_SITES, describe_source, site_of
 from engine.report.model import Report
 from engine.report.render import Checked, render_sarif
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 GDPR = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"
 DSA = "https://eur-lex.europa.eu/eli/reg/2022/2065/oj"
 

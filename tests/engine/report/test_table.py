@@ -15,7 +15,7 @@ from engine.report.checked import Checked
 from engine.report.findings import triage
 from engine.report.table import draw_plain, draw_rich, render_table, section_blocks, table_section
 
-SEEDS = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.json"))
+SEEDS = sorted((Path(__file__).resolve().parents[3] / "seeds").glob("*.json"))
 AS_OF = dt.date(2026, 6, 1)
 WIDTHS = (40, 57, 80, 120, 211)
 NASTY = [
