@@ -87,7 +87,7 @@ def differential(
     ruleset: Any, products: list[Product], subjects: list[list[Any]], engines: dict[str, Any]
 ) -> dict[str, Any]:
     """Every engine against the reference (and Rego against durable); raise on any difference."""
-    checks = checks_of(ruleset)
+    checks = checks_of(ruleset, ruleset.epoch_of(AS_OF))  # the law of AS_OF, as the evaluators decide it
     ref = ReferenceEngine(checks)
     rego_keys = {c.key for c in engines["rego_decider"].checks}
     out: dict[str, Any] = {
@@ -224,7 +224,7 @@ def run(
 ) -> dict[str, Any]:  # fmt: skip
     t0 = time.perf_counter()
     ruleset = load_rulesets()
-    checks = checks_of(ruleset)
+    checks = checks_of(ruleset, ruleset.epoch_of(AS_OF))  # the law of AS_OF, as the evaluators decide it
     durable = Evaluator(ruleset)
     closures_decider = ClosureEngine(checks)
     rego_decider = RegoEngine(checks)
@@ -256,7 +256,7 @@ def run(
     }
     diff = differential(
         ruleset, workloads["all"], subjects["all"],
-        {"durable_decider": durable.decider, "closures_decider": closures_decider, "rego_decider": rego_decider,
+        {"durable_decider": durable.decider_at(AS_OF), "closures_decider": closures_decider, "rego_decider": rego_decider,
          "durable": engines_full["durable"], "closures": engines_full["closures"]},
     )  # fmt: skip
     log(
@@ -264,7 +264,7 @@ def run(
     )
 
     engines_decide = {
-        "durable": durable.decider.decide,
+        "durable": durable.decider_at(AS_OF).decide,
         "closures": closures_decider.decide,
         "rego": rego_decider.decide,
     }
@@ -308,7 +308,7 @@ def run(
         "instruments": len(ruleset.instruments),
         "rules": len(ruleset.rules),
         "checks": len(checks),
-        "durable": durable.decider.stats(),
+        "durable": durable.decider_at(AS_OF).stats(),
         "rego_checks": len(rego_decider.checks),
         "rego_excluded_checks": len(rego_decider.skipped),
         "rego_excluded": rego_decider.skipped,

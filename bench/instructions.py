@@ -41,7 +41,7 @@ def _probe(sample_file: str) -> None:
     products = [Product.model_validate(d) for d in json.loads(Path(sample_file).read_text())]
     ruleset = load_rulesets()
     durable = Evaluator(ruleset)
-    closure_decider = ClosureEngine(checks_of(ruleset))
+    closure_decider = ClosureEngine(checks_of(ruleset, ruleset.epoch_of(AS_OF)))
     closures = with_decider(ruleset, closure_decider)
     subjects = [build_subjects(p, AS_OF) for p in products]
     durable_decider = durable.decider_at(AS_OF)

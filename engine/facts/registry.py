@@ -215,23 +215,27 @@ class Subject:
     def doc_path(self, fact_path: str) -> str:
         """Where ``fact_path`` of this fact comes from in the submitted document."""
         spec = fact_specs().get(fact_path)
-        ns, _, rest = fact_path.partition(".")
-        if spec is not None and spec.doc_path is not None:
-            rest = spec.doc_path
-            if ns == "product":
-                return rest
-        if ns == "product":
-            return rest
-        if ns == "synthetic_media":
-            return f"synthetic_media.{rest}"
-        if ns == "practice":
-            return self._practice_prefix() + rest
-        return self.doc_prefix + rest  # transfer
+        field = spec.doc_path if spec is not None else None
+        found = document_path(fact_path, self.doc_prefix.rstrip("."), field)
+        return found if found is not None else self.doc_prefix + (field or fact_path.partition(".")[2])
 
-    def _practice_prefix(self) -> str:
-        if self.kind == "transfer":
-            return self.doc_prefix.rsplit("transfers[", 1)[0]
-        return self.doc_prefix
+
+def document_path(fact_path: str, subject_path: str, field: str | None = None) -> str | None:
+    """Where a fact comes from in the submitted document, seen from the subject at ``subject_path``
+    ("" the product, "data_practices[0]", "data_practices[0].transfers[1]", "synthetic_media");
+    ``field`` overrides the fact's own field name. None where that subject has no such place."""
+    ns, _, rest = fact_path.partition(".")
+    rest = field if field is not None else rest
+    if ns == "product":
+        return rest
+    if ns == "synthetic_media":
+        return f"synthetic_media.{rest}"
+    practice = subject_path.split(".transfers[")[0]
+    if ns == "practice":
+        return f"{practice}.{rest}" if practice else None
+    if ns == "transfer":
+        return f"{subject_path}.{rest}" if ".transfers[" in subject_path else None
+    return None
 
 
 def _flatten(

@@ -39,7 +39,7 @@ from engine.facts.derived import (
     Places,
     derived,
 )
-from engine.facts.registry import fact_specs
+from engine.facts.registry import document_path, fact_specs
 from engine.law.conditions import Atom, atom_holds
 
 #: Kinds a fix plan may use without ``allow_scope_changes``, in the order plans prefer them.
@@ -217,21 +217,6 @@ def _team_values(fact: str) -> tuple[Any, ...]:
     return ()
 
 
-def _doc_field(fact: str, subject_path: str) -> str | None:
-    """The document path of a plain (non-derived) fact, seen from a subject."""
-    ns, _, rest = fact.partition(".")
-    if ns == "product":
-        return rest
-    if ns == "synthetic_media":
-        return fact
-    practice = subject_path.split(".transfers[")[0]
-    if ns == "practice":
-        return f"{practice}.{rest}" if practice else None
-    if ns == "transfer":
-        return f"{subject_path}.{rest}" if ".transfers[" in subject_path else None
-    return None
-
-
 @cache
 def rule_numbers() -> dict[str, tuple[float, ...]]:
     """The numbers the shipped rules compare each fact with (``min_age lt 16`` gives 16)."""
@@ -285,7 +270,7 @@ def falsifying_edits(doc: dict[str, Any], subject_path: str, fact: str, op: str,
     if form is not None:
         return _derived_moves(doc, form, targets, items, adds, atom)
 
-    path = _doc_field(fact, subject_path)
+    path = document_path(fact, subject_path)
     if path is None or (fact.startswith("synthetic_media.") and doc.get("synthetic_media") is None):
         return []
     path = _single_mechanism_path(doc, subject_path, fact, path)
