@@ -21,6 +21,23 @@ def _decimal_json(value: Decimal) -> int | float:
 Money = Annotated[Decimal, PlainSerializer(_decimal_json, return_type=int | float, when_used="json")]
 
 
+#: The open-ended range of a penalty or an exposure, declared once for both.
+OpenMaximum = Annotated[
+    Money | None,
+    Field(description="The statutory maximum, or null when it is open-ended (see max_at_least and missing)."),
+]
+MaximumAtLeast = Annotated[
+    Money | None,
+    Field(description="When max is null (open-ended): the amount the maximum is known to reach."),
+]
+BoundingPaths = Annotated[
+    list[str],
+    Field(
+        description="JSON paths that would bound an open-ended maximum (e.g. organization.annual_revenue)."
+    ),
+]
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -55,16 +72,9 @@ class Exposure(_Out):
     tiers: list[str] = Field(default=[], description="The penalty tiers of the violations aggregated here.")
     currency: str
     min: Money
-    max: Money | None = Field(
-        description="The statutory maximum, or null when it is open-ended (see max_at_least and missing)."
-    )
-    max_at_least: Money | None = Field(
-        None, description="When max is null (open-ended): the amount the maximum is known to reach."
-    )
-    missing: list[str] = Field(
-        default=[],
-        description="JSON paths that would bound an open-ended maximum (e.g. organization.annual_revenue).",
-    )
+    max: OpenMaximum
+    max_at_least: MaximumAtLeast = None
+    missing: BoundingPaths = []
     theoretical_ceiling: bool = Field(
         default=False,
         description="The maximum multiplies a statutory maximum by a count (e.g. every affected consumer): "
@@ -102,16 +112,9 @@ class Evidence(_Out):
 class Penalty(_Out):
     currency: str
     min: Money
-    max: Money | None = Field(
-        description="The statutory maximum, or null when it is open-ended (see max_at_least and missing)."
-    )
-    max_at_least: Money | None = Field(
-        None, description="When max is null (open-ended): the amount the maximum is known to reach."
-    )
-    missing: list[str] = Field(
-        default=[],
-        description="JSON paths that would bound an open-ended maximum (e.g. organization.annual_revenue).",
-    )
+    max: OpenMaximum
+    max_at_least: MaximumAtLeast = None
+    missing: BoundingPaths = []
     per_unit: Money | None = Field(
         None, description="The statutory maximum per unit (consumer, day), when counted per unit."
     )
