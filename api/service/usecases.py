@@ -33,7 +33,7 @@ from engine.evaluate.evaluator import Evaluator
 from engine.evaluate.scope import MarketSelectionError
 from engine.facts.inputs import InputIssue
 from engine.facts.product import Product
-from engine.report.model import Report
+from engine.report.model import Report, report_json
 
 log = logging.getLogger("regulint.api")
 
@@ -77,7 +77,7 @@ class Prepared:
 def stored_report_json(report: Report, ident: uuid.UUID | None, created_at: dt.datetime | None) -> bytes:
     """The report with the ``id`` and ``created_at`` it is stored under (None: not stored), as JSON."""
     fields = {name: getattr(report, name) for name in type(report).model_fields}
-    return to_json(StoredReport.model_construct(id=ident, created_at=created_at, **fields))
+    return report_json(StoredReport.model_construct(id=ident, created_at=created_at, **fields))
 
 
 def batch_result_json(stored: Stored) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,49 +160,85 @@ def _shown_text(value: str) -> str:
     return repr(value if len(value) <= 60 else value[:59] + "…")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _bad_text(value: str) -> str | None:
     if "\x00" in value:
         return "text holds a NUL character"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if not value.isascii() and _SURROGATE.search(value):
         return "text holds an unpaired UTF-16 surrogate"
     return None
+
+
+#: Where a value sits: None for the root, else (where its container sits, its key or index).
+_Where = tuple["_Where", str | int] | None
+
+
+def _where_path(where: _Where, root: str) -> str:
+    keys: list[str | int] = []
+    while where is not None:
+        where, key = where
+        keys.append(key)
+    path = root
+    for key in reversed(keys):
+        path = _path(path, key)
+    return path
 
 
 def check_structure(data: Any, root: str = "", max_depth: int = DESCRIPTION_MAX_DEPTH) -> list[InputIssue]:
     """Refuse what cannot be stored or safely validated: deep nesting, NUL and lone surrogates.
 
-    Iterative (no recursion), so a pathological document cannot exhaust the stack.
+    Iterative (no recursion), so a pathological document cannot exhaust the stack; a value's
+    JSON path is written only when it has an issue.
     """
     issues: list[InputIssue] = []
-    stack: list[tuple[Any, str, int]] = [(data, root, 0)]
+    stack: list[tuple[Any, _Where, int]] = [(data, None, 0)]
     while stack and len(issues) < 20:
-        value, path, depth = stack.pop()
+        value, where, depth = stack.pop()
         if depth > max_depth:
             issues.append(
-                InputIssue(path, "the document is nested too deeply", f"at most {max_depth} levels", "deeper")
-            )
+                InputIssue(
+                    _where_path(where, root), "the document is nested too deeply",
+                    f"at most {max_depth} levels", "deeper",
+                )
+            )  # fmt: skip
             continue
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str or isinstance(value, str):
             bad = _bad_text(value)
             if bad:
                 issues.append(
-                    InputIssue(path, bad, "text without NUL or unpaired surrogates", _shown_text(value))
-                )
-        elif isinstance(value, dict):
+                    InputIssue(
+                        _where_path(where, root), bad, "text without NUL or unpaired surrogates",
+                        _shown_text(value),
+                    )
+                )  # fmt: skip
+        elif kind is dict or isinstance(value, dict):
             for k, v in value.items():
                 bad = _bad_text(k)
                 if bad:
                     issues.append(
-                        InputIssue(path, f"a key: {bad}", "keys without control codes", _shown_text(k))
-                    )
+                        InputIssue(
+                            _where_path(where, root), f"a key: {bad}", "keys without control codes",
+                            _shown_text(k),
+                        )
+                    )  # fmt: skip
                     continue
-                stack.append((v, _path(path, k), depth + 1))
-        elif isinstance(value, list):
-            stack.extend((v, _path(path, i), depth + 1) for i, v in enumerate(value))
+                if type(v) in _SCALARS and depth < max_depth:
+                    continue
+                stack.append((v, (where, k), depth + 1))
+        elif kind is list or isinstance(value, list):
+            deep = depth >= max_depth  # a scalar too deep is reported, as any value
+            stack.extend(
+                (v, (where, i), depth + 1) for i, v in enumerate(value) if deep or type(v) not in _SCALARS
+            )
     issues.sort(key=lambda i: i.path)
     return issues
+
+
+#: Values with nothing to check inside (a string is checked; these are not).
+_SCALARS = frozenset({int, float, bool, type(None)})
 
 
 def check_limits(data: Any, limits: InputLimits) -> list[InputIssue]:

@@ -257,7 +257,38 @@ class Report(_Out):
         return gravest(v.severity for v in self.violations)
 
 
+#: Each violation's compact JSON, by the violation's id (with the violation, so an id is never
+#: reused while its entry lives). An evaluator hands the same Violation object to every report
+#: that has it (:meth:`engine.evaluate.law_of_day.LawOfDay.violations`), so a report is mostly
+#: written from these fragments. Emptied whenever it passes the bound.
+_VIOLATION_JSON: dict[int, tuple[Violation, bytes]] = {}
+_VIOLATION_JSON_LIMIT = 8192
+_VIOLATIONS_AT = b'"violations":[],"not_applicable":'
+
+
+def violation_json(violation: Violation) -> bytes:
+    """``violation`` as compact JSON, written once per violation object."""
+    found = _VIOLATION_JSON.get(id(violation))
+    if found is not None and found[0] is violation:
+        return found[1]
+    made = violation.__pydantic_serializer__.to_json(violation)
+    if len(_VIOLATION_JSON) >= _VIOLATION_JSON_LIMIT:
+        _VIOLATION_JSON.clear()
+    _VIOLATION_JSON[id(violation)] = (violation, made)
+    return made
+
+
 def report_json(report: Report, indent: int | None = None) -> bytes:
-    """The report as UTF-8 JSON bytes, exactly ``report.model_dump_json(indent=indent)`` encoded:
-    serialise once and reuse the bytes (the API's answer and its stored row are the same bytes)."""
-    return report.__pydantic_serializer__.to_json(report, indent=indent)
+    """The report (or a subclass, such as the API's stored report) as UTF-8 JSON bytes, exactly
+    ``report.model_dump_json(indent=indent)`` encoded: serialise once and reuse the bytes (the
+    API's answer and its stored row are the same bytes).
+
+    Compact JSON is written around the violations' cached fragments (:func:`violation_json`): the
+    report without its violations, with them put in their place."""
+    if indent is not None or not report.violations:
+        return report.__pydantic_serializer__.to_json(report, indent=indent)
+    fields = {name: getattr(report, name) for name in type(report).model_fields}
+    shell = type(report).model_construct(**{**fields, "violations": []})
+    out = shell.__pydantic_serializer__.to_json(shell)
+    at = out.index(_VIOLATIONS_AT) + len(b'"violations":[')
+    return b"".join((out[:at], b",".join(map(violation_json, report.violations)), out[at:]))

@@ -51,7 +51,7 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime_text)]
 
 
-def evaluation_params(
+async def evaluation_params(
     as_of: Annotated[
         IsoDate | None,
         Query(description="Evaluate the law in force on this date (YYYY-MM-DD); default today (UTC)."),
