@@ -1,8 +1,8 @@
 """Evaluate and store: what POST /v1/evaluations (and /batch) do, apart from HTTP.
 
 A route takes :class:`EvaluateAndStore` as a dependency (:data:`api.service.deps.EvaluateAndStoreDep`),
-has it :meth:`~EvaluateAndStore.prepare` the request's body in a worker thread (the CPU part:
-parse, validate, evaluate, serialise) and then awaits :meth:`~EvaluateAndStore.store` (the commit,
+has it :meth:`~EvaluateAndStore.prepare` the request's body (the CPU part: parse, validate,
+evaluate, serialise; in a worker thread unless :meth:`~EvaluateAndStore.prepares_quickly`) and then awaits :meth:`~EvaluateAndStore.store` (the commit,
 grouped with other requests' by :mod:`api.service.commits`); it answers the :class:`Stored` result. Each evaluation's answer
 is the :class:`~api.service.schemas.StoredReport` — the report with the ``id`` and ``created_at``
 it is stored under — serialised once: the same bytes are the response body and the stored
@@ -22,7 +22,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from api.service.db import IdempotencyConflict, IdempotentRequest, NewEvaluation, Repository
-from api.service.documents import parse_body, validate_batch, validate_description
+from api.service.documents import YAML_TYPES, media_type, parse_body, validate_batch, validate_description
 from api.service.idempotency import check_same_request
 from api.service.problems import ProblemError
 from api.service.schemas import StoredReport
@@ -36,6 +36,11 @@ from engine.facts.product import Product
 from engine.report.model import Report, report_json
 
 log = logging.getLogger("regulint.api")
+
+#: A JSON description up to this size is prepared in a few milliseconds: on the event loop that
+#: costs less than the hand-off to a worker thread and back (~0.6 ms of CPU per request at 64
+#: clients on one worker, measured with bench/api_bench.py), and the loop is held only that long.
+QUICK_BODY_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,17 @@ class EvaluateAndStore:
     evaluator: Evaluator
     repository: Repository
     settings: Settings
+
+    def prepares_quickly(
+        self, body: bytes, content_type: str | None, idempotent: IdempotentRequest | None
+    ) -> bool:
+        """Whether :meth:`prepare` of one description is short enough to run on the event loop: a
+        small JSON body with no Idempotency-Key (a replay reads the database; YAML parses slower)."""
+        return (
+            idempotent is None
+            and len(body) <= QUICK_BODY_BYTES
+            and media_type(content_type) not in YAML_TYPES
+        )
 
     def prepare(
         self,

@@ -130,9 +130,12 @@ async def create_evaluation(
     async with request.app.state.slots.slot():
         body = await read_body(request)
         idempotent = idempotent_request(request, body) if store else None  # nothing stored to replay
-        prepared = await run_in_threadpool(
-            usecase.prepare, body, content_type, params, idempotent, batch=False, store=store
-        )
+        if usecase.prepares_quickly(body, content_type, idempotent):
+            prepared = usecase.prepare(body, content_type, params, idempotent, batch=False, store=store)
+        else:
+            prepared = await run_in_threadpool(
+                usecase.prepare, body, content_type, params, idempotent, batch=False, store=store
+            )
     stored = await usecase.store(prepared)  # the commit waits outside the evaluation slot
     (answer,) = stored.answers
     if answer.id is None:
