@@ -8,10 +8,10 @@ adds what would bound an open-ended penalty, and sums up.
 from __future__ import annotations
 
 from engine.core.jurisdictions import markets_of
-from engine.evaluate.exposure import Pricing, open_ended
+from engine.evaluate.exposure import Priced, Pricing, open_ended
 from engine.evaluate.verdicts import Case, Judge
 from engine.law.severity import SEVERITIES
-from engine.report.model import EngineInfo, Exposure, Report, Summary, Violation
+from engine.report.model import EngineInfo, Exposure, Report, Summary
 
 
 def assemble(case: Case, engine: EngineInfo) -> Report:
@@ -19,15 +19,15 @@ def assemble(case: Case, engine: EngineInfo) -> Report:
     pricing = Pricing(case.law, case.product, case.as_of)
     findings = Judge(case, pricing).all()
     findings.sort()  # the violations in report order before they are priced together
-    exposure = pricing.exposures(findings.violations)
+    exposure = pricing.exposures(findings.priced)
     findings.insufficient += open_ended(exposure)
-    findings.sort()
+    findings.sort_insufficient()
     return Report(
         product_id=case.product.id,
         as_of=case.as_of,
         markets=markets_of(case.product.markets),
         engine=engine,
-        summary=summarise(case, findings.violations, exposure),
+        summary=summarise(case, findings.priced, exposure),
         violations=findings.violations,
         not_applicable=findings.not_applicable,
         insufficient_information=findings.insufficient,
@@ -36,14 +36,16 @@ def assemble(case: Case, engine: EngineInfo) -> Report:
     )
 
 
-def summarise(case: Case, violations: list[Violation], exposure: list[Exposure]) -> Summary:
+def summarise(case: Case, violations: list[Priced], exposure: list[Exposure]) -> Summary:
     """Counts by severity and by jurisdiction (every jurisdiction of the rulesets), and the exposure."""
     by_jurisdiction = {j: 0 for j in sorted({i.jurisdiction for i in case.ruleset.instruments})}
+    by_severity = {s: 0 for s in SEVERITIES}
     for v in violations:
-        by_jurisdiction[v.jurisdiction] += 1
+        by_jurisdiction[v.dates.inst.jurisdiction] += 1
+        by_severity[v.dates.rule.severity] += 1
     return Summary(
         violations=len(violations),
-        by_severity={s: sum(1 for v in violations if v.severity == s) for s in SEVERITIES},
+        by_severity=by_severity,
         by_jurisdiction=by_jurisdiction,
         exposure=exposure,
     )

@@ -131,20 +131,6 @@ class Explainer:
         self._shown.trim()
         self.explained.trim()
 
-    def explained_key(self, plan: Explained, subject: Subject) -> tuple[Any, ...] | None:
-        """What a condition's evidence for ``subject`` is a function of: the condition, where the
-        subject is in the document, and the value (or absence) of each fact the condition reads;
-        None when a value cannot be a key (the evidence is then worked out each time)."""
-        facts = subject.facts
-        key: list[Any] = [plan, subject.doc_prefix]
-        for fact in plan.facts:
-            value = facts.get(fact, _ABSENT)
-            found = _ABSENT_KEY if value is _ABSENT else _value_key(value)
-            if found is None:
-                return None
-            key.append(found)
-        return tuple(key)
-
     def shown(self, index: int, subject: Subject) -> Evidence:
         """The evidence that atom slot ``index`` holds for ``subject``. Evidence is a value: the same
         atom at the same place with the same value found is one object, kept across evaluations."""
@@ -176,26 +162,49 @@ class Explainer:
 
 
 class SubjectEvidence:
-    """The evidence of one subject in one evaluation: each atom tested and shown once."""
+    """The evidence of one subject in one evaluation: each atom tested and shown once, and the
+    key of each fact's value made once, however many conditions read it."""
 
-    __slots__ = ("subject", "explainer", "_held", "_shown")
+    __slots__ = ("subject", "explainer", "path", "ref", "_held", "_shown", "_keys")
 
     def __init__(self, explainer: Explainer, subject: Subject):
         self.explainer, self.subject = explainer, subject
+        self.path = subject.doc_prefix.rstrip(".")  # where the subject is in the document
+        self.ref: Any = None  # the report's reference to the subject, when one is made
         self._held: dict[int, bool] = {}
         self._shown: dict[int, Evidence] = {}
+        self._keys: dict[str, tuple[Any, ...] | None] = {}
 
     def key(self, cond: conditions.Condition) -> tuple[Any, ...] | None:
-        """What the evidence of ``cond`` for the subject is a function of (:meth:`Explainer.explained_key`)."""
-        return self.explainer.explained_key(self.explainer.prepared(cond), self.subject)
+        """What the evidence of ``cond`` for the subject is a function of: the condition, where the
+        subject is in the document, and the value (or absence) of each fact the condition reads;
+        None when a value cannot be a key (the evidence is then worked out each time)."""
+        return self.key_of(self.explainer.prepared(cond))
 
-    def of(self, cond: conditions.Condition, key: tuple[Any, ...] | None = None) -> list[Evidence]:
+    def key_of(self, plan: Explained) -> tuple[Any, ...] | None:
+        """:meth:`key` of a prepared condition."""
+        keys = self._keys
+        out: list[Any] = [plan, self.subject.doc_prefix]
+        for fact in plan.facts:
+            found = keys.get(fact, _ABSENT)
+            if found is _ABSENT:
+                value = self.subject.facts.get(fact, _ABSENT)
+                found = keys[fact] = _ABSENT_KEY if value is _ABSENT else _value_key(value)
+            if found is None:
+                return None
+            out.append(found)
+        return tuple(out)
+
+    def of(self, cond: conditions.Condition) -> list[Evidence]:
         """Why ``cond``, decided true for the subject, holds: the atoms that hold, in order, as paths
         into the document (:func:`engine.law.conditions.evidence`: every branch of an ``any`` that
         holds). As the condition holds, so does every item of an ``all`` in it: only the branches
-        of an ``any`` are tested. ``key``: :meth:`key`, when already known."""
+        of an ``any`` are tested."""
         plan = self.explainer.prepared(cond)
-        key = key or self.explainer.explained_key(plan, self.subject)
+        return self.of_plan(plan, self.key_of(plan))
+
+    def of_plan(self, plan: Explained, key: tuple[Any, ...] | None) -> list[Evidence]:
+        """:meth:`of` a prepared condition whose :meth:`key_of` is ``key``."""
         if key is not None and (found := self.explainer.explained.get(key)) is not None:
             return list(found)
         held = plan.fixed if plan.fixed is not None else self._held_in(plan.tree)

@@ -12,15 +12,28 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.core.fx import RateTable, fx_rates
 from engine.core.jurisdictions import jurisdictions
-from engine.evaluate.law_of_day import LawOfDay
+from engine.evaluate.law_of_day import LawOfDay, RuleDay
 from engine.facts.product import Product
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.penalties import PenaltyContext, basis_of, bound, evaluate_formula, money
 from engine.report.model import Exposure, Insufficient, Penalty, UpcomingPenaltyChange, UsdRange, Violation
+
+
+class Priced(NamedTuple):
+    """A violation with what ordering and pricing it read (its rule's dates, subject and penalty):
+    records sort in report order (``n``, the order made, breaks no tie but keeps sorting total)."""
+
+    order: tuple[str, str, int, str]
+    path: str
+    n: int
+    violation: Violation
+    dates: RuleDay
+    kind: str
+    penalty: Penalty
 
 
 def penalty_of(
@@ -123,6 +136,8 @@ class Pricing:
         self._users = product.audience.users_by_market
         self._priced = law.priced(as_of).trim()
         self._changes: dict[str, list[UpcomingPenaltyChange]] = {}
+        self._violated: dict[str, Penalty] = {}
+        self._by_class: dict[tuple[str, ...], Penalty] = {}
 
     def key(self, inst: Instrument, rule: Rule, on: dt.date | None = None) -> tuple[Any, ...]:
         """Everything the penalty for violating ``rule`` (its tier as it stands ``on``) is computed from."""
@@ -148,11 +163,18 @@ class Pricing:
             self._priced[key] = found
         return found
 
-    def violated(self, inst: Instrument, rule: Rule) -> Penalty:
-        """The penalty of a violation of ``rule``; records the rule's later penalty changes."""
-        found = self.penalty(inst, rule)
-        if rule.id not in self._changes:
-            self._changes[rule.id] = self._changes_of(inst, rule, found)
+    def violated(self, dates: RuleDay) -> Penalty:
+        """The penalty of a violation of the rule of ``dates``, priced once per evaluation for all
+        rules priced alike; records the rule's later penalty changes."""
+        rule = dates.rule
+        found = self._violated.get(rule.id)
+        if found is None:
+            found = self._by_class.get(dates.priced_as)
+            if found is None:
+                found = self._by_class[dates.priced_as] = self.penalty(dates.inst, rule)
+            self._violated[rule.id] = found
+            if dates.later:
+                self._changes[rule.id] = self._changes_of(dates.inst, rule, found)
         return found
 
     def _changes_of(self, inst: Instrument, rule: Rule, now: Penalty) -> list[UpcomingPenaltyChange]:
@@ -180,27 +202,37 @@ class Pricing:
             key=lambda c: (c.effective_from, c.jurisdiction, c.rule_id),
         )
 
-    def exposures(self, violations: list[Violation]) -> list[Exposure]:
+    def exposures(self, violations: list[Priced]) -> list[Exposure]:
         """The exposure of ``violations`` (in report order), per instrument or act (:func:`exposures`)."""
         return exposures(self.law.ruleset, violations, self.rates)
 
 
-def exposure_of(
-    jurisdiction: str, insts: list[Instrument], violations: list[Violation], rates: RateTable
-) -> Exposure:
-    """The exposure of one instrument, or of several whose violations meet in one act."""
-    currency = violations[0].penalty.currency
+class Terms:
+    """What an exposure reads of one penalty, read once per evaluation however many violations
+    share the penalty."""
+
+    __slots__ = ("currency", "conditional", "min", "max", "floor", "missing", "ceiling", "tier")
+
+    def __init__(self, p: Penalty):
+        self.currency, self.conditional, self.min, self.max = p.currency, p.conditional, p.min, p.max
+        self.floor = p.max if p.max is not None else p.max_at_least or Decimal(0)
+        self.missing, self.ceiling, self.tier = p.missing, p.theoretical_ceiling, p.tier
+
+
+def exposure_of(jurisdiction: str, insts: list[Instrument], terms: list[Terms], rates: RateTable) -> Exposure:
+    """The exposure of one instrument, or of several whose violations meet in one act (the terms
+    of its violations' penalties, in report order)."""
+    currency = terms[0].currency
     # amounts that arise only on an event are shown apart, never added to the range
-    certain = [v for v in violations if not v.penalty.conditional]
-    conditional = [v for v in violations if v.penalty.conditional]
+    certain = [t for t in terms if not t.conditional]
+    conditional = [t for t in terms if t.conditional] if len(certain) < len(terms) else []
     counted = certain or conditional
-    minima = [v.penalty.min for v in counted] if certain else [Decimal(0)]
-    known = [v.penalty.max for v in counted if v.penalty.max is not None]
-    floors = [
-        v.penalty.max if v.penalty.max is not None else v.penalty.max_at_least or Decimal(0) for v in counted
-    ]
-    open_ended = len(known) < len(counted)
-    missing = list(dict.fromkeys(m for v in counted for m in v.penalty.missing))
+    minima = [t.min for t in counted] if certain else [Decimal(0)]
+    floors = [t.floor for t in counted]
+    distinct = list(dict.fromkeys(counted))
+    open_ended = any(t.max is None for t in distinct)
+    missing = list(dict.fromkeys(m for t in distinct for m in t.missing))
+    ceiling = any(t.ceiling for t in distinct)
     ids = [i.id for i in insts]
     aggregation = insts[0].aggregation
     if aggregation == "gravest":
@@ -217,7 +249,6 @@ def exposure_of(
         text += f": at least {money(floor, currency)}, open-ended until {', '.join(missing) or 'the number of violations (days in violation) is known'}"
     else:
         text += f": {money(high, currency)}"
-    ceiling = any(v.penalty.theoretical_ceiling for v in counted)
     if ceiling:
         text += (
             "; a theoretical ceiling: the statutory maximum multiplied by every affected consumer, "
@@ -225,7 +256,7 @@ def exposure_of(
         )
     cond_text = None
     if conditional:
-        events = sorted({v.penalty.conditional or "" for v in conditional})
+        events = sorted({t.conditional or "" for t in conditional})
         cond_text = f"{len(conditional)} violation(s) priced only if {'; '.join(events)}" + (
             "" if certain else " (the range shown is that conditional amount)"
         )
@@ -239,7 +270,7 @@ def exposure_of(
         jurisdiction=jurisdiction,
         instrument=ids[0],
         instruments=ids,
-        tiers=sorted({v.penalty.tier for v in violations}),
+        tiers=sorted({t.tier for t in terms}),
         currency=currency,
         min=low,
         max=high,
@@ -253,13 +284,29 @@ def exposure_of(
     )
 
 
-def exposures(ruleset: RuleSet, violations: list[Violation], rates: RateTable) -> list[Exposure]:
+def exposures(ruleset: RuleSet, violations: list[Priced], rates: RateTable) -> list[Exposure]:
     """Exposure per instrument, except that instruments aggregating at the gravest whose violations
     share a penalty tier for the same subject (one act, several instruments) are counted together:
     one act is not fined twice (Administrative Penalty Law Art. 29; GDPR Art. 83(3))."""
-    by_inst: dict[str, list[Violation]] = {}
+    by_inst: dict[str, list[Terms]] = {}
+    meets: dict[tuple[str, str, str, str], list[str]] = {}
+    terms: dict[int, Terms] = {}
     for v in violations:
-        by_inst.setdefault(v.instrument, []).append(v)
+        inst = v.dates.inst
+        found = by_inst.get(inst.id)
+        if found is None:
+            found = by_inst[inst.id] = []
+        read = terms.get(id(v.penalty))
+        if read is None:
+            read = terms[id(v.penalty)] = Terms(v.penalty)
+        found.append(read)
+        if inst.aggregation == "gravest":
+            key = (inst.jurisdiction, v.kind, v.path, v.dates.rule.penalty)  # the penalty's tier
+            met = meets.get(key)
+            if met is None:
+                meets[key] = [inst.id]
+            elif met[-1] != inst.id:
+                met.append(inst.id)
     instruments = {i.id: i for i in ruleset.instruments if i.id in by_inst}
     parent = {i: i for i in by_inst}
 
@@ -268,11 +315,6 @@ def exposures(ruleset: RuleSet, violations: list[Violation], rates: RateTable) -
             i = parent[i]
         return i
 
-    meets: dict[tuple[str, str, str, str], list[str]] = {}
-    for v in violations:
-        if instruments[v.instrument].aggregation == "gravest":
-            key = (v.jurisdiction, v.subject.kind, v.subject.path, v.penalty.tier)
-            meets.setdefault(key, []).append(v.instrument)
     for insts in meets.values():
         for other in insts[1:]:
             parent[find(other)] = find(insts[0])
@@ -282,7 +324,7 @@ def exposures(ruleset: RuleSet, violations: list[Violation], rates: RateTable) -
     out = []
     for members in groups.values():
         insts = [instruments[i] for i in members]
-        mine = [v for i in members for v in by_inst[i]]
+        mine = by_inst[members[0]] if len(members) == 1 else [t for i in members for t in by_inst[i]]
         out.append(exposure_of(insts[0].jurisdiction, insts, mine, rates))
     out.sort(key=lambda e: (e.jurisdiction, e.instrument))
     return out

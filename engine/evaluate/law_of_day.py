@@ -16,15 +16,43 @@ from typing import Any
 from engine.evaluate.memo import BoundedMemo
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.parameters import PenaltyTier
+from engine.law.severity import SEVERITY_RANK
 from engine.law.sources import Reference, source_fields
 from engine.report.model import Period
 
 
+class RuleDay:
+    """A rule under its instrument as it bears on a verdict on one day: when its duty starts,
+    the grace for processing begun earlier (before the start, or still running on the day),
+    whether it is in force, ``plain`` (a true condition is simply a violation), where its
+    violations sort, what its penalty is priced by besides the product (``priced_as``) and the
+    later days on which its tier changes."""
+
+    __slots__ = (
+        "inst", "rule", "starts", "early", "grace", "in_force", "plain", "order", "priced_as", "later",
+    )  # fmt: skip
+
+    def __init__(self, inst: Instrument, rule: Rule, day: dt.date, later: list[dt.date]):
+        self.inst, self.rule, self.later = inst, rule, later
+        self.order = (inst.jurisdiction, inst.id, SEVERITY_RANK[rule.severity], rule.id)
+        self.priced_as = (
+            inst.jurisdiction, rule.penalty, rule.aggravated or "", rule.aggravated_when or "",
+            rule.penalty_mapping or "",
+        )  # fmt: skip
+        self.starts = max(rule.effective.from_, inst.in_force)
+        before = day < self.starts
+        self.early = rule.effective.grace_for_existing(self.starts) if before else None
+        self.grace = None if before else rule.effective.grace_for_existing(day)
+        self.in_force = rule.effective.in_force(day)
+        self.plain = not before and self.grace is None and self.in_force
+
+
 class _Day:
-    __slots__ = ("rules", "tiers", "later", "priced", "violations")
+    __slots__ = ("rules", "dates", "tiers", "later", "priced", "violations")
 
     def __init__(self) -> None:
         self.rules: dict[str, dict[str, Any]] = {}
+        self.dates: dict[str, RuleDay] = {}
         self.tiers: dict[str, PenaltyTier] = {}
         self.later: dict[str, list[dt.date]] = {}
         self.priced = BoundedMemo(4096)
@@ -68,6 +96,14 @@ class LawOfDay:
                 remediation=rule.remediation, confirmed=rule.confirmed_at(day), note=rule.note_at(day),
                 period=Period(from_=max(start, inst.in_force), until=end), **source,
             )  # fmt: skip
+        return found
+
+    def rule_day(self, inst: Instrument, rule: Rule, day: dt.date) -> RuleDay:
+        """The dates of ``rule`` under ``inst`` as they bear on a verdict on ``day``."""
+        dates = self._day(day).dates
+        found = dates.get(rule.id)
+        if found is None:
+            found = dates[rule.id] = RuleDay(inst, rule, day, self.later_changes(rule.penalty, day))
         return found
 
     def tier(self, tier_id: str, day: dt.date) -> PenaltyTier:

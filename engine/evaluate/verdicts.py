@@ -10,13 +10,14 @@ A rule unknown for a subject is insufficient information. An instrument's scope 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.decide.protocol import Decision
 from engine.evaluate.evidence import Explainer, SubjectEvidence
-from engine.evaluate.exposure import Pricing
-from engine.evaluate.law_of_day import LawOfDay
+from engine.evaluate.exposure import Priced, Pricing
+from engine.evaluate.law_of_day import LawOfDay, RuleDay
 from engine.evaluate.scope import (
     Applicability,
     applicability,
@@ -28,7 +29,6 @@ from engine.facts.product import Product
 from engine.facts.registry import Subject, date_number
 from engine.law.conditions import Condition
 from engine.law.model import Instrument, Rule, RuleSet
-from engine.law.severity import SEVERITY_RANK
 from engine.report.model import (
     Insufficient,
     NotApplicable,
@@ -56,37 +56,34 @@ class Case:
 
 @dataclass
 class Findings:
-    """What the verdicts of one evaluation add up to, before ordering."""
+    """What the verdicts of one evaluation add up to; :meth:`sort` puts them in report order."""
 
     violations: list[Violation] = field(default_factory=list)
     not_applicable: list[NotApplicable] = field(default_factory=list)
     insufficient: list[Insufficient] = field(default_factory=list)
     upcoming: list[Upcoming] = field(default_factory=list)
+    priced: list[Priced] = field(default_factory=list)  # the violations as made, with their prices
 
-    def add(self, item: Violation | Upcoming | Insufficient | None) -> None:
-        if isinstance(item, Violation):
-            self.violations.append(item)
+    def add(self, item: Priced | Upcoming | Insufficient | None) -> None:
+        if isinstance(item, Priced):
+            self.priced.append(item)
         elif isinstance(item, Upcoming):
             self.upcoming.append(item)
         elif isinstance(item, Insufficient):
             self.insufficient.append(item)
 
     def sort(self) -> None:
-        """Every list in its report order."""
-        self.violations.sort(
-            key=lambda v: (
-                v.jurisdiction,
-                v.instrument,
-                SEVERITY_RANK[v.severity],
-                v.rule_id,
-                v.subject.path,
-            )
-        )
+        """Every list in its report order (``violations`` from ``priced``)."""
+        self.priced.sort()
+        self.violations = [p.violation for p in self.priced]
         self.upcoming.sort(key=lambda u: (u.effective_from, u.jurisdiction, u.rule_id, u.subject.path))
+        self.sort_insufficient()
+        self.not_applicable.sort(key=lambda n: (n.jurisdiction, n.instrument))
+
+    def sort_insufficient(self) -> None:
         self.insufficient.sort(
             key=lambda i: (i.jurisdiction, i.instrument, i.rule_id or "", i.subject.path if i.subject else "")
         )
-        self.not_applicable.sort(key=lambda n: (n.jurisdiction, n.instrument))
 
 
 def began_before(subject: Subject, day: dt.date) -> bool | None:
@@ -102,34 +99,32 @@ class Judge:
 
     def __init__(self, case: Case, pricing: Pricing):
         self.case, self.pricing = case, pricing
-        self._refs: dict[int, SubjectRef] = {}
         self._evidence: dict[int, SubjectEvidence] = {}
         self._kept = case.law.violations(case.as_of).trim()
+        self._made = itertools.count()
         case.explainer.trim()
 
     def ref(self, subject: Subject) -> SubjectRef:
         """The report's reference to ``subject``."""
-        found = self._refs.get(id(subject))
-        if found is None:
-            path = subject.doc_prefix.rstrip(".")
-            found = self._refs[id(subject)] = SubjectRef(kind=subject.kind, id=subject.id, path=path)  # type: ignore[arg-type]
-        return found
+        return self.evidence_of(subject).ref  # type: ignore[no-any-return]
 
     def evidence_of(self, subject: Subject) -> SubjectEvidence:
-        """The evidence of ``subject`` in this evaluation."""
+        """The evidence of ``subject`` in this evaluation (with its reference)."""
         found = self._evidence.get(id(subject))
         if found is None:
             found = self._evidence[id(subject)] = SubjectEvidence(self.case.explainer, subject)
+            found.ref = SubjectRef(kind=subject.kind, id=subject.id, path=found.path)  # type: ignore[arg-type]
         return found
 
     def all(self) -> Findings:
         """Every instrument's applicability and every decided rule's verdict, instrument by instrument."""
-        case = self.case
+        case, law, as_of = self.case, self.case.law, self.case.as_of
         findings = Findings()
-        by_kind: dict[str, list[tuple[Subject, Decision]]] = {}
+        by_kind: dict[str, list[tuple[SubjectEvidence, Decision]]] = {}
         for subject, decision in zip(case.subjects, case.decisions, strict=True):
-            by_kind.setdefault(subject.kind, []).append((subject, decision))
+            by_kind.setdefault(subject.kind, []).append((self.evidence_of(subject), decision))
         product_decision = case.decisions[0]
+        priced = findings.priced
         for inst in case.ruleset.instruments:
             applies = applicability(inst, case.selected, product_decision)
             scope = case.conditions.get(scope_key(inst))
@@ -138,43 +133,44 @@ class Judge:
                     not_applicable(inst, applies, scope, case.product, case.selected)
                 )  # type: ignore[arg-type]
                 continue
-            decided = case.as_of >= inst.in_force  # nothing is undecided before the law applies
+            decided = as_of >= inst.in_force  # nothing is undecided before the law applies
+            unknown = applies is Applicability.UNKNOWN
             would: list[str] = []
             for rule in inst.rules:
-                for subject, decision in by_kind.get(rule.subject, ()):
-                    if rule.id in decision.true:
-                        if applies is Applicability.UNKNOWN:
-                            if decided and rule.effective.in_force(case.as_of):
-                                would.append(rule.id)
-                            continue
-                        findings.add(self.fired(inst, rule, subject))
-                    elif (
-                        rule.id in decision.unknown
-                        and applies is Applicability.YES
-                        and decided
-                        and rule.effective.in_force(case.as_of)
-                    ):
-                        findings.add(self.undecided(inst, rule, subject))
-            if applies is Applicability.UNKNOWN and decided:
+                pairs = by_kind.get(rule.subject)
+                if not pairs:
+                    continue
+                rule_id, dates = rule.id, None
+                for evidence, decision in pairs:
+                    if rule_id in decision.true:
+                        dates = dates or law.rule_day(inst, rule, as_of)
+                        if unknown:
+                            if decided and dates.in_force:
+                                would.append(rule_id)
+                        elif dates.plain:
+                            priced.append(self.violation(dates, evidence))
+                        else:
+                            findings.add(self.fired(inst, rule, evidence.subject))
+                    elif rule_id in decision.unknown and decided and not unknown:
+                        dates = dates or law.rule_day(inst, rule, as_of)
+                        if dates.in_force:
+                            findings.insufficient.append(self.undecided(inst, rule, evidence))
+            if unknown and decided:
                 findings.add(undecided_applicability(inst, scope, case.subjects[0], would, case.explainer))  # type: ignore[arg-type]
         return findings
 
     def fired(
         self, inst: Instrument, rule: Rule, subject: Subject
-    ) -> Violation | Upcoming | Insufficient | None:
+    ) -> Priced | Upcoming | Insufficient | None:
         """The verdict on a rule true for ``subject`` under an instrument that applies."""
         as_of = self.case.as_of
-        starts = max(rule.effective.from_, inst.in_force)
-        # processing already running when the duty starts is bound only after its grace
-        if (
-            as_of < starts
-            and (grace := rule.effective.grace_for_existing(starts)) is not None
-            and began_before(subject, grace.began_before)
-        ):
-            starts = grace.until + dt.timedelta(days=1)
-        if as_of < starts:
+        dates = self.case.law.rule_day(inst, rule, as_of)
+        if (starts := dates.starts) > as_of:
+            # processing already running when the duty starts is bound only after its grace
+            if (grace := dates.early) is not None and began_before(subject, grace.began_before):
+                starts = grace.until + dt.timedelta(days=1)
             return self.upcoming(inst, rule, subject, starts, rule.citation)
-        if (grace := rule.effective.grace_for_existing(as_of)) is not None and (
+        if (grace := dates.grace) is not None and (
             began := began_before(subject, grace.began_before)
         ) is not False:
             if began is None:
@@ -186,8 +182,8 @@ class Judge:
                 )  # fmt: skip
             citation = f"{rule.citation_at(as_of)}; {grace.citation}"
             return self.upcoming(inst, rule, subject, grace.until + dt.timedelta(days=1), citation)
-        if rule.effective.in_force(as_of):
-            return self.violation(inst, rule, subject)
+        if dates.in_force:
+            return self.violation(dates, self.evidence_of(subject))
         return None
 
     def upcoming(
@@ -200,38 +196,40 @@ class Judge:
             effective_from=starts, subject=self.ref(subject), remediation=rule.remediation,
         )  # fmt: skip
 
-    def violation(self, inst: Instrument, rule: Rule, subject: Subject) -> Violation:
-        """A rule in force broken by ``subject``, with its evidence and penalty.
+    def violation(self, dates: RuleDay, evidence: SubjectEvidence) -> Priced:
+        """The rule of ``dates``, in force, broken by the subject of ``evidence``: the violation with
+        its evidence and penalty, priced.
 
         A violation is a value of the rule, the day, the subject's place, the values its evidence
-        reads and what its penalty is computed from: one made for the same is reused
-        (:meth:`LawOfDay.violations`).
+        reads and its penalty: one made for the same is reused (:meth:`LawOfDay.violations`). The
+        penalty is kept by all it is computed from, so its identity stands for its value (a kept
+        violation holds its penalty, whose id no other object can take meanwhile).
         """
-        as_of, cond = self.case.as_of, self.case.conditions[rule.id]
-        penalty = self.pricing.violated(inst, rule)
-        evidence = self.evidence_of(subject)
-        evidence_key = evidence.key(cond)
+        case, inst, rule = self.case, dates.inst, dates.rule
+        plan = case.explainer.prepared(case.conditions[rule.id])
+        penalty = self.pricing.violated(dates)
+        subject = evidence.subject
+        evidence_key = evidence.key_of(plan)
         kept = self._kept
-        key = None
+        key = made = None
         if evidence_key is not None:
-            key = (rule.id, subject.kind, subject.id, evidence_key, self.pricing.key(inst, rule))
-            found = kept.get(key)
-            if found is not None:
-                return found
-        made = Violation(
-            **self.case.law.violation_fields(inst, rule, as_of),
-            subject=self.ref(subject),
-            evidence=evidence.of(cond, evidence_key),
-            penalty=penalty,
-        )
-        if key is not None:
-            kept[key] = made
-        return made
+            key = (rule.id, subject.kind, subject.id, id(penalty), evidence_key)
+            made = kept.get(key)
+        if made is None:
+            made = Violation(
+                **case.law.violation_fields(inst, rule, case.as_of),
+                subject=evidence.ref,
+                evidence=evidence.of_plan(plan, evidence_key),
+                penalty=penalty,
+            )
+            if key is not None:
+                kept[key] = made
+        return Priced(dates.order, evidence.path, next(self._made), made, dates, subject.kind, penalty)
 
-    def undecided(self, inst: Instrument, rule: Rule, subject: Subject) -> Insufficient:
-        """A rule in force whose condition turns on facts ``subject`` does not give."""
+    def undecided(self, inst: Instrument, rule: Rule, evidence: SubjectEvidence) -> Insufficient:
+        """A rule in force whose condition turns on facts the subject of ``evidence`` does not give."""
         return Insufficient(
-            rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, subject=self.ref(subject),
-            missing=self.case.explainer.missing(self.case.conditions[rule.id], subject),
+            rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, subject=evidence.ref,
+            missing=self.case.explainer.missing(self.case.conditions[rule.id], evidence.subject),
             reason=f"{rule.citation}: the rule turns on facts the description does not give",
         )  # fmt: skip

@@ -202,6 +202,12 @@ DERIVED: tuple[Derived, ...] = (
 DERIVED_BY_PATH: dict[str, Derived] = {d.path: d for d in DERIVED}
 
 
+#: The derived facts of each namespace, in declaration order.
+_OF_NAMESPACE: dict[str, tuple[Derived, ...]] = {
+    ns: tuple(d for d in DERIVED if d.namespace == ns) for ns in dict.fromkeys(d.namespace for d in DERIVED)
+}
+
+
 def derived(path: str) -> Derived | None:
     """The declaration of a derived fact (``None`` for a fact the document states)."""
     return DERIVED_BY_PATH.get(path)
@@ -266,9 +272,7 @@ def values_of(
     ``children`` gives the facts of the object's children (the practices of a product, the
     transfers of a practice); an unknown fact (revenue not given) is left out."""
     out: dict[str, Any] = {}
-    for d in DERIVED:
-        if d.namespace != namespace:
-            continue
+    for d in _OF_NAMESPACE.get(namespace, ()):
         form = d.form
         if isinstance(form, Places):
             codes: list[str] = []

@@ -238,23 +238,40 @@ def document_path(fact_path: str, subject_path: str, field: str | None = None) -
     return None
 
 
+#: By the fact prefix of a model (FACT_PREFIX), each key of its dumped dict: its fact path and
+#: whether a None there is unknown (left out), or None when the key is no fact. Filled as keys
+#: are first seen; the keys of dict fields (markets) are not kept, so it stays bounded.
+_LEAVES: dict[str, dict[str, tuple[str, bool] | None]] = {p: {} for p in FACT_PREFIX.values() if p}
+
+
 def _flatten(
-    model: BaseModel | None, prefix: str, out: dict[str, Any], specs: dict[str, FactSpec],
-    exclude: set[str] | None = None,
-) -> None:  # fmt: skip
+    model: BaseModel | None, prefix: str, out: dict[str, Any], exclude: set[str] | None = None
+) -> None:
     data = {} if model is None else model.model_dump(mode="python", exclude=exclude)
+    specs = fact_specs()
 
     def walk(obj: dict[str, Any], pre: str) -> None:
+        leaves = _LEAVES.get(pre, {})
         for key, value in obj.items():
-            path = f"{pre}.{key}"
             if isinstance(value, dict):
-                walk(value, path)
-            elif path in specs:
-                if value is None and specs[path].may_be_missing:
-                    continue
-                out[path] = date_number(value) if isinstance(value, dt.date) else value
+                walk(value, f"{pre}.{key}")
+                continue
+            leaf = leaves.get(key, _UNSEEN)
+            if leaf is _UNSEEN:
+                spec = specs.get(path := f"{pre}.{key}")
+                leaf = leaves[key] = None if spec is None else (path, spec.may_be_missing)
+            if leaf is None:
+                continue
+            if value is None:
+                if not leaf[1]:
+                    out[leaf[0]] = None
+            else:
+                out[leaf[0]] = date_number(value) if isinstance(value, dt.date) else value
 
     walk(data, prefix)
+
+
+_UNSEEN = object()
 
 
 def date_number(day: dt.date) -> int:
@@ -264,7 +281,6 @@ def date_number(day: dt.date) -> int:
 
 def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
     """The facts of a product, one per subject instance, in document order."""
-    specs = fact_specs()
     # a practice's own facts (stated, descriptive defaults, derived) first: the product's derived
     # facts gather them, and a practice's derived facts gather its transfers'
     transfer_facts = [
@@ -274,18 +290,18 @@ def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
     practice_facts: list[dict[str, Any]] = []
     for i, practice in enumerate(product.data_practices):
         own: dict[str, Any] = {}
-        _flatten(practice, "practice", own, specs)
+        _flatten(practice, "practice", own)
         for name, value in derive.practice_facts(product, practice).items():
             own[f"practice.{name}"] = value
         own.update(values_of("practice", practice, as_of, lambda i=i: transfer_facts[i]))
         practice_facts.append(own)
     base: dict[str, Any] = {}
     # the practices and the synthetic_media block are flattened on their own below
-    _flatten(product, "product", base, specs, {"data_practices", "synthetic_media"})
+    _flatten(product, "product", base, {"data_practices", "synthetic_media"})
     base.pop("product.data_practices", None)
     base.update(values_of("product", product, as_of, lambda: practice_facts))
     sm = product.synthetic_media
-    _flatten(sm or SyntheticMedia(), "synthetic_media", base, specs)
+    _flatten(sm or SyntheticMedia(), "synthetic_media", base)
     for name, value in derive.media_facts(product).items():
         base[f"synthetic_media.{name}"] = value
 
@@ -297,7 +313,7 @@ def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
         subjects.append(Subject("practice", practice.id, prefix, pf))
         for j, transfer in enumerate(practice.transfers):
             tf = dict(pf)
-            _flatten(transfer, "transfer", tf, specs)
+            _flatten(transfer, "transfer", tf)
             tf.update(transfer_facts[i][j])
             subjects.append(
                 Subject("transfer", f"{practice.id}/transfers[{j}]", f"{prefix}transfers[{j}].", tf)

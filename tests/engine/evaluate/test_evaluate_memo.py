@@ -93,3 +93,49 @@ def test_a_bounded_memo_forgets_past_its_limit() -> None:
     assert memo.trim() == {"a": 1, "b": 2}
     memo["c"] = 3
     assert memo.trim() == {}
+
+
+def _edited(path: list[str | int], value: object) -> dict:
+    doc = json.loads((SEEDS / "faceswap-zao-style.json").read_text())
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return doc
+
+
+def test_products_differing_in_a_fact_a_condition_reads_share_no_violation(ruleset: RuleSet) -> None:
+    """Each edit changes a fact the evidence of some violations shows (or a market's consumer count,
+    which a penalty reads): a long-lived evaluator must answer each as a fresh one does."""
+    edits = [
+        (["audience", "min_age"], 12),
+        (["audience", "min_age"], 13),
+        (["audience", "min_age"], 9),
+        (["data_practices", 0, "legal_basis"], "contract"),
+        (["data_practices", 1, "notice", "discloses"], ["purposes"]),
+        (["data_practices", 0, "transfers", 0, "to"], "JP"),
+        (["data_practices", 0, "data_categories"], ["user.biometric.face"]),
+        (["audience", "users_by_market"], {"CN": 2600000, "EU": 1100000, "US-CA": 500001}),
+    ]
+    shared = Evaluator(ruleset, "reference")
+    day = dt.date(2026, 11, 30)
+    seen = set()
+    for path, value in edits:
+        product = product_from_data(_edited(path, value))
+        report = _json(shared.evaluate(product, day))
+        assert report == _json(Evaluator(ruleset, "reference").evaluate(product, day))
+        seen.add(report)
+    assert len(seen) == len(edits)
+
+
+def test_an_evidence_key_reads_only_the_facts_of_its_condition() -> None:
+    explainer = Explainer()
+    plan = explainer.prepared(conditions.parse({"fact": "product.flag", "eq": True}))
+
+    def key(facts: dict) -> object:
+        return SubjectEvidence(explainer, Subject("product", "p", "", facts)).key_of(plan)
+
+    assert key({"product.flag": True, "product.other": 1}) == key({"product.flag": True, "product.other": 2})
+    assert key({"product.flag": True}) != key({"product.flag": 1})
+    assert key({"product.flag": True}) != key({})
+    assert key({"product.flag": 0.5}) is None  # a float is no key: worked out each time
