@@ -23,7 +23,7 @@ def serve(
     """Serve the HTTP API and the dashboard."""
     _require_server_extra()
     from api.service.server import (
-        run_server,  # uvicorn.run("api.service.app:create_app", factory=True, …), TCP_NODELAY fixed
+        run_server,  # uvicorn.run("api.service.server:serving_app", factory=True, …), TCP_NODELAY fixed
     )
     from api.service.settings import Settings, SettingsError
 

@@ -3,9 +3,10 @@
 A job re-runs the newest evaluation of every stored product (its document and requested markets)
 against the rulesets loaded now, stores each new report (under the job's id as ``batch_id``) and
 records which rules each product now violates or no longer violates. Items are claimed in small
-chunks: on PostgreSQL with ``SELECT … FOR UPDATE SKIP LOCKED``, so any number of server processes
-share the work; on SQLite by the one worker thread of the process (run one process there). An item
-claimed by a worker that died is claimed again after ``STALE_AFTER``.
+chunks: on PostgreSQL with ``SELECT … FOR UPDATE SKIP LOCKED``; on SQLite too each item is taken
+by an update that still requires it unclaimed, so any number of server processes share the work
+and none runs an item twice. An item claimed by a worker that died is claimed again after
+``STALE_AFTER``.
 """
 
 from __future__ import annotations
@@ -70,23 +71,35 @@ def create_job(repo: Repository, as_of: dt.date, ruleset_digest: str) -> uuid.UU
 
 
 def claim(repo: Repository, limit: int = CHUNK) -> list[JobItemRow]:
-    """Mark up to ``limit`` queued (or stale running) items as running and return them."""
+    """Mark up to ``limit`` queued (or stale running) items as running and return them.
+
+    Each is claimed by an update that still requires it claimable, and kept only if that update
+    changed it: on SQLite another process may claim an item between this one's read and its
+    write (no ``SKIP LOCKED``, and the driver begins the transaction at the first write)."""
     now = dt.datetime.now(dt.UTC)
     claimable = or_(
         JobItemRow.status == "queued",
         (JobItemRow.status == "running") & (JobItemRow.claimed_at < now - STALE_AFTER),
     )
     query = (
-        select(JobItemRow).where(claimable).order_by(JobItemRow.job_id, JobItemRow.product_id).limit(limit)
+        select(JobItemRow.job_id, JobItemRow.product_id)
+        .where(claimable)
+        .order_by(JobItemRow.job_id, JobItemRow.product_id)
+        .limit(limit)
     )
     if repo.backend == "postgresql":
         query = query.with_for_update(skip_locked=True)
     with repo._write_lock, repo._sessions.begin() as session:
-        items = list(session.scalars(query))
-        for item in items:
-            item.status = "running"
-            item.claimed_at = now
-    return items
+        won = []
+        for job_id, product_id in session.execute(query).all():
+            taken = session.execute(
+                update(JobItemRow)
+                .where(JobItemRow.job_id == job_id, JobItemRow.product_id == product_id, claimable)
+                .values(status="running", claimed_at=now)
+            )
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                won.append((job_id, product_id))
+        return [session.get_one(JobItemRow, key) for key in won]
 
 
 def _run_item(repo: Repository, evaluator: Evaluator, job: JobRow, item: JobItemRow) -> None:

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from engine.core.extras import require
-from engine.core.jurisdictions import market_of, member_of
+from engine.core.jurisdictions import market_of, member_of, parts_of
 from engine.facts.derived import (
     DERIVED,
     DERIVED_BY_PATH,
@@ -33,6 +33,7 @@ from engine.facts.derived import (
     closure_of,
     gathered_into,
     item_kind,
+    offered_places,
 )
 from engine.facts.registry import FACT_PREFIX, NULL_IS_VALUE, fact_specs
 from engine.law.conditions import Atom
@@ -226,6 +227,10 @@ class Encoder:
                     m = market_of(item)
                     if m and m != item and m in items:
                         out.append(z3.Implies(self.has(path, item), self.has(path, m)))
+                    if offered_places(path):  # a country offered: every market within it too
+                        for part in parts_of(item):
+                            if part in items:
+                                out.append(z3.Implies(self.has(path, item), self.has(path, part)))
         # a single taxonomy key with its ancestors is a chain: two unrelated keys never both
         for d in DERIVED:
             if isinstance(d.form, Closure) and d.form.single:

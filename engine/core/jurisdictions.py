@@ -67,11 +67,23 @@ def within(place: str, market: str) -> bool:
     return place == market or market_of(place) == market or place.startswith(market + "-")
 
 
-def markets_of(codes: list[str] | tuple[str, ...]) -> list[str]:
-    """Codes plus the markets they fold into, sorted (["DE"] -> ["DE", "EU"])."""
+def markets_of(codes: list[str] | tuple[str, ...], offered: bool = False) -> list[str]:
+    """Codes plus the markets they fold into, sorted (["DE"] -> ["DE", "EU"]).
+
+    ``offered``: the codes are where a product is offered, and a product offered in a country is
+    offered in every part of it, so a country also brings the markets within it (["US"] ->
+    ["US", "US-CA"]). Not so for where a company is established or data goes: an office in the US
+    is not an office in California."""
     out = set(codes)
     for c in codes:
         m = market_of(c)
         if m:
             out.add(m)
+        if offered:
+            out.update(parts_of(c))
     return sorted(out)
+
+
+def parts_of(code: str) -> list[str]:
+    """The markets within ``code`` (US -> [US-CA]), sorted; none for a market or a member state."""
+    return sorted(j for j in jurisdictions() if j != code and within(j, code))

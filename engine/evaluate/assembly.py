@@ -25,7 +25,7 @@ def assemble(case: Case, engine: EngineInfo) -> Report:
     return Report(
         product_id=case.product.id,
         as_of=case.as_of,
-        markets=markets_of(case.product.markets),
+        markets=markets_of(case.product.markets, offered=True),
         engine=engine,
         summary=summarise(case, findings.priced, exposure),
         violations=findings.violations,

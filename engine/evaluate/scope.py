@@ -32,7 +32,9 @@ class MarketSelectionError(ValueError):
 
 
 def restrict_markets(product: Product, markets: list[str] | None) -> tuple[Product, set[str] | None]:
-    """Keep only the product's markets that fall under ``markets`` (DE under EU, US-CA under US).
+    """Keep only the product's markets that fall under ``markets`` (DE under EU, US-CA under US),
+    and the markets selected that lie within one of the product's (US-CA of a product offered in
+    the US, DE of one offered in the EU).
 
     Raises :class:`MarketSelectionError` when none does: an evaluation of nothing would read as
     compliant.
@@ -41,6 +43,7 @@ def restrict_markets(product: Product, markets: list[str] | None) -> tuple[Produ
         return product, None
     wanted = {m.strip().upper() for m in markets}
     kept = [m for m in product.markets if any(within(m, w) for w in wanted)]
+    kept += sorted(w for w in wanted if w not in kept and any(within(w, m) for m in product.markets))
     if not kept:
         raise MarketSelectionError(product, markets)
     selected = {market_of(m) or m for m in wanted} | {

@@ -43,9 +43,11 @@ CHILDREN: dict[str, tuple[str, str]] = {
 @dataclass(frozen=True)
 class Places:
     """The places at ``inputs`` (lists or single codes), with each member state's market folded
-    in, sorted (``DE`` gives ``DE`` and ``EU``)."""
+    in, sorted (``DE`` gives ``DE`` and ``EU``); ``offered``: where a product is offered, so a
+    country also gives the markets within it (``US`` gives ``US-CA``)."""
 
     inputs: tuple[str, ...]
+    offered: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,8 +166,9 @@ _REVENUE = "organization.annual_revenue"
 
 #: Every derived fact, in the order the fact builder adds them to a subject's facts.
 DERIVED: tuple[Derived, ...] = (
-    Derived("product.markets", Places(("markets",)),
-            "Markets offered, with member states folded into their market (DE adds EU)."),
+    Derived("product.markets", Places(("markets",), offered=True),
+            "Markets offered, with member states folded into their market (DE adds EU) and a country "
+            "giving the markets within it (US adds US-CA)."),
     Derived("product.organization.establishment_markets",
             Places(("organization.establishments", "organization.headquarters")),
             "Headquarters and establishments, with member states folded in."),
@@ -227,6 +230,12 @@ def item_kind(path: str) -> str | None:
     return None
 
 
+def offered_places(path: str) -> bool:
+    """Whether a derived place fact lists where a product is offered (a country gives its parts)."""
+    d = DERIVED_BY_PATH.get(path)
+    return d is not None and isinstance(d.form, Places) and d.form.offered
+
+
 def closure_of(path: str) -> Closure | None:
     """The taxonomy closure a derived list fact carries (through gathering), if any."""
     d = DERIVED_BY_PATH.get(path)
@@ -279,7 +288,7 @@ def values_of(
             for name in form.inputs:
                 value = _field(obj, name)
                 codes += list(value) if isinstance(value, list | tuple) else [] if value is None else [value]
-            out[d.path] = markets_of(codes)
+            out[d.path] = markets_of(codes, offered=form.offered)
         elif isinstance(form, Closure):
             value = _field(obj, form.input)
             keys = ([value] if value else []) if form.single else list(value)
@@ -326,5 +335,6 @@ __all__ = [
     "derived",
     "gathered_into",
     "item_kind",
+    "offered_places",
     "values_of",
 ]

@@ -81,20 +81,33 @@ def section_blocks(item: Checked, by: str = "rule") -> Iterator[Block]:
     rep = item.report
     yield Rule()
     yield Line(
-        f"[bold]{rep.product_id}[/] ({item.source}) as of {rep.as_of} — markets {', '.join(rep.markets)}"
+        f"[bold]{_esc(rep.product_id, before_tag=True)}[/] ({_esc(str(item.source))}) as of {rep.as_of} — markets "
+        f"{_esc(', '.join(rep.markets))}"
     )
     tri = item.triaged
     if not rep.violations:
         yield Line("[green]No violations.[/]")
     for jurisdiction in sorted({v.jurisdiction for v in rep.violations}):
         rows = [t for t in tri.items if t.violation.jurisdiction == jurisdiction]
-        yield Grid(jurisdiction, tuple((g.severity, _cell(g, by)) for g in group(rows, by)))
+        yield Grid(_esc(jurisdiction), tuple((g.severity, _cell(g, by)) for g in group(rows, by)))
     yield from _tail(item)
 
 
 def _gravest_penalty(violations) -> Any:  # noqa: ANN001 - Iterable[Violation]
     """The penalty of the group's largest maximum; an open-ended one counts as the largest."""
     return max((v.penalty for v in violations), key=lambda p: (p.max is None, p.max or 0))
+
+
+def _esc(text: str, before_tag: bool = False) -> str:
+    """``text`` from a description, ruleset or config, shown as itself in rich markup (an id such as
+    ``a[/]b`` is not a closing tag). ``before_tag``: a markup tag follows it at once, so a trailing
+    backslash is doubled lest it escape the tag (elsewhere it escapes nothing and stays single)."""
+    if "[" not in text and not text.endswith("\\"):
+        return text
+    from rich.markup import escape
+
+    out = escape(text)  # doubles a lone trailing backslash, so it cannot escape a tag that follows
+    return out[:-1] if not before_tag and out.endswith("\\\\") and not text.endswith("\\\\") else out
 
 
 def _first_sentence(text: str) -> str:
@@ -109,23 +122,24 @@ def _cell(g: Group, by: str) -> str:
     penalty = penalty_text(_gravest_penalty(t.violation for t in g.items))
     status = _status_note(g.statuses)
     if by == "practice":
-        lines = [f"[bold]{g.key}[/]{status} · up to {penalty}"]
+        lines = [f"[bold]{_esc(g.key, before_tag=True)}[/]{status} · up to {penalty}"]
         lines += [
-            f"{t.violation.rule_id} [dim]({t.violation.severity}, {t.violation.citation})[/]" for t in g.items
+            f"{_esc(t.violation.rule_id)} [dim]({t.violation.severity}, {_esc(t.violation.citation)})[/]"
+            for t in g.items
         ]
     elif by == "fix":
         lines = [
-            f"[bold]{', '.join(g.rule_ids)}[/] · up to {penalty}",
-            f"{v.remediation}{status} — at {', '.join(g.subjects)}",
+            f"[bold]{_esc(', '.join(g.rule_ids), before_tag=True)}[/] · up to {penalty}",
+            f"{_esc(v.remediation)}{status} — at {_esc(', '.join(g.subjects))}",
         ]
     else:
         lines = [
-            f"[bold]{v.rule_id}[/] · [dim]{v.citation}[/] · up to {penalty}",
-            f"[dim]official text: {v.source_site}[/]"
+            f"[bold]{_esc(v.rule_id, before_tag=True)}[/] · [dim]{_esc(v.citation, before_tag=True)}[/] · up to {penalty}",
+            f"[dim]official text: {_esc(v.source_site, before_tag=True)}[/]"
             if v.source_official
-            else f"[red]not official: {v.source_site}[/]",
-            f"{v.title}{status} — at {', '.join(g.subjects)}",
-            f"[dim]fix:[/] {_first_sentence(v.remediation)}",
+            else f"[red]not official: {_esc(v.source_site, before_tag=True)}[/]",
+            f"{_esc(v.title)}{status} — at {_esc(', '.join(g.subjects))}",
+            f"[dim]fix:[/] {_esc(_first_sentence(v.remediation))}",
         ]
     return "\n".join(lines)
 
@@ -143,13 +157,13 @@ def _tail(item: Checked) -> Iterator[Line]:
         for u in rep.upcoming:
             seen.setdefault((u.effective_from, u.rule_id), []).append(u.subject.id)
         for (day, rule_id), subjects in seen.items():
-            yield Line(f"  {day}  {rule_id} at {', '.join(dict.fromkeys(subjects))}")
+            yield Line(f"  {day}  {_esc(rule_id)} at {_esc(', '.join(dict.fromkeys(subjects)))}")
     if rep.upcoming_penalty_changes:
         yield Line("[bold]Upcoming penalty changes[/] (duties in force whose maximum changes):")
         for c in rep.upcoming_penalty_changes:
             yield Line(
-                f"  {c.effective_from}  {c.rule_id} ({c.tier}): {money_or_open(c.old_max, c.currency)}"
-                f" -> {money_or_open(c.new_max, c.currency)} ({c.citation})"
+                f"  {c.effective_from}  {_esc(c.rule_id)} ({_esc(c.tier)}): {money_or_open(c.old_max, c.currency)}"
+                f" -> {money_or_open(c.new_max, c.currency)} ({_esc(c.citation)})"
             )
     if rep.insufficient_information:
         yield Line("[bold]Insufficient information[/] (give these facts to decide):")
@@ -162,9 +176,13 @@ def _tail(item: Checked) -> Iterator[Line]:
             )
             needs.setdefault(tuple(i.missing) or (i.reason,), []).append(what)
         for missing, whats in needs.items():
-            yield Line(f"  {', '.join(dict.fromkeys(whats))}: needs {', '.join(missing)}")
+            yield Line(f"  {_esc(', '.join(dict.fromkeys(whats)))}: needs {_esc(', '.join(missing))}")
     if rep.not_applicable:
-        yield Line("[dim]Not applicable: " + "; ".join(f"{n.instrument}" for n in rep.not_applicable) + "[/]")
+        yield Line(
+            "[dim]Not applicable: "
+            + _esc("; ".join(n.instrument for n in rep.not_applicable), before_tag=True)
+            + "[/]"
+        )
     s = rep.summary
     counts = ", ".join(f"{n} {k}" for k, n in s.by_severity.items() if n)
     rules = len({v.rule_id for v in rep.violations})
@@ -183,11 +201,13 @@ def _tail(item: Checked) -> Iterator[Line]:
             f"(give {', '.join(e.missing) or 'the count'})"
         )
         yield Line(
-            f"  exposure {e.jurisdiction} {' + '.join(e.instruments or [e.instrument])}: {amount}, {e.aggregation}"
+            f"  exposure {_esc(e.jurisdiction)} {_esc(' + '.join(e.instruments or [e.instrument]))}: "
+            f"{_esc(amount)}, {_esc(e.aggregation)}"
         )
     for sup in tri.expired:
         yield Line(
-            f"[bold red]expired suppression[/] {sup.rule} at {sup.subject} ({sup.origin}): fails again"
+            f"[bold red]expired suppression[/] {_esc(sup.rule)} at {_esc(sup.subject)} ({_esc(str(sup.origin))}): "
+            "fails again"
         )
 
 

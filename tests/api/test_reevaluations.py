@@ -81,3 +81,40 @@ def test_claims_are_disjoint_and_each_item_runs_once(tmp_path, evaluator: Evalua
     assert claim(repo, 10) == []
     repo.dispose()
     assert job
+
+
+def test_two_processes_never_claim_the_same_item_on_sqlite(tmp_path, evaluator: Evaluator) -> None:
+    """Two server processes (two repositories: each its own engine, connections and write lock)
+    claiming at once from one SQLite file: every item is claimed exactly once."""
+    import datetime as dt
+    import threading
+
+    from api.service.settings import Settings
+    from api.service.usecases import EvaluateAndStore, EvaluationParams
+    from engine.facts.inputs import product_from_data
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    setup = Repository.from_url(url)
+    setup.create_schema()
+    items = [(d, product_from_data(d)) for d in (product(id=f"c-{i:03d}") for i in range(120))]
+    EvaluateAndStore(evaluator, setup, Settings()).evaluate_and_store(items, EvaluationParams(None, None))
+    create_job(setup, dt.date(2026, 12, 1), evaluator.ruleset.digest)
+    setup.dispose()
+
+    repos = [Repository.from_url(url) for _ in range(2)]
+    claimed: list[str] = []
+    gate = threading.Barrier(8)
+
+    def claimer(repo: Repository) -> None:
+        gate.wait()
+        while got := claim(repo, 3):
+            claimed.extend(i.product_id for i in got)
+
+    threads = [threading.Thread(target=claimer, args=(repos[n % 2],)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for repo in repos:
+        repo.dispose()
+    assert sorted(claimed) == sorted(f"c-{i:03d}" for i in range(120))

@@ -59,10 +59,15 @@ def days() -> st.SearchStrategy[dt.date]:
 
 
 def jurisdiction_places(market: str) -> set[str]:
-    """The market and the places that fold into it (EU and its member states)."""
-    from engine.core.jurisdictions import member_of
+    """The market and the places that bring it into a product's markets: the member states that
+    fold into it (EU and its member states) and a country it lies within (US for US-CA)."""
+    from engine.core.jurisdictions import member_of, other_places, parts_of
 
-    return {market} | {m for m, j in member_of().items() if j == market}
+    return (
+        {market}
+        | {m for m, j in member_of().items() if j == market}
+        | {c for c in other_places() if market in parts_of(c)}
+    )
 
 
 def in_market(report: Report, market: str) -> dict[str, Any]:

@@ -84,3 +84,28 @@ def test_sections_joined_are_the_table_of_all_files(items: list[Checked]) -> Non
     whole = render_table(items, color=False, width=100)
     assert whole == "".join(table_section(i, False, 100) for i in items)
     assert whole.count("─" * 100 + "\n") == len(items)  # one rule line heads each file
+
+
+@pytest.mark.parametrize(
+    "nasty",
+    ["[bold]styled[/] id", "x[link=https://example.com]y", "closes[/]", "escaped \\[bold] bracket", "end\\"],
+)
+def test_markup_in_the_data_is_shown_as_written(items: list[Checked], nasty: str) -> None:
+    """An id, a path or a jurisdiction that looks like rich markup is text: shown verbatim by both
+    backends, never read as a style or refused as an unbalanced tag."""
+    item = max(items, key=lambda i: len(i.report.violations))
+    violations = [
+        v.model_copy(update={"jurisdiction": f"{v.jurisdiction}{nasty}", "rule_id": f"{v.rule_id}{nasty}"})
+        for v in item.report.violations
+    ]
+    report = item.report.model_copy(update={"product_id": nasty, "violations": violations})
+    odd = Checked(f"dir/{nasty}.json", report, triage=triage(report))
+    for by in ("rule", "practice", "fix"):
+        rich_text, plain_text = _draws(list(section_blocks(odd, by)), 211)
+        assert isinstance(plain_text, str) and plain_text == rich_text, f"{nasty!r} by {by}"
+        assert f"{nasty} (dir/{nasty}.json)" in plain_text
+        if by == "rule":
+            assert f"{violations[0].rule_id} ·" in plain_text
+            assert f"\n{violations[0].jurisdiction} " in plain_text
+        if by == "fix":
+            assert f"{violations[0].rule_id}, " in plain_text or f"{violations[0].rule_id} ·" in plain_text
