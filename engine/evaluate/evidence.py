@@ -16,7 +16,7 @@ from typing import Any
 from engine.evaluate.memo import BoundedMemo
 from engine.facts.registry import Subject
 from engine.law import conditions
-from engine.report.model import Evidence
+from engine.report.model import Evidence, SubjectRef
 
 
 def jsonable(value: Any) -> Any:
@@ -49,11 +49,19 @@ class Explained:
     """A condition prepared for explaining: its NNF over atom slots, the facts it reads, and — when
     it has no ``any`` — the atoms that hold whenever it does (all of them, in order)."""
 
-    __slots__ = ("tree", "facts", "fixed")
+    __slots__ = ("tree", "facts", "fixed", "_cond", "_text")
 
-    def __init__(self, tree: Node, facts: tuple[str, ...]):
-        self.tree, self.facts = tree, facts
+    def __init__(self, tree: Node, facts: tuple[str, ...], cond: conditions.Condition):
+        self.tree, self.facts, self._cond = tree, facts, cond
         self.fixed = _every_atom(tree)
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The condition in words (:func:`engine.law.conditions.describe`), made on first use."""
+        if self._text is None:
+            self._text = conditions.describe(self._cond)
+        return self._text
 
 
 def _every_atom(node: Node) -> tuple[int, ...] | None:
@@ -109,7 +117,7 @@ class Explainer:
             facts = tuple(dict.fromkeys(a.fact for a in conditions.atoms(cond)))
             with self._lock:
                 tree = self._tree(conditions.to_nnf(cond))
-            found = self._prepared[id(cond)] = (cond, Explained(tree, facts))
+            found = self._prepared[id(cond)] = (cond, Explained(tree, facts, cond))
         return found[1]
 
     def _tree(self, cond: conditions.Condition) -> Node:
@@ -165,15 +173,23 @@ class SubjectEvidence:
     """The evidence of one subject in one evaluation: each atom tested and shown once, and the
     key of each fact's value made once, however many conditions read it."""
 
-    __slots__ = ("subject", "explainer", "path", "ref", "_held", "_shown", "_keys")
+    __slots__ = ("subject", "explainer", "path", "_ref", "_held", "_shown", "_keys")
 
     def __init__(self, explainer: Explainer, subject: Subject):
         self.explainer, self.subject = explainer, subject
         self.path = subject.doc_prefix.rstrip(".")  # where the subject is in the document
-        self.ref: Any = None  # the report's reference to the subject, when one is made
+        self._ref: SubjectRef | None = None
         self._held: dict[int, bool] = {}
         self._shown: dict[int, Evidence] = {}
         self._keys: dict[str, tuple[Any, ...] | None] = {}
+
+    @property
+    def ref(self) -> SubjectRef:
+        """The report's reference to the subject (made on first use)."""
+        if self._ref is None:
+            subject = self.subject
+            self._ref = SubjectRef(kind=subject.kind, id=subject.id, path=self.path)  # type: ignore[arg-type]
+        return self._ref
 
     def key(self, cond: conditions.Condition) -> tuple[Any, ...] | None:
         """What the evidence of ``cond`` for the subject is a function of: the condition, where the

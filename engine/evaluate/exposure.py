@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from engine.core.fx import RateTable, fx_rates
 from engine.core.jurisdictions import jurisdictions
 from engine.evaluate.law_of_day import LawOfDay, RuleDay
+from engine.evaluate.memo import BoundedMemo
 from engine.facts.product import Product
 from engine.law.model import Instrument, Rule, RuleSet
 from engine.law.penalties import PenaltyContext, basis_of, bound, evaluate_formula, money
@@ -135,9 +136,11 @@ class Pricing:
         self._org = (str(revenue.amount), revenue.currency) if revenue is not None else None, bool(org.sme)
         self._users = product.audience.users_by_market
         self._priced = law.priced(as_of).trim()
+        self._exposed = law.exposed(as_of).trim()
         self._changes: dict[str, list[UpcomingPenaltyChange]] = {}
         self._violated: dict[str, Penalty] = {}
         self._by_class: dict[tuple[str, ...], Penalty] = {}
+        self._steps: dict[tuple[Any, ...], list[tuple[dt.date, Penalty, Penalty]]] = {}
 
     def key(self, inst: Instrument, rule: Rule, on: dt.date | None = None) -> tuple[Any, ...]:
         """Everything the penalty for violating ``rule`` (its tier as it stands ``on``) is computed from."""
@@ -174,26 +177,33 @@ class Pricing:
                 found = self._by_class[dates.priced_as] = self.penalty(dates.inst, rule)
             self._violated[rule.id] = found
             if dates.later:
-                self._changes[rule.id] = self._changes_of(dates.inst, rule, found)
+                self._changes[rule.id] = self._changes_of(dates, found)
         return found
 
-    def _changes_of(self, inst: Instrument, rule: Rule, now: Penalty) -> list[UpcomingPenaltyChange]:
+    def _changes_of(self, dates: RuleDay, now: Penalty) -> list[UpcomingPenaltyChange]:
         """Each later day on which the maximum for this rule's violation changes (while the rule lasts)."""
-        out = []
-        previous = now
-        for day in self.law.later_changes(rule.penalty, self.as_of):
-            if rule.effective.until is not None and day > rule.effective.until:
-                break
-            later = self.penalty(inst, rule, day)
-            if later.max != previous.max or later.currency != previous.currency:
-                out.append(UpcomingPenaltyChange(
-                    rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, title=rule.title,
-                    tier=rule.penalty, effective_from=day, currency=later.currency,
-                    old_max=previous.max, new_max=later.max, citation=later.citation,
-                    explanation=f"from {day}: {later.explanation} (was {_amount(previous)})",
-                ))  # fmt: skip
-            previous = later
-        return out
+        inst, rule = dates.inst, dates.rule
+        steps_key = (dates.priced_as, rule.effective.until)
+        steps = self._steps.get(steps_key)
+        if steps is None:  # the same for every rule priced alike that lasts as long
+            steps = self._steps[steps_key] = []
+            previous = now
+            for day in dates.later:
+                if rule.effective.until is not None and day > rule.effective.until:
+                    break
+                later = self.penalty(inst, rule, day)
+                if later.max != previous.max or later.currency != previous.currency:
+                    steps.append((day, later, previous))
+                previous = later
+        return [
+            UpcomingPenaltyChange(
+                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, title=rule.title,
+                tier=rule.penalty, effective_from=day, currency=later.currency,
+                old_max=previous.max, new_max=later.max, citation=later.citation,
+                explanation=f"from {day}: {later.explanation} (was {_amount(previous)})",
+            )
+            for day, later, previous in steps
+        ]  # fmt: skip
 
     def changes(self) -> list[UpcomingPenaltyChange]:
         """Every later change of a violated rule's maximum, by day, jurisdiction and rule."""
@@ -204,7 +214,7 @@ class Pricing:
 
     def exposures(self, violations: list[Priced]) -> list[Exposure]:
         """The exposure of ``violations`` (in report order), per instrument or act (:func:`exposures`)."""
-        return exposures(self.law.ruleset, violations, self.rates)
+        return exposures(self.law.ruleset, violations, self.rates, self._exposed)
 
 
 class Terms:
@@ -284,22 +294,23 @@ def exposure_of(jurisdiction: str, insts: list[Instrument], terms: list[Terms], 
     )
 
 
-def exposures(ruleset: RuleSet, violations: list[Priced], rates: RateTable) -> list[Exposure]:
+def exposures(
+    ruleset: RuleSet, violations: list[Priced], rates: RateTable, kept: BoundedMemo | None = None
+) -> list[Exposure]:
     """Exposure per instrument, except that instruments aggregating at the gravest whose violations
     share a penalty tier for the same subject (one act, several instruments) are counted together:
-    one act is not fined twice (Administrative Penalty Law Art. 29; GDPR Art. 83(3))."""
-    by_inst: dict[str, list[Terms]] = {}
+    one act is not fined twice (Administrative Penalty Law Art. 29; GDPR Art. 83(3)).
+
+    ``kept``: exposures (of one day, at its ``rates``) by their instruments and the ids of their
+    violations' penalties in order, with the penalties (so no other object takes those ids)."""
+    by_inst: dict[str, list[Penalty]] = {}
     meets: dict[tuple[str, str, str, str], list[str]] = {}
-    terms: dict[int, Terms] = {}
     for v in violations:
         inst = v.dates.inst
         found = by_inst.get(inst.id)
         if found is None:
             found = by_inst[inst.id] = []
-        read = terms.get(id(v.penalty))
-        if read is None:
-            read = terms[id(v.penalty)] = Terms(v.penalty)
-        found.append(read)
+        found.append(v.penalty)
         if inst.aggregation == "gravest":
             key = (inst.jurisdiction, v.kind, v.path, v.dates.rule.penalty)  # the penalty's tier
             met = meets.get(key)
@@ -321,11 +332,24 @@ def exposures(ruleset: RuleSet, violations: list[Priced], rates: RateTable) -> l
     groups: dict[str, list[str]] = {}
     for inst_id in instruments:  # in the rulesets' order
         groups.setdefault(find(inst_id), []).append(inst_id)
+    terms: dict[int, Terms] = {}
     out = []
     for members in groups.values():
-        insts = [instruments[i] for i in members]
-        mine = by_inst[members[0]] if len(members) == 1 else [t for i in members for t in by_inst[i]]
-        out.append(exposure_of(insts[0].jurisdiction, insts, mine, rates))
+        mine = by_inst[members[0]] if len(members) == 1 else [p for i in members for p in by_inst[i]]
+        key = (tuple(members), tuple(map(id, mine)))
+        made = None if kept is None else kept.get(key)
+        if made is None:
+            read = []
+            for p in mine:
+                t = terms.get(id(p))
+                if t is None:
+                    t = terms[id(p)] = Terms(p)
+                read.append(t)
+            insts = [instruments[i] for i in members]
+            made = (mine, exposure_of(insts[0].jurisdiction, insts, read, rates))
+            if kept is not None:
+                kept[key] = made
+        out.append(made[1])
     out.sort(key=lambda e: (e.jurisdiction, e.instrument))
     return out
 

@@ -48,7 +48,7 @@ class RuleDay:
 
 
 class _Day:
-    __slots__ = ("rules", "dates", "tiers", "later", "priced", "violations")
+    __slots__ = ("rules", "dates", "tiers", "later", "priced", "violations", "exposed")
 
     def __init__(self) -> None:
         self.rules: dict[str, dict[str, Any]] = {}
@@ -57,6 +57,7 @@ class _Day:
         self.later: dict[str, list[dt.date]] = {}
         self.priced = BoundedMemo(4096)
         self.violations = BoundedMemo(8192)
+        self.exposed = BoundedMemo(2048)
 
 
 class LawOfDay:
@@ -120,9 +121,15 @@ class LawOfDay:
         return self._day(day).priced
 
     def violations(self, day: dt.date) -> BoundedMemo:
-        """Violations judged on ``day``, by everything they are made from (filled by
-        :class:`engine.evaluate.verdicts.Judge`; bounded)."""
+        """Violations and other verdicts (undecided rules, instruments not applying) judged on
+        ``day``, by everything they are made from (filled by :class:`engine.evaluate.verdicts.Judge`;
+        bounded)."""
         return self._day(day).violations
+
+    def exposed(self, day: dt.date) -> BoundedMemo:
+        """Exposures priced on ``day``, by what they are computed from (filled by
+        :func:`engine.evaluate.exposure.exposures`; bounded)."""
+        return self._day(day).exposed
 
     def later_changes(self, tier_id: str, day: dt.date) -> list[dt.date]:
         """The days after ``day`` on which the tier ``tier_id`` changes, in order."""

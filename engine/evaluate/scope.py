@@ -11,7 +11,7 @@ from enum import Enum
 
 from engine.core.jurisdictions import jurisdictions, market_of, within
 from engine.decide.protocol import Decision
-from engine.evaluate.evidence import Explainer
+from engine.evaluate.evidence import Explained, Explainer
 from engine.facts.product import Product
 from engine.facts.registry import Subject
 from engine.law import conditions
@@ -79,11 +79,12 @@ def applicability(inst: Instrument, selected: set[str] | None, product_decision:
 def not_applicable(
     inst: Instrument,
     why: Applicability,
-    scope: conditions.Condition,
+    scope: Explained,
     product: Product,
     selected: set[str] | None,
 ) -> NotApplicable:
-    """The entry for an instrument that does not apply (``why`` is NOT_SELECTED or NO)."""
+    """The entry for an instrument that does not apply (``why`` is NOT_SELECTED or NO); ``scope``:
+    its scope, prepared."""
     if why is Applicability.NOT_SELECTED:
         reason = (
             f"{inst.jurisdiction} is not among the markets selected ({', '.join(sorted(selected or ()))})"
@@ -91,7 +92,7 @@ def not_applicable(
     else:
         reason = (
             f"{inst.short} applies when "
-            + conditions.describe(scope)
+            + scope.text
             + f"; this product does not (markets: {', '.join(sorted(product.markets))})"
         )
     return NotApplicable(instrument=inst.id, jurisdiction=inst.jurisdiction, reason=reason)
@@ -109,6 +110,6 @@ def undecided_applicability(
         rule_id=None, about="applicability", instrument=inst.id, jurisdiction=inst.jurisdiction,
         missing=explainer.missing(scope, product_subject),
         reason=f"whether {inst.short} applies depends on facts the description does not give: "
-        + conditions.describe(scope),
+        + explainer.prepared(scope).text,
         would_violate=sorted(set(would)),
     )  # fmt: skip

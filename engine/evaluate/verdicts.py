@@ -102,18 +102,19 @@ class Judge:
         self._evidence: dict[int, SubjectEvidence] = {}
         self._kept = case.law.violations(case.as_of).trim()
         self._made = itertools.count()
+        self._markets = tuple(case.product.markets)
+        self._selected = None if case.selected is None else frozenset(case.selected)
         case.explainer.trim()
 
     def ref(self, subject: Subject) -> SubjectRef:
         """The report's reference to ``subject``."""
-        return self.evidence_of(subject).ref  # type: ignore[no-any-return]
+        return self.evidence_of(subject).ref
 
     def evidence_of(self, subject: Subject) -> SubjectEvidence:
         """The evidence of ``subject`` in this evaluation (with its reference)."""
         found = self._evidence.get(id(subject))
         if found is None:
             found = self._evidence[id(subject)] = SubjectEvidence(self.case.explainer, subject)
-            found.ref = SubjectRef(kind=subject.kind, id=subject.id, path=found.path)  # type: ignore[arg-type]
         return found
 
     def all(self) -> Findings:
@@ -129,9 +130,7 @@ class Judge:
             applies = applicability(inst, case.selected, product_decision)
             scope = case.conditions.get(scope_key(inst))
             if applies in (Applicability.NOT_SELECTED, Applicability.NO):
-                findings.not_applicable.append(
-                    not_applicable(inst, applies, scope, case.product, case.selected)
-                )  # type: ignore[arg-type]
+                findings.not_applicable.append(self.not_applicable(inst, applies, scope))  # type: ignore[arg-type]
                 continue
             decided = as_of >= inst.in_force  # nothing is undecided before the law applies
             unknown = applies is Applicability.UNKNOWN
@@ -154,7 +153,7 @@ class Judge:
                     elif rule_id in decision.unknown and decided and not unknown:
                         dates = dates or law.rule_day(inst, rule, as_of)
                         if dates.in_force:
-                            findings.insufficient.append(self.undecided(inst, rule, evidence))
+                            findings.insufficient.append(self.undecided(dates, evidence))
             if unknown and decided:
                 findings.add(undecided_applicability(inst, scope, case.subjects[0], would, case.explainer))  # type: ignore[arg-type]
         return findings
@@ -226,10 +225,31 @@ class Judge:
                 kept[key] = made
         return Priced(dates.order, evidence.path, next(self._made), made, dates, subject.kind, penalty)
 
-    def undecided(self, inst: Instrument, rule: Rule, evidence: SubjectEvidence) -> Insufficient:
-        """A rule in force whose condition turns on facts the subject of ``evidence`` does not give."""
-        return Insufficient(
-            rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, subject=evidence.ref,
-            missing=self.case.explainer.missing(self.case.conditions[rule.id], evidence.subject),
-            reason=f"{rule.citation}: the rule turns on facts the description does not give",
-        )  # fmt: skip
+    def undecided(self, dates: RuleDay, evidence: SubjectEvidence) -> Insufficient:
+        """The rule of ``dates``, in force, turns on facts the subject of ``evidence`` does not give
+        (an entry kept by the rule, the subject's place and the facts it lacks)."""
+        case, inst, rule = self.case, dates.inst, dates.rule
+        plan = case.explainer.prepared(case.conditions[rule.id])
+        subject = evidence.subject
+        facts = subject.facts
+        absent = tuple(f for f in plan.facts if f not in facts)
+        key = ("undecided", rule.id, subject.kind, subject.id, evidence.path, absent)
+        found = self._kept.get(key)
+        if found is None:
+            found = self._kept[key] = Insufficient(
+                rule_id=rule.id, instrument=inst.id, jurisdiction=inst.jurisdiction, subject=evidence.ref,
+                missing=sorted({subject.doc_path(f) for f in absent}),
+                reason=f"{rule.citation}: the rule turns on facts the description does not give",
+            )  # fmt: skip
+        return found  # type: ignore[no-any-return]
+
+    def not_applicable(self, inst: Instrument, why: Applicability, scope: Condition) -> NotApplicable:
+        """The entry for ``inst``, which does not apply (kept by why, the product's markets and the
+        markets selected)."""
+        case = self.case
+        key = ("not applicable", inst.id, why, self._markets, self._selected)
+        found = self._kept.get(key)
+        if found is None:
+            prepared = case.explainer.prepared(scope)
+            found = self._kept[key] = not_applicable(inst, why, prepared, case.product, case.selected)
+        return found  # type: ignore[no-any-return]

@@ -238,40 +238,51 @@ def document_path(fact_path: str, subject_path: str, field: str | None = None) -
     return None
 
 
-#: By the fact prefix of a model (FACT_PREFIX), each key of its dumped dict: its fact path and
-#: whether a None there is unknown (left out), or None when the key is no fact. Filled as keys
-#: are first seen; the keys of dict fields (markets) are not kept, so it stays bounded.
-_LEAVES: dict[str, dict[str, tuple[str, bool] | None]] = {p: {} for p in FACT_PREFIX.values() if p}
+#: The fields of a model type under a prefix that give facts, in field order: (name, fact path,
+#: whether a None is unknown, None) for a fact, (name, path, False, model type) for a model of facts.
+_Plan = tuple[tuple[str, str, bool, type[BaseModel] | None], ...]
+_PLANS: dict[tuple[type[BaseModel], str], _Plan] = {}
 
 
-def _flatten(
-    model: BaseModel | None, prefix: str, out: dict[str, Any], exclude: set[str] | None = None
-) -> None:
-    data = {} if model is None else model.model_dump(mode="python", exclude=exclude)
-    specs = fact_specs()
-
-    def walk(obj: dict[str, Any], pre: str) -> None:
-        leaves = _LEAVES.get(pre, {})
-        for key, value in obj.items():
-            if isinstance(value, dict):
-                walk(value, f"{pre}.{key}")
+def _plan(model: type[BaseModel], prefix: str) -> _Plan:
+    found = _PLANS.get((model, prefix))
+    if found is None:
+        specs = fact_specs()
+        out = []
+        for name, field in model.model_fields.items():
+            path = f"{prefix}.{name}"
+            spec = specs.get(path)
+            if spec is not None:
+                out.append((name, path, spec.may_be_missing, None))
                 continue
-            leaf = leaves.get(key, _UNSEEN)
-            if leaf is _UNSEEN:
-                spec = specs.get(path := f"{pre}.{key}")
-                leaf = leaves[key] = None if spec is None else (path, spec.may_be_missing)
-            if leaf is None:
-                continue
-            if value is None:
-                if not leaf[1]:
-                    out[leaf[0]] = None
-            else:
-                out[leaf[0]] = date_number(value) if isinstance(value, dt.date) else value
-
-    walk(data, prefix)
+            inner, _ = _unwrap(field.annotation)
+            under = f"{path}."
+            if (
+                isinstance(inner, type)
+                and issubclass(inner, BaseModel)
+                and any(p.startswith(under) for p in specs)
+            ):
+                out.append((name, path, False, inner))
+        found = _PLANS[(model, prefix)] = tuple(out)
+    return found
 
 
-_UNSEEN = object()
+def _flatten(model: BaseModel | None, prefix: str, out: dict[str, Any]) -> None:
+    """The facts ``model`` states, by path under ``prefix``: read field by field as a dump would
+    give them (lists copied, dates as numbers), an unknown None left out."""
+    if model is None:
+        return
+    for name, path, may_be_missing, nested in _plan(type(model), prefix):
+        value = getattr(model, name)
+        if nested is not None:
+            _flatten(value, path, out)
+        elif value is None:
+            if not may_be_missing:
+                out[path] = None
+        elif type(value) is list:
+            out[path] = list(value)
+        else:
+            out[path] = date_number(value) if isinstance(value, dt.date) else value
 
 
 def date_number(day: dt.date) -> int:
@@ -297,7 +308,7 @@ def build_subjects(product: Product, as_of: dt.date) -> list[Subject]:
         practice_facts.append(own)
     base: dict[str, Any] = {}
     # the practices and the synthetic_media block are flattened on their own below
-    _flatten(product, "product", base, {"data_practices", "synthetic_media"})
+    _flatten(product, "product", base)
     base.pop("product.data_practices", None)
     base.update(values_of("product", product, as_of, lambda: practice_facts))
     sm = product.synthetic_media

@@ -139,3 +139,34 @@ def test_an_evidence_key_reads_only_the_facts_of_its_condition() -> None:
     assert key({"product.flag": True}) != key({"product.flag": 1})
     assert key({"product.flag": True}) != key({})
     assert key({"product.flag": 0.5}) is None  # a float is no key: worked out each time
+
+
+def test_verdicts_kept_across_markets_selections_and_missing_facts(ruleset: RuleSet) -> None:
+    """Instruments not applying are kept by the product's markets and the selection, undecided rules
+    by the facts the subject lacks, exposures by their penalties: none answers another product."""
+    docs = []
+    for markets in (["CN", "EU", "US-CA"], ["EU"], ["US-CA", "CN"], ["DE"]):
+        docs.append(_edited(["markets"], markets))
+    for field in ("legal_basis", "necessary_for_purpose", "retention_days"):
+        doc = _edited(["markets"], ["CN", "EU", "US-CA"])
+        doc["data_practices"][0].pop(field, None)
+        docs.append(doc)
+    # undecided rules whose condition reads two facts the seed leaves out: give one, then the other
+    for field in ("cn_export_individuals_per_year", "cn_export_sensitive_individuals_per_year"):
+        docs.append(_edited(["organization", field], 5))
+    for field in ("biometric_identification", "systematic_monitoring"):
+        docs.append(_edited(["data_practices", 0, field], False))
+    shared = Evaluator(ruleset, "reference")
+    day = dt.date(2026, 11, 30)
+    seen = set()
+    for doc in docs:
+        product = product_from_data(doc)
+        for selection in (None, ["EU"], ["CN", "US"]):
+            try:
+                fresh = Evaluator(ruleset, "reference").evaluate(product, day, selection)
+            except ValueError:
+                continue
+            report = _json(shared.evaluate(product, day, selection))
+            assert report == _json(fresh)
+            seen.add(report)
+    assert len(seen) > len(docs)
