@@ -8,7 +8,7 @@ adds what would bound an open-ended penalty, and sums up.
 from __future__ import annotations
 
 from engine.core.jurisdictions import markets_of
-from engine.evaluate.exposure import Priced, Pricing, open_ended
+from engine.evaluate.exposure import Priced, Pricing
 from engine.evaluate.verdicts import Case, Judge
 from engine.law.severity import SEVERITIES
 from engine.report.model import EngineInfo, Exposure, Report, Summary
@@ -20,7 +20,7 @@ def assemble(case: Case, engine: EngineInfo) -> Report:
     findings = Judge(case, pricing).all()
     findings.sort()  # the violations in report order before they are priced together
     exposure = pricing.exposures(findings.priced)
-    findings.insufficient += open_ended(exposure)
+    findings.insufficient += pricing.open_ended(exposure)
     findings.sort_insufficient()
     return Report(
         product_id=case.product.id,

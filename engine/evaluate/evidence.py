@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from engine.evaluate.memo import BoundedMemo
@@ -86,9 +87,15 @@ _ABSENT_KEY = ("absent",)
 
 def _value_key(value: Any) -> tuple[Any, ...] | None:
     """A key telling ``value`` from every other value a fact can take (True from 1, a list from a
-    string), or None for values not worth keeping (floats, lists of anything but strings)."""
+    string, an enum member from its value), or None for values not worth keeping (lists of
+    anything but strings). A float is keyed by its repr, which tells -0.0 from 0.0 (equal, but
+    shown apart)."""
     kind = type(value)
     if kind is bool or kind is str or kind is int or value is None:
+        return (kind, value)
+    if kind is float:
+        return (kind, repr(value))
+    if isinstance(value, Enum):  # a member is one object; its class tells it from an equal string
         return (kind, value)
     if kind is list and all(type(v) is str for v in value):
         return (kind, *value)

@@ -28,7 +28,7 @@ class Priced(NamedTuple):
     """A violation with what ordering and pricing it read (its rule's dates, subject and penalty):
     records sort in report order (``n``, the order made, breaks no tie but keeps sorting total)."""
 
-    order: tuple[str, str, int, str]
+    order: int  # the rule's place in report order (:attr:`RuleDay.order`)
     path: str
     n: int
     violation: Violation
@@ -138,7 +138,6 @@ class Pricing:
         self._priced = law.priced(as_of).trim()
         self._exposed = law.exposed(as_of).trim()
         self._changes: dict[str, list[UpcomingPenaltyChange]] = {}
-        self._violated: dict[str, Penalty] = {}
         self._by_class: dict[tuple[str, ...], Penalty] = {}
         self._steps: dict[tuple[Any, ...], list[tuple[dt.date, Penalty, Penalty]]] = {}
 
@@ -169,15 +168,11 @@ class Pricing:
     def violated(self, dates: RuleDay) -> Penalty:
         """The penalty of a violation of the rule of ``dates``, priced once per evaluation for all
         rules priced alike; records the rule's later penalty changes."""
-        rule = dates.rule
-        found = self._violated.get(rule.id)
+        found = self._by_class.get(dates.priced_as)
         if found is None:
-            found = self._by_class.get(dates.priced_as)
-            if found is None:
-                found = self._by_class[dates.priced_as] = self.penalty(dates.inst, rule)
-            self._violated[rule.id] = found
-            if dates.later:
-                self._changes[rule.id] = self._changes_of(dates, found)
+            found = self._by_class[dates.priced_as] = self.penalty(dates.inst, dates.rule)
+        if dates.later and dates.rule.id not in self._changes:
+            self._changes[dates.rule.id] = self._changes_of(dates, found)
         return found
 
     def _changes_of(self, dates: RuleDay, now: Penalty) -> list[UpcomingPenaltyChange]:
@@ -215,6 +210,10 @@ class Pricing:
     def exposures(self, violations: list[Priced]) -> list[Exposure]:
         """The exposure of ``violations`` (in report order), per instrument or act (:func:`exposures`)."""
         return exposures(self.law.ruleset, violations, self.rates, self._exposed)
+
+    def open_ended(self, exposure: list[Exposure]) -> list[Insufficient]:
+        """:func:`open_ended` of this evaluation's ``exposure``."""
+        return open_ended(exposure, self._exposed)
 
 
 class Terms:
@@ -354,15 +353,24 @@ def exposures(
     return out
 
 
-def open_ended(exposure: list[Exposure]) -> list[Insufficient]:
-    """An entry for each exposure whose maximum stays open until the description gives more."""
-    return [
-        Insufficient(
-            rule_id=None, about="penalty", instrument=e.instrument, jurisdiction=e.jurisdiction,
-            missing=e.missing,
-            reason=f"the maximum penalty is open-ended (at least {money(e.max_at_least or Decimal(0), e.currency)}): "
-            f"give {', '.join(e.missing)} to bound it",
-        )
-        for e in exposure
-        if e.max is None and e.missing
-    ]  # fmt: skip
+def open_ended(exposure: list[Exposure], kept: BoundedMemo | None = None) -> list[Insufficient]:
+    """An entry for each exposure whose maximum stays open until the description gives more;
+    ``kept``: entries by the exposure's id, with the exposure (so no other object takes that id)."""
+    out = []
+    for e in exposure:
+        found = None if kept is None else kept.get(("open-ended", id(e)))
+        if found is None:
+            entry = None
+            if e.max is None and e.missing:
+                entry = Insufficient(
+                    rule_id=None, about="penalty", instrument=e.instrument, jurisdiction=e.jurisdiction,
+                    missing=e.missing,
+                    reason=f"the maximum penalty is open-ended (at least {money(e.max_at_least or Decimal(0), e.currency)}): "
+                    f"give {', '.join(e.missing)} to bound it",
+                )  # fmt: skip
+            found = (e, entry)
+            if kept is not None:
+                kept[("open-ended", id(e))] = found
+        if found[1] is not None:
+            out.append(found[1])
+    return out

@@ -32,9 +32,8 @@ class RuleDay:
         "inst", "rule", "starts", "early", "grace", "in_force", "plain", "order", "priced_as", "later",
     )  # fmt: skip
 
-    def __init__(self, inst: Instrument, rule: Rule, day: dt.date, later: list[dt.date]):
-        self.inst, self.rule, self.later = inst, rule, later
-        self.order = (inst.jurisdiction, inst.id, SEVERITY_RANK[rule.severity], rule.id)
+    def __init__(self, inst: Instrument, rule: Rule, day: dt.date, later: list[dt.date], order: int):
+        self.inst, self.rule, self.later, self.order = inst, rule, later, order
         self.priced_as = (
             inst.jurisdiction, rule.penalty, rule.aggravated or "", rule.aggravated_when or "",
             rule.penalty_mapping or "",
@@ -69,6 +68,13 @@ class LawOfDay:
         self.ruleset = ruleset
         self._days: dict[dt.date, _Day] = {}
         self._lock = threading.Lock()
+        by_order = sorted(
+            (inst.jurisdiction, inst.id, SEVERITY_RANK[rule.severity], rule.id)
+            for inst in ruleset.instruments
+            for rule in inst.rules
+        )
+        #: each rule's place in report order (jurisdiction, instrument, severity, rule)
+        self._order = {rule_id: n for n, (*_, rule_id) in enumerate(by_order)}
 
     def _day(self, day: dt.date) -> _Day:
         found = self._days.get(day)
@@ -104,7 +110,9 @@ class LawOfDay:
         dates = self._day(day).dates
         found = dates.get(rule.id)
         if found is None:
-            found = dates[rule.id] = RuleDay(inst, rule, day, self.later_changes(rule.penalty, day))
+            found = dates[rule.id] = RuleDay(
+                inst, rule, day, self.later_changes(rule.penalty, day), self._order[rule.id]
+            )
         return found
 
     def tier(self, tier_id: str, day: dt.date) -> PenaltyTier:

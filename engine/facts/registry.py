@@ -272,8 +272,9 @@ def _flatten(model: BaseModel | None, prefix: str, out: dict[str, Any]) -> None:
     give them (lists copied, dates as numbers), an unknown None left out."""
     if model is None:
         return
+    fields = model.__dict__  # a model's field values (read here without its attribute lookups)
     for name, path, may_be_missing, nested in _plan(type(model), prefix):
-        value = getattr(model, name)
+        value = fields[name]
         if nested is not None:
             _flatten(value, path, out)
         elif value is None:

@@ -12,6 +12,7 @@ from engine.evaluate.evaluator import Evaluator
 from engine.evaluate.evidence import Explainer, SubjectEvidence
 from engine.evaluate.memo import BoundedMemo
 from engine.facts.inputs import product_from_data
+from engine.facts.product import Source
 from engine.facts.registry import Subject
 from engine.law import conditions
 from engine.law.model import RuleSet
@@ -68,15 +69,17 @@ def _subject(value: object) -> Subject:
 
 
 def test_evidence_tells_equal_looking_values_apart() -> None:
-    """True and 1, a string and a one-string list, are different evidence even at the same place."""
+    """True and 1, a string and a one-string list, -0.0 and 0.0, an enum member and its value, are
+    different evidence even at the same place."""
     explainer = Explainer()
     cond = conditions.parse({"any": [{"fact": "product.flag", "exists": True}]})
     seen = []
-    for value in (True, 1, "x", ["x"], 1.0, None):
+    for value in (True, 1, "x", ["x"], 1.0, -0.0, 0.0, "data_subject", Source.data_subject, None):
         (evidence,) = SubjectEvidence(explainer, _subject(value)).of(cond)
         seen.append(evidence.actual)
         assert evidence.actual == value and type(evidence.actual) is type(value)
-    assert len(seen) == 6
+        assert repr(evidence.actual) == repr(value)
+    assert len(seen) == 10
 
 
 def test_report_json_is_the_reports_json_once(ruleset: RuleSet) -> None:
@@ -138,7 +141,10 @@ def test_an_evidence_key_reads_only_the_facts_of_its_condition() -> None:
     assert key({"product.flag": True, "product.other": 1}) == key({"product.flag": True, "product.other": 2})
     assert key({"product.flag": True}) != key({"product.flag": 1})
     assert key({"product.flag": True}) != key({})
-    assert key({"product.flag": 0.5}) is None  # a float is no key: worked out each time
+    assert key({"product.flag": 1.0}) not in (key({"product.flag": 1}), key({"product.flag": True}))
+    assert key({"product.flag": -0.0}) != key({"product.flag": 0.0})  # equal, but shown apart
+    assert key({"product.flag": Source.data_subject}) != key({"product.flag": "data_subject"})
+    assert key({"product.flag": ["a", 1]}) is None  # worked out each time
 
 
 def test_verdicts_kept_across_markets_selections_and_missing_facts(ruleset: RuleSet) -> None:
