@@ -25,15 +25,16 @@ class RuleDay:
     """A rule under its instrument as it bears on a verdict on one day: when its duty starts,
     the grace for processing begun earlier (before the start, or still running on the day),
     whether it is in force, ``plain`` (a true condition is simply a violation), where its
-    violations sort, what its penalty is priced by besides the product (``priced_as``) and the
-    later days on which its tier changes."""
+    violations sort, what its penalty is priced by besides the product (``priced_as``), the
+    later days on which its tier changes and its condition prepared for explaining."""
 
     __slots__ = (
-        "inst", "rule", "starts", "early", "grace", "in_force", "plain", "order", "priced_as", "later",
+        "inst", "rule", "starts", "early", "grace", "in_force", "plain", "order", "priced_as", "later", "plan",
     )  # fmt: skip
 
     def __init__(self, inst: Instrument, rule: Rule, day: dt.date, later: list[dt.date], order: int):
         self.inst, self.rule, self.later, self.order = inst, rule, later, order
+        self.plan: Any = None  # its condition as decided on the day, prepared (set by the verdicts)
         self.priced_as = (
             inst.jurisdiction, rule.penalty, rule.aggravated or "", rule.aggravated_when or "",
             rule.penalty_mapping or "",

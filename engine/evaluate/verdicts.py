@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.decide.protocol import Decision
-from engine.evaluate.evidence import Explainer, SubjectEvidence
+from engine.evaluate.evidence import Explained, Explainer, SubjectEvidence
 from engine.evaluate.exposure import Priced, Pricing
 from engine.evaluate.law_of_day import LawOfDay, RuleDay
 from engine.evaluate.scope import (
@@ -195,6 +195,12 @@ class Judge:
             effective_from=starts, subject=self.ref(subject), remediation=rule.remediation,
         )  # fmt: skip
 
+    def _plan(self, dates: RuleDay) -> Explained:
+        """The condition of the rule of ``dates`` as decided on the day, prepared (kept with the dates:
+        one evaluator's conditions of a day never change)."""
+        dates.plan = self.case.explainer.prepared(self.case.conditions[dates.rule.id])
+        return dates.plan
+
     def violation(self, dates: RuleDay, evidence: SubjectEvidence) -> Priced:
         """The rule of ``dates``, in force, broken by the subject of ``evidence``: the violation with
         its evidence and penalty, priced.
@@ -205,7 +211,7 @@ class Judge:
         violation holds its penalty, whose id no other object can take meanwhile).
         """
         case, inst, rule = self.case, dates.inst, dates.rule
-        plan = case.explainer.prepared(case.conditions[rule.id])
+        plan = dates.plan or self._plan(dates)
         penalty = self.pricing.violated(dates)
         subject = evidence.subject
         evidence_key = evidence.key_of(plan)
@@ -223,13 +229,14 @@ class Judge:
             )
             if key is not None:
                 kept[key] = made
-        return Priced(dates.order, evidence.path, next(self._made), made, dates, subject.kind, penalty)
+        fields = (dates.order, evidence.path, next(self._made), made, dates, subject.kind, penalty)
+        return tuple.__new__(Priced, fields)  # as Priced(*fields), without its Python-level __new__
 
     def undecided(self, dates: RuleDay, evidence: SubjectEvidence) -> Insufficient:
         """The rule of ``dates``, in force, turns on facts the subject of ``evidence`` does not give
         (an entry kept by the rule, the subject's place and the facts it lacks)."""
-        case, inst, rule = self.case, dates.inst, dates.rule
-        plan = case.explainer.prepared(case.conditions[rule.id])
+        inst, rule = dates.inst, dates.rule
+        plan = dates.plan or self._plan(dates)
         subject = evidence.subject
         facts = subject.facts
         absent = tuple(f for f in plan.facts if f not in facts)
