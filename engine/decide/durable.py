@@ -253,14 +253,15 @@ class DurableEngine:
                 facts = subject.facts
                 for chunk in chunks_of(subject.kind, ()):
                     actions = chunk.actions
-                    for rule_name in assert_(chunk, _encode_fact(chunk.plan, facts, next(counter))):  # type: ignore[arg-type]
+                    serial = next(counter)
+                    for rule_name in assert_(chunk, _encode_fact(chunk.plan, facts, serial), serial):  # type: ignore[arg-type]
                         key, definite = actions[rule_name]  # type: ignore[index]
                         (fired_definite if definite else fired_possible).add(key)
                 results.append(Decision(fired_definite, fired_possible - fired_definite))
         return results
 
     @staticmethod
-    def _assert(chunk: _Chunk, js: str, tally: CallCounts | None = None) -> list[str]:
+    def _assert(chunk: _Chunk, js: str, serial: int, tally: CallCounts | None = None) -> list[str]:
         handle = chunk.handle
         fired: list[str] = []
         try:
@@ -276,7 +277,8 @@ class DurableEngine:
                 elif code not in (1, 3):
                     raise EngineError(f"durable_rules refused a fact (code {code})")
             finally:
-                _dre.retract_fact(handle, js)
+                # durable_rules finds the fact to retract by sid and id alone: no need to parse it whole
+                _dre.retract_fact(handle, f'{{"sid":"{_SID}","id":"{serial}"}}')
         except _dre.error as exc:
             raise EngineError(f"durable_rules could not evaluate this product: {exc}") from None
         if tally is not None:
@@ -292,8 +294,9 @@ class DurableEngine:
             for subject in subjects:
                 fires: dict[tuple[str, bool], int] = {}
                 for chunk in self._chunks.get(subject.kind, ()):
-                    js = _encode_fact(chunk.plan, subject.facts, next(self._counter))  # type: ignore[arg-type]
-                    for rule_name in self._assert(chunk, js, tally):
+                    serial = next(self._counter)
+                    js = _encode_fact(chunk.plan, subject.facts, serial)  # type: ignore[arg-type]
+                    for rule_name in self._assert(chunk, js, serial, tally):
                         fired = chunk.actions[rule_name]  # type: ignore[index]
                         fires[fired] = fires.get(fired, 0) + 1
                 true = {key for key, definite in fires if definite}
