@@ -43,7 +43,9 @@ edges (shared/research/durable-rules-bench.md) are handled here, following its Â
   (``assert_fact``/``start_action_for_state``/``complete_and_start_action``/``retract_fact``),
   skipping the per-action Python closure, state round trip and JSON parse of the stock Host.
   Each chunk's fact is written straight to JSON from fragments precomputed at compile time
-  (:func:`_encode_fact`), not built as a dict and serialised.
+  (:func:`_encode_fact`), not built as a dict and serialised, and retracted by its sid and id
+  alone. A chunk's rules hang below the anchor in buckets (:func:`_buckets`): no alpha node
+  has more than a few dozen children to probe for each of the fact's properties.
 
 Truth is three-valued (:mod:`engine.law.conditions`): a check is *true* when its definite rule
 fires, *unknown* when its unknown rule fires (compiled as "possibly true and possibly false",
@@ -128,6 +130,7 @@ class _Chunk:
     scalar_paths: list[str] | None = None
     flag_items: dict[str, list[tuple[Any, str]]] | None = None
     any_items: dict[str, list[tuple[frozenset[Any], str]]] | None = None
+    all_items: dict[str, list[tuple[frozenset[Any], str]]] | None = None
     properties: int = 0
     plan: _Plan | None = None  # the fact encoder, built once the kind's names are final
 
@@ -187,11 +190,12 @@ class DurableEngine:
         definition: dict[str, Any] = {}
         actions: dict[str, tuple[str, bool]] = {}
         used: set[str] = set()
+        buckets = _buckets([pattern for pattern, _, _ in rules], names)
         for n, (pattern, key, definite) in enumerate(rules):
             rule_name = f"r{n}"
             # the positive anchor first: no rule can match durable_rules' own state fact
             definition[rule_name] = {
-                "all": [{"m": {"$and": [{"k": kind}, *pattern]}}],
+                "all": [{"m": {"$and": [{"k": kind}, *buckets[n], *pattern]}}],
                 "cap": CAP,  # every frame of the rule (one per matching $or branch) in one action
                 "run": _no_action,
             }
@@ -211,7 +215,11 @@ class DurableEngine:
         for (path, items), flag in names.any_of.items():
             if flag in used:
                 any_items.setdefault(path, []).append((items, flag))
-        return _Chunk(name, kind, names, handle, actions, scalar, flag_items, any_items, len(used))
+        all_items: dict[str, list[tuple[frozenset[Any], str]]] = {}
+        for (path, items), flag in names.all_of.items():
+            if flag in used:
+                all_items.setdefault(path, []).append((items, flag))
+        return _Chunk(name, kind, names, handle, actions, scalar, flag_items, any_items, all_items, len(used))
 
     @staticmethod
     def _encode(chunk: _Chunk, facts: dict[str, Any]) -> dict[str, Any]:
@@ -237,6 +245,11 @@ class DurableEngine:
             present = facts.get(path) or ()
             for items, flag in sets:
                 if not items.isdisjoint(present):
+                    out[flag] = True
+        for path, sets in (chunk.all_items or {}).items():
+            present = facts.get(path) or ()
+            for items, flag in sets:
+                if items.issubset(present):
                     out[flag] = True
         return out
 
@@ -319,13 +332,51 @@ class DurableEngine:
             "durable_rules": sum(len(ch.actions or {}) for c in self._chunks.values() for ch in c),
             "max_properties": max(
                 (
-                    len(ch.names.value) + len(ch.names.null) + len(ch.names.flag) + len(ch.names.any_of)
+                    len(ch.names.value)
+                    + len(ch.names.null)
+                    + len(ch.names.flag)
+                    + len(ch.names.any_of)
+                    + len(ch.names.all_of)
                     for c in self._chunks.values()
                     for ch in c
                 ),
                 default=0,
             ),
         }
+
+
+#: children of one alpha node's hash set past which the chunk's rules are spread over buckets
+BUCKET_CHILDREN = 16
+
+
+def _buckets(patterns: list[list[Test]], names: PropertyNames) -> list[list[Test]]:
+    """Per rule, the test that puts it in a bucket (none when the anchor's node stays small).
+
+    At every alpha node a fact reaches, durable_rules looks each of the fact's properties up in
+    the node's children, a hash set whose 32 first slots fill up (linear probing): the anchor's
+    node, parent of every rule's first test, made each lookup walk ~40 slots (a third of
+    decide's alpha cost). A bucket is an absent property's ``$nex``, true for every fact (a
+    cheap list entry, not a hash set lookup); rules sharing a first test share a bucket, and each
+    bucket's node holds at most :data:`BUCKET_CHILDREN` first tests.
+    """
+    firsts: dict[str, int] = {}  # first test -> how many hash set children it adds
+    for pattern in patterns:
+        if pattern:
+            first = pattern[0]
+            ((key, value),) = first.items()
+            width = 0 if key == "$nex" else len(value) if key == "$or" else 1
+            firsts.setdefault(repr(first), width)
+    if sum(firsts.values()) <= BUCKET_CHILDREN:
+        return [[] for _ in patterns]
+    bucket_of: dict[str, int] = {}
+    n, size = 0, 0
+    for first, width in firsts.items():
+        if size and size + width > BUCKET_CHILDREN:
+            n, size = n + 1, 0
+        bucket_of[first] = n
+        size += width
+    tests = [{"$nex": {names.of_bucket(b): 1}} for b in range(n + 1)]
+    return [[tests[bucket_of[repr(p[0])]]] if p else [] for p in patterns]
 
 
 @dataclass(frozen=True)
@@ -343,6 +394,7 @@ class _Plan:
     any_of: tuple[
         tuple[str, tuple[tuple[frozenset[Any], str], ...]], ...
     ]  # (path, ((items, ',"s4":true'), ...))
+    all_of: tuple[tuple[str, tuple[tuple[frozenset[Any], str], ...]], ...]  # as any_of
 
 
 def _plan(chunk: _Chunk) -> _Plan:
@@ -364,7 +416,11 @@ def _plan(chunk: _Chunk) -> _Plan:
         (path, tuple((items, f",{to_json(flag)}:true") for items, flag in sets))
         for path, sets in (chunk.any_items or {}).items()
     )
-    return _Plan(head, scalars, tuple(flags), any_of)
+    all_of = tuple(
+        (path, tuple((items, f",{to_json(flag)}:true") for items, flag in sets))
+        for path, sets in (chunk.all_items or {}).items()
+    )
+    return _Plan(head, scalars, tuple(flags), any_of, all_of)
 
 
 _ABSENT = object()
@@ -414,6 +470,12 @@ def _encode_fact(plan: _Plan, facts: dict[str, Any], serial: int) -> str:
         if present:
             for items, flag_key in sets:
                 if not items.isdisjoint(present):
+                    append(flag_key)
+    for path, sets in plan.all_of:
+        present = get(path)
+        if present:
+            for items, flag_key in sets:
+                if items.issubset(present):
                     append(flag_key)
     append("}")
     return "".join(parts)
