@@ -113,6 +113,7 @@ class PropertyNames:
         self.any_of: dict[tuple[str, frozenset[Any]], str] = {}  # "the list holds one of these"
         self.all_of: dict[tuple[str, frozenset[Any]], str] = {}  # "the list holds all of these"
         self.bucket: dict[int, str] = {}
+        self.truth: dict[str, str] = {}  # a boolean never unknown: the property is there iff true
         self._counter = itertools.count()
         self._hashes: set[int] = {fnv1a32(r) for r in self.RESERVED} | {fnv1_32(r) for r in self.RESERVED}
 
@@ -143,6 +144,11 @@ class PropertyNames:
         if (path, items) not in self.all_of:
             self.all_of[(path, items)] = self._fresh("a")
         return self.all_of[(path, items)]
+
+    def of_truth(self, path: str) -> str:
+        if path not in self.truth:
+            self.truth[path] = self._fresh("t")
+        return self.truth[path]
 
     def of_bucket(self, n: int) -> str:
         """A property no fact has (its ``$nex`` holds for every fact): see ``durable._buckets``."""
@@ -215,9 +221,27 @@ class PatternCompiler:
             return _or([{"$neq": {p: v}}, {self.names.of_null(path): True}])
         return {"$neq": {p: v}}
 
+    def is_truth(self, path: str) -> bool:
+        """A boolean that is never unknown nor null: written as a flag, there only when true
+        (false facts, most of them, add no property a fact's every lookup walks past)."""
+        spec = self.specs[path]
+        return spec.type == "bool" and not spec.may_be_missing and not spec.nullable
+
+    def _truth(self, a: Atom) -> Test:
+        """An atom on a boolean of :meth:`is_truth`: which of true and false satisfy it."""
+        holds = [b for b in (True, False) if _bool_atom(a, b)]
+        if len(holds) == 2:
+            return TRUE
+        if not holds:
+            return FALSE
+        flag = self.names.of_truth(a.fact)
+        return {flag: True} if holds[0] else {"$nex": {flag: 1}}
+
     def atom(self, a: Atom) -> Test:
         """The test that holds when the atom is definitely true."""
         path, op, v = a.fact, a.op, a.value
+        if self.is_truth(path):
+            return self._truth(a)
         if op == "eq":
             return self._eq(path, v)
         if op == "ne":
@@ -331,6 +355,32 @@ class PatternCompiler:
                 unknown = split(possible)
             out += [(tests, False) for tests in unknown]
         return out
+
+
+def _same(value: bool, x: Any) -> bool:
+    return isinstance(x, bool) and value == x  # as the reference: a boolean is no number
+
+
+def _bool_atom(a: Atom, value: bool) -> bool:
+    """Whether an atom holds for a known boolean ``value``."""
+    if a.op in ("exists", "missing"):
+        return a.op == "exists"
+    if a.op in ("eq", "ne"):
+        return _same(value, a.value) == (a.op == "eq")
+    if a.op in ("in", "not_in"):
+        return any(_same(value, x) for x in a.value) == (a.op == "in")
+    if a.op in NUMERIC_OPS:
+        try:
+            out = {
+                "lt": value < a.value,
+                "lte": value <= a.value,
+                "gt": value > a.value,
+                "gte": value >= a.value,
+            }[a.op]
+        except TypeError:
+            out = False
+        return not out if a.negated else out
+    raise EngineError(f"{a.op} does not apply to a boolean ({a.fact})")
 
 
 def _flat(items: tuple[Condition, ...], kind: type[All] | type[AnyOf]) -> list[Condition]:
