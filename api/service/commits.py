@@ -43,16 +43,19 @@ class Unit:
 class GroupCommit:
     """The writer: ``transaction()`` opens a transaction (a context manager yielding a
     :class:`~sqlalchemy.engine.Connection`) whose failures the repository maps to its own errors;
-    ``insert(conn, table, rows)`` stores rows of one table."""
+    ``insert(conn, table, rows)`` stores rows of one table; ``after_commit()`` is called once the
+    requests of a committed transaction have their answers (SQLite: to checkpoint the WAL)."""
 
     def __init__(
         self,
         transaction: Callable[[], Any],
         insert: Callable[[Connection, str, list[dict[str, Any]]], None],
         name: str = "history-writer",
+        after_commit: Callable[[], None] | None = None,
     ):
         self._transaction = transaction
         self._insert = insert
+        self._after_commit = after_commit
         self._queue: queue.SimpleQueue[Unit | None] = queue.SimpleQueue()
         self._name = name
         self._thread: threading.Thread | None = None
@@ -112,6 +115,8 @@ class GroupCommit:
             return
         for unit in group:
             unit.future.set_result(None)
+        if self._after_commit is not None:
+            self._after_commit()
 
     def _store(self, group: Sequence[Unit]) -> None:
         tables: dict[str, list[dict[str, Any]]] = {}

@@ -48,6 +48,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from api.service.checkpoints import BACKSTOP_PAGES, Checkpointer
 from api.service.commits import GroupCommit, Unit
 from api.service.tables import (
     NO_VIOLATION_RANK,
@@ -217,6 +218,7 @@ def make_engine(url: str, timeouts: DatabaseTimeouts | None = None) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")  # a commit is on disk (WAL fsynced) before a 201
+            cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")  # api.service.checkpoints
             cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
@@ -288,7 +290,12 @@ class Repository:
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
-        self._writer = GroupCommit(self._write_transaction, self._insert)
+        self._checkpointer = Checkpointer(self._checkpoint) if engine.dialect.name == "sqlite" else None
+        self._writer = GroupCommit(
+            self._write_transaction,
+            self._insert,
+            after_commit=self._checkpointer.nudge if self._checkpointer is not None else None,
+        )
 
     @classmethod
     def from_url(cls, url: str, timeouts: DatabaseTimeouts | None = None) -> Repository:
@@ -373,7 +380,14 @@ class Repository:
 
     def dispose(self) -> None:
         self._writer.close()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self.engine.dispose()
+
+    def _checkpoint(self) -> None:
+        """Copy the committed WAL into the database without blocking anyone (SQLite, PASSIVE)."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def latest_per_product(self) -> list[EvaluationRow]:
         """The newest evaluation of every product (what a portfolio re-evaluation re-runs)."""

@@ -43,7 +43,13 @@ edges (shared/research/durable-rules-bench.md) are handled here, following its Â
   (``assert_fact``/``start_action_for_state``/``complete_and_start_action``/``retract_fact``),
   skipping the per-action Python closure, state round trip and JSON parse of the stock Host.
   Each chunk's fact is written straight to JSON from fragments precomputed at compile time
-  (:func:`_encode_fact`), not built as a dict and serialised.
+  (:func:`_encode_fact`), not built as a dict and serialised, and retracted by its sid and id
+  alone. A chunk's rules hang below the anchor in buckets (:func:`_buckets`): no alpha node
+  has more than a few dozen children to probe for each of the fact's properties. A boolean
+  that is never unknown is a flag, written only when true
+  (:meth:`engine.decide.patterns.PatternCompiler.is_truth`): most are false, and every
+  property of a fact is walked at every alpha node it reaches, copied into every frame and
+  decoded again in Python (facts of 406 characters on average became 249).
 
 Truth is three-valued (:mod:`engine.law.conditions`): a check is *true* when its definite rule
 fires, *unknown* when its unknown rule fires (compiled as "possibly true and possibly false",
@@ -128,6 +134,8 @@ class _Chunk:
     scalar_paths: list[str] | None = None
     flag_items: dict[str, list[tuple[Any, str]]] | None = None
     any_items: dict[str, list[tuple[frozenset[Any], str]]] | None = None
+    all_items: dict[str, list[tuple[frozenset[Any], str]]] | None = None
+    truths: list[tuple[str, str]] | None = None  # (path, flag) of the booleans written when true
     properties: int = 0
     plan: _Plan | None = None  # the fact encoder, built once the kind's names are final
 
@@ -187,11 +195,12 @@ class DurableEngine:
         definition: dict[str, Any] = {}
         actions: dict[str, tuple[str, bool]] = {}
         used: set[str] = set()
+        buckets = _buckets([pattern for pattern, _, _ in rules], names)
         for n, (pattern, key, definite) in enumerate(rules):
             rule_name = f"r{n}"
             # the positive anchor first: no rule can match durable_rules' own state fact
             definition[rule_name] = {
-                "all": [{"m": {"$and": [{"k": kind}, *pattern]}}],
+                "all": [{"m": {"$and": [{"k": kind}, *buckets[n], *pattern]}}],
                 "cap": CAP,  # every frame of the rule (one per matching $or branch) in one action
                 "run": _no_action,
             }
@@ -211,12 +220,22 @@ class DurableEngine:
         for (path, items), flag in names.any_of.items():
             if flag in used:
                 any_items.setdefault(path, []).append((items, flag))
-        return _Chunk(name, kind, names, handle, actions, scalar, flag_items, any_items, len(used))
+        all_items: dict[str, list[tuple[frozenset[Any], str]]] = {}
+        for (path, items), flag in names.all_of.items():
+            if flag in used:
+                all_items.setdefault(path, []).append((items, flag))
+        truths = [(path, flag) for path, flag in names.truth.items() if flag in used]
+        return _Chunk(
+            name, kind, names, handle, actions, scalar, flag_items, any_items, all_items, truths, len(used)
+        )
 
     @staticmethod
     def _encode(chunk: _Chunk, facts: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         names = chunk.names
+        for path, flag in chunk.truths or ():
+            if facts.get(path) is True:
+                out[flag] = True
         for path in chunk.scalar_paths or ():
             if path not in facts:
                 continue  # unknown: neither value nor null flag
@@ -238,6 +257,11 @@ class DurableEngine:
             for items, flag in sets:
                 if not items.isdisjoint(present):
                     out[flag] = True
+        for path, sets in (chunk.all_items or {}).items():
+            present = facts.get(path) or ()
+            for items, flag in sets:
+                if items.issubset(present):
+                    out[flag] = True
         return out
 
     def decide(self, subjects: list[Subject]) -> list[Decision]:
@@ -253,14 +277,15 @@ class DurableEngine:
                 facts = subject.facts
                 for chunk in chunks_of(subject.kind, ()):
                     actions = chunk.actions
-                    for rule_name in assert_(chunk, _encode_fact(chunk.plan, facts, next(counter))):  # type: ignore[arg-type]
+                    serial = next(counter)
+                    for rule_name in assert_(chunk, _encode_fact(chunk.plan, facts, serial), serial):  # type: ignore[arg-type]
                         key, definite = actions[rule_name]  # type: ignore[index]
                         (fired_definite if definite else fired_possible).add(key)
                 results.append(Decision(fired_definite, fired_possible - fired_definite))
         return results
 
     @staticmethod
-    def _assert(chunk: _Chunk, js: str, tally: CallCounts | None = None) -> list[str]:
+    def _assert(chunk: _Chunk, js: str, serial: int, tally: CallCounts | None = None) -> list[str]:
         handle = chunk.handle
         fired: list[str] = []
         try:
@@ -276,7 +301,8 @@ class DurableEngine:
                 elif code not in (1, 3):
                     raise EngineError(f"durable_rules refused a fact (code {code})")
             finally:
-                _dre.retract_fact(handle, js)
+                # durable_rules finds the fact to retract by sid and id alone: no need to parse it whole
+                _dre.retract_fact(handle, f'{{"sid":"{_SID}","id":"{serial}"}}')
         except _dre.error as exc:
             raise EngineError(f"durable_rules could not evaluate this product: {exc}") from None
         if tally is not None:
@@ -292,8 +318,9 @@ class DurableEngine:
             for subject in subjects:
                 fires: dict[tuple[str, bool], int] = {}
                 for chunk in self._chunks.get(subject.kind, ()):
-                    js = _encode_fact(chunk.plan, subject.facts, next(self._counter))  # type: ignore[arg-type]
-                    for rule_name in self._assert(chunk, js, tally):
+                    serial = next(self._counter)
+                    js = _encode_fact(chunk.plan, subject.facts, serial)  # type: ignore[arg-type]
+                    for rule_name in self._assert(chunk, js, serial, tally):
                         fired = chunk.actions[rule_name]  # type: ignore[index]
                         fires[fired] = fires.get(fired, 0) + 1
                 true = {key for key, definite in fires if definite}
@@ -316,13 +343,52 @@ class DurableEngine:
             "durable_rules": sum(len(ch.actions or {}) for c in self._chunks.values() for ch in c),
             "max_properties": max(
                 (
-                    len(ch.names.value) + len(ch.names.null) + len(ch.names.flag) + len(ch.names.any_of)
+                    len(ch.names.value)
+                    + len(ch.names.null)
+                    + len(ch.names.flag)
+                    + len(ch.names.any_of)
+                    + len(ch.names.all_of)
+                    + len(ch.names.truth)
                     for c in self._chunks.values()
                     for ch in c
                 ),
                 default=0,
             ),
         }
+
+
+#: children of one alpha node's hash set past which the chunk's rules are spread over buckets
+BUCKET_CHILDREN = 16
+
+
+def _buckets(patterns: list[list[Test]], names: PropertyNames) -> list[list[Test]]:
+    """Per rule, the test that puts it in a bucket (none when the anchor's node stays small).
+
+    At every alpha node a fact reaches, durable_rules looks each of the fact's properties up in
+    the node's children, a hash set whose 32 first slots fill up (linear probing): the anchor's
+    node, parent of every rule's first test, made each lookup walk ~40 slots (a third of
+    decide's alpha cost). A bucket is an absent property's ``$nex``, true for every fact (a
+    cheap list entry, not a hash set lookup); rules sharing a first test share a bucket, and each
+    bucket's node holds at most :data:`BUCKET_CHILDREN` first tests.
+    """
+    firsts: dict[str, int] = {}  # first test -> how many hash set children it adds
+    for pattern in patterns:
+        if pattern:
+            first = pattern[0]
+            ((key, value),) = first.items()
+            width = 0 if key == "$nex" else len(value) if key == "$or" else 1
+            firsts.setdefault(repr(first), width)
+    if sum(firsts.values()) <= BUCKET_CHILDREN:
+        return [[] for _ in patterns]
+    bucket_of: dict[str, int] = {}
+    n, size = 0, 0
+    for first, width in firsts.items():
+        if size and size + width > BUCKET_CHILDREN:
+            n, size = n + 1, 0
+        bucket_of[first] = n
+        size += width
+    tests = [{"$nex": {names.of_bucket(b): 1}} for b in range(n + 1)]
+    return [[tests[bucket_of[repr(p[0])]]] if p else [] for p in patterns]
 
 
 @dataclass(frozen=True)
@@ -340,6 +406,8 @@ class _Plan:
     any_of: tuple[
         tuple[str, tuple[tuple[frozenset[Any], str], ...]], ...
     ]  # (path, ((items, ',"s4":true'), ...))
+    all_of: tuple[tuple[str, tuple[tuple[frozenset[Any], str], ...]], ...]  # as any_of
+    truths: tuple[tuple[str, str], ...]  # (path, ',"t5":true'): booleans written when true
 
 
 def _plan(chunk: _Chunk) -> _Plan:
@@ -361,7 +429,12 @@ def _plan(chunk: _Chunk) -> _Plan:
         (path, tuple((items, f",{to_json(flag)}:true") for items, flag in sets))
         for path, sets in (chunk.any_items or {}).items()
     )
-    return _Plan(head, scalars, tuple(flags), any_of)
+    all_of = tuple(
+        (path, tuple((items, f",{to_json(flag)}:true") for items, flag in sets))
+        for path, sets in (chunk.all_items or {}).items()
+    )
+    truths = tuple((path, f",{to_json(flag)}:true") for path, flag in chunk.truths or ())
+    return _Plan(head, scalars, tuple(flags), any_of, all_of, truths)
 
 
 _ABSENT = object()
@@ -373,6 +446,9 @@ def _encode_fact(plan: _Plan, facts: dict[str, Any], serial: int) -> str:
     parts = [plan.head, str(serial), '"']
     append = parts.append
     get = facts.get
+    for path, flag_key in plan.truths:
+        if get(path) is True:
+            append(flag_key)
     for path, value_key, null_key in plan.scalars:
         value = get(path, _ABSENT)
         if value is _ABSENT:
@@ -411,6 +487,12 @@ def _encode_fact(plan: _Plan, facts: dict[str, Any], serial: int) -> str:
         if present:
             for items, flag_key in sets:
                 if not items.isdisjoint(present):
+                    append(flag_key)
+    for path, sets in plan.all_of:
+        present = get(path)
+        if present:
+            for items, flag_key in sets:
+                if items.issubset(present):
                     append(flag_key)
     append("}")
     return "".join(parts)

@@ -24,7 +24,9 @@ counted in ``DurableEngine.stats()["split_checks"]``.
 Cost (callgrind): at every alpha node a fact reaches, durable_rules walks all the fact's
 properties to find the node's children, so an ``$and`` puts equality tests first (they stop most
 facts early), nested ORs last; a list's overlap with several values is one flag
-(:meth:`PropertyNames.of_any`) rather than an ``$or`` of item flags.
+(:meth:`PropertyNames.of_any`) rather than an ``$or`` of item flags, and so is "holds all of"
+(:meth:`PropertyNames.of_all`): several tests of one list in an ``and``/``or`` become one test
+(``PatternCompiler._merge_lists``), not a ``$or`` giving a frame per matching branch.
 """
 
 from __future__ import annotations
@@ -109,6 +111,9 @@ class PropertyNames:
         self.null: dict[str, str] = {}
         self.flag: dict[tuple[str, Any], str] = {}
         self.any_of: dict[tuple[str, frozenset[Any]], str] = {}  # "the list holds one of these"
+        self.all_of: dict[tuple[str, frozenset[Any]], str] = {}  # "the list holds all of these"
+        self.bucket: dict[int, str] = {}
+        self.truth: dict[str, str] = {}  # a boolean never unknown: the property is there iff true
         self._counter = itertools.count()
         self._hashes: set[int] = {fnv1a32(r) for r in self.RESERVED} | {fnv1_32(r) for r in self.RESERVED}
 
@@ -134,6 +139,22 @@ class PropertyNames:
         if (path, items) not in self.any_of:
             self.any_of[(path, items)] = self._fresh("s")
         return self.any_of[(path, items)]
+
+    def of_all(self, path: str, items: frozenset[Any]) -> str:
+        if (path, items) not in self.all_of:
+            self.all_of[(path, items)] = self._fresh("a")
+        return self.all_of[(path, items)]
+
+    def of_truth(self, path: str) -> str:
+        if path not in self.truth:
+            self.truth[path] = self._fresh("t")
+        return self.truth[path]
+
+    def of_bucket(self, n: int) -> str:
+        """A property no fact has (its ``$nex`` holds for every fact): see ``durable._buckets``."""
+        if n not in self.bucket:
+            self.bucket[n] = self._fresh("b")
+        return self.bucket[n]
 
     def of_flag(self, path: str, item: Any) -> str:
         if (path, item) not in self.flag:
@@ -200,9 +221,27 @@ class PatternCompiler:
             return _or([{"$neq": {p: v}}, {self.names.of_null(path): True}])
         return {"$neq": {p: v}}
 
+    def is_truth(self, path: str) -> bool:
+        """A boolean that is never unknown nor null: written as a flag, there only when true
+        (false facts, most of them, add no property a fact's every lookup walks past)."""
+        spec = self.specs[path]
+        return spec.type == "bool" and not spec.may_be_missing and not spec.nullable
+
+    def _truth(self, a: Atom) -> Test:
+        """An atom on a boolean of :meth:`is_truth`: which of true and false satisfy it."""
+        holds = [b for b in (True, False) if _bool_atom(a, b)]
+        if len(holds) == 2:
+            return TRUE
+        if not holds:
+            return FALSE
+        flag = self.names.of_truth(a.fact)
+        return {flag: True} if holds[0] else {"$nex": {flag: 1}}
+
     def atom(self, a: Atom) -> Test:
         """The test that holds when the atom is definitely true."""
         path, op, v = a.fact, a.op, a.value
+        if self.is_truth(path):
+            return self._truth(a)
         if op == "eq":
             return self._eq(path, v)
         if op == "ne":
@@ -255,10 +294,51 @@ class PatternCompiler:
                 return _or([test, self._missing(cond.fact)])
             return test
         if isinstance(cond, All):
-            return _and([self.pattern(c, possible) for c in cond.items])
+            rest, merged = self._merge_lists(cond.items, anyof=False)
+            return _and([*merged, *(self.pattern(c, possible) for c in rest)])
         if isinstance(cond, AnyOf):
-            return _or([self.pattern(c, possible) for c in cond.items])
+            rest, merged = self._merge_lists(cond.items, anyof=True)
+            return _or([*merged, *(self.pattern(c, possible) for c in rest)])
         raise EngineError("conditions reach the compiler in negation normal form")  # pragma: no cover
+
+    def _merge_lists(self, items: tuple[Condition, ...], anyof: bool) -> tuple[list[Condition], list[Test]]:
+        """Several tests of one list in an ``and``/``or`` as one flag test: ``a or b`` of "holds"
+        is "holds one of {a, b}", of "lacks" is "lacks one of" (not "holds all of"); ``and`` the
+        other way round. One test instead of a ``$or`` whose every matching branch is a frame."""
+        groups: dict[tuple[str, bool], list[Atom]] = {}
+        rest: list[Condition] = []
+        for c in _flat(items, AnyOf if anyof else All):
+            holds = self._list_test(c, anyof)
+            if holds is None:
+                rest.append(c)
+            else:
+                groups.setdefault((c.fact, holds), []).append(c)  # type: ignore[union-attr]
+        merged: list[Test] = []
+        for (path, holds), group in groups.items():
+            if len(group) == 1:
+                rest += group
+                continue
+            values = frozenset(v for a in group for v in (a.value if a.op != "contains" else (a.value,)))
+            if len(values) == 1:
+                flag = self.names.of_flag(path, next(iter(values)))
+            elif anyof == holds:  # holds one of / lacks all of
+                flag = self.names.of_any(path, values)
+            else:  # holds all of / lacks one of
+                flag = self.names.of_all(path, values)
+            merged.append({flag: True} if holds else {"$nex": {flag: 1}})
+        return rest, merged
+
+    def _list_test(self, c: Condition, anyof: bool) -> bool | None:
+        """For an atom of a list that ``_merge_lists`` merges: does it test that the list holds?"""
+        if not isinstance(c, Atom) or self.specs[c.fact].type != "list" or self.specs[c.fact].may_be_missing:
+            return None
+        if c.op == "contains":
+            return not c.negated
+        if c.op == "contains_any" and (anyof or len(c.value) == 1):
+            return True
+        if c.op == "contains_none" and (not anyof or len(c.value) == 1):
+            return False
+        return None
 
     def rules(self, cond: Condition) -> list[tuple[list[Test], bool]]:
         """``(tests after the anchor, definite?)`` of each durable rule compiled for a condition."""
@@ -275,6 +355,40 @@ class PatternCompiler:
                 unknown = split(possible)
             out += [(tests, False) for tests in unknown]
         return out
+
+
+def _same(value: bool, x: Any) -> bool:
+    return isinstance(x, bool) and value == x  # as the reference: a boolean is no number
+
+
+def _bool_atom(a: Atom, value: bool) -> bool:
+    """Whether an atom holds for a known boolean ``value``."""
+    if a.op in ("exists", "missing"):
+        return a.op == "exists"
+    if a.op in ("eq", "ne"):
+        return _same(value, a.value) == (a.op == "eq")
+    if a.op in ("in", "not_in"):
+        return any(_same(value, x) for x in a.value) == (a.op == "in")
+    if a.op in NUMERIC_OPS:
+        try:
+            out = {
+                "lt": value < a.value,
+                "lte": value <= a.value,
+                "gt": value > a.value,
+                "gte": value >= a.value,
+            }[a.op]
+        except TypeError:
+            out = False
+        return not out if a.negated else out
+    raise EngineError(f"{a.op} does not apply to a boolean ({a.fact})")
+
+
+def _flat(items: tuple[Condition, ...], kind: type[All] | type[AnyOf]) -> list[Condition]:
+    """The items of an ``and`` (``or``) with the ``and``s (``or``s) among them spliced in."""
+    out: list[Condition] = []
+    for c in items:
+        out += _flat(c.items, kind) if isinstance(c, kind) else [c]
+    return out
 
 
 def logic_nodes(test: Test) -> int:

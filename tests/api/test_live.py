@@ -128,15 +128,21 @@ def test_serving_app_freezes_what_it_holds_for_its_lifetime(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`regulint serve` builds the app, then freezes it out of the cyclic collector (no ~70 ms full
-    collections walking the compiled rulesets); the app still answers."""
+    collections walking the compiled rulesets) and shortens the GIL switch interval (the history
+    writer is not held behind evaluations); the app still answers."""
     import gc
+    import sys
 
-    from api.service.server import serving_app
+    from api.service.server import SWITCH_INTERVAL, serving_app
+
+    interval = sys.getswitchinterval()
 
     monkeypatch.setenv("REGULINT_DATABASE_URL", f"sqlite:///{tmp_path / 'h.db'}")
     try:
         app = serving_app()
         assert gc.get_freeze_count() > 10_000
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
+        assert SWITCH_INTERVAL < interval
         evaluator = app.state.evaluator
         assert not any(o is evaluator for o in gc.get_objects())  # in the permanent generation
         with TestClient(app) as client:
@@ -144,3 +150,4 @@ def test_serving_app_freezes_what_it_holds_for_its_lifetime(
         app.state.repository.dispose()
     finally:
         gc.unfreeze()
+        sys.setswitchinterval(interval)

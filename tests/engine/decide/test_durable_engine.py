@@ -152,6 +152,28 @@ def test_each_check_fires_once_per_subject_on_the_shipped_rules() -> None:
     assert calls.starts <= calls.asserts <= engine.stats()["rulesets"] * len(subjects)
 
 
+def test_the_fact_encoder_writes_what_the_readable_encoding_says() -> None:
+    """``_encode_fact`` (fragments precomputed) writes the properties of ``_encode`` (the spec)."""
+    import json
+
+    from engine.decide import durable
+    from engine.facts.registry import build_subjects
+
+    day = dt.date(2026, 11, 30)
+    ruleset = load_rulesets()
+    engine = Evaluator(ruleset).decider_at(day)
+    assert isinstance(engine, DurableEngine)
+    subjects = [Subject("transfer", "t", "", {})]  # facts the chunks test, all missing
+    for rule in ruleset.rules[:40]:
+        for example in rule.violating + rule.compliant:
+            subjects += build_subjects(product_from_data(example.product), day)
+    for subject in subjects:
+        for chunk in engine._chunks.get(subject.kind, ()):
+            written = json.loads(durable._encode_fact(chunk.plan, subject.facts, 7))
+            spec = {"k": subject.kind, "sid": "regulint", "id": "7", **engine._encode(chunk, subject.facts)}
+            assert written == json.loads(durable.to_json(spec))
+
+
 def test_nothing_matches_is_not_an_error() -> None:
     engine = DurableEngine([Check("x", "product", Atom("product.governance.dpo_appointed", "eq", True))])
     decision = engine.decide([Subject("product", "p", "", {"product.governance.dpo_appointed": False})])[0]
