@@ -19,6 +19,7 @@ import typer
 from api.cli.batch import Setup, run_batch
 from api.cli.common import SEVERITIES, Severity, check_markets, err, load_ruleset, parse_date, write_text
 from api.cli.outcome import Outcome, build_outcome
+from api.cli.stream import FRAMES, PartWriter
 
 
 class CheckFormat(StrEnum):
@@ -165,10 +166,13 @@ def check(
         group_by=group_by_key,
     )
     progress = sys.stderr.isatty() and len(files) > 1
+    streamed = fmt.value in FRAMES and not (summary and fmt is CheckFormat.table)
+    writer = PartWriter(fmt.value, len(files), output) if streamed else None
     outcome = build_outcome(
         run_batch(files, setup, ruleset, jobs, progress),
         report_error=err,
         error_objects=fmt.value if fmt in (CheckFormat.json, CheckFormat.json_lines) else None,
+        emit=writer.add if writer is not None else None,
     )
     if write_baseline:
         from engine.report.baseline import baseline_json
@@ -177,14 +181,24 @@ def check(
         err(f"wrote {outcome.violations} finding(s) to {write_baseline}")
     for note in outcome.expired:
         err(f"expired suppression: {note}; its finding fails again")
-    if outcome.files or outcome.outputs or fmt in (CheckFormat.sarif, CheckFormat.junit):
-        text_out = _assemble(fmt, outcome, len(files), ruleset, started, summary)
-        if output:
-            write_text(output, text_out + ("" if text_out.endswith("\n") else "\n"), "--output")
-        else:
-            typer.echo(text_out.rstrip("\n"))
-        if summary and fmt is not CheckFormat.table:
-            err("\n".join(outcome.summaries).rstrip("\n"))
+    if writer is not None:
+        shown = bool(outcome.files or writer.parts)
+        footer = None
+        if fmt is CheckFormat.github and shown:
+            from engine.report.github import github_footer
+
+            footer = github_footer(outcome.new, outcome.files, outcome.quiet)
+        writer.close(footer)
+    else:
+        shown = bool(outcome.files or outcome.outputs or fmt in (CheckFormat.sarif, CheckFormat.junit))
+        if shown:
+            text_out = _assemble(fmt, outcome, ruleset, started)
+            if output:
+                write_text(output, text_out + ("" if text_out.endswith("\n") else "\n"), "--output")
+            else:
+                typer.echo(text_out.rstrip("\n"))
+    if shown and summary and fmt is not CheckFormat.table:
+        err("\n".join(outcome.summaries).rstrip("\n"))
     if outcome.bad_input:
         raise typer.Exit(2)
     if outcome.engine_failed:
@@ -258,15 +272,9 @@ def _read_baseline(path: Path | None) -> frozenset[str] | None:
         raise typer.Exit(2) from None
 
 
-def _assemble(
-    fmt: CheckFormat, outcome: Outcome, n_files: int, ruleset, started: dt.datetime, summary: bool
-) -> str:  # noqa: ANN001 - RuleSet
-    """The run's output from the files' parts, as the emitters write it for all files at once."""
-    if fmt is CheckFormat.json:
-        texts = outcome.outputs
-        return texts[0] if len(texts) == 1 and n_files == 1 else "[\n" + ",\n".join(texts) + "\n]"
-    if fmt is CheckFormat.json_lines:
-        return "\n".join(outcome.outputs)
+def _assemble(fmt: CheckFormat, outcome: Outcome, ruleset, started: dt.datetime) -> str:  # noqa: ANN001 - RuleSet
+    """The run's output from the files' parts, for the formats whose whole is more than the parts
+    joined (SARIF, JUnit) and for --summary screens; the others are streamed (:mod:`api.cli.stream`)."""
     ended = dt.datetime.now(dt.UTC)
     if fmt is CheckFormat.sarif:
         from engine.evaluate.evaluator import engine_version
@@ -278,11 +286,4 @@ def _assemble(
 
         seconds = (ended - started).total_seconds()
         return assemble_junit(outcome.outputs, outcome.tests, outcome.failures, seconds)
-    if fmt is CheckFormat.github:
-        from engine.report.github import github_footer
-
-        footer = github_footer(outcome.new, outcome.files, outcome.quiet)
-        return "\n".join([*(part for part in outcome.outputs if part), footer])
-    if summary:
-        return "\n".join(outcome.outputs).rstrip("\n")
-    return "".join(outcome.outputs)
+    return "\n".join(outcome.outputs).rstrip("\n")  # --summary: one screen per file

@@ -30,12 +30,18 @@ class Outcome:
 
 
 def build_outcome(
-    results: Iterable[FileResult], *, report_error: Callable[[str], None], error_objects: str | None = None
+    results: Iterable[FileResult],
+    *,
+    report_error: Callable[[str], None],
+    error_objects: str | None = None,
+    emit: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Consumes ``results`` as they come; errors go to ``report_error`` at once. ``error_objects``
     (``json`` or ``json-lines``): a failed file's place in the output holds ``{"file", "error",
-    "messages"}``, indented or on one line."""
+    "messages"}``, indented or on one line. ``emit``: each file's part is handed to it as it comes
+    (:class:`api.cli.stream.PartWriter`) instead of kept in ``outputs``."""
     out = Outcome()
+    keep = emit or out.outputs.append
     for r in results:
         if r.failure is not None:
             out.engine_failed |= r.failure == "engine"
@@ -45,13 +51,11 @@ def build_outcome(
             if error_objects:
                 entry = {"file": r.source, "error": r.failure, "messages": list(r.errors)}
                 compact = error_objects == "json-lines"
-                out.outputs.append(
-                    json.dumps(entry, **({"separators": (",", ":")} if compact else {"indent": 2}))
-                )
+                keep(json.dumps(entry, **({"separators": (",", ":")} if compact else {"indent": 2})))
             continue
         out.files += 1
         if r.output is not None:
-            out.outputs.append(r.output)
+            keep(r.output)
         if r.summary is not None:
             out.summaries.append(r.summary)
         out.baseline += r.baseline
