@@ -156,8 +156,13 @@ class EvaluationSlots:
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
+        """Hold a slot for the block; it is given up on the loop's next turn, not at once.
+
+        A small description is evaluated on the event loop itself: were the slot free at once, every
+        request the loop had already taken in would be evaluated in the same turn, one after the
+        other, and the commits finished meanwhile would be answered only after all of them."""
         await self.acquire()
         try:
             yield
         finally:
-            self.release()
+            asyncio.get_running_loop().call_soon(self.release)
