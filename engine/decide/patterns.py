@@ -125,41 +125,34 @@ class PropertyNames:
                 self._hashes.update((h1, h2))
                 return name
 
+    def _name(self, names: dict[Any, str], key: Any, prefix: str) -> str:
+        """The property name of ``key`` in ``names``, made on first use."""
+        found = names.get(key)
+        if found is None:
+            found = names[key] = self._fresh(prefix)
+        return found
+
     def of_value(self, path: str) -> str:
-        if path not in self.value:
-            self.value[path] = self._fresh("p")
-        return self.value[path]
+        return self._name(self.value, path, "p")
 
     def of_null(self, path: str) -> str:
-        if path not in self.null:
-            self.null[path] = self._fresh("n")
-        return self.null[path]
+        return self._name(self.null, path, "n")
 
     def of_any(self, path: str, items: frozenset[Any]) -> str:
-        if (path, items) not in self.any_of:
-            self.any_of[(path, items)] = self._fresh("s")
-        return self.any_of[(path, items)]
+        return self._name(self.any_of, (path, items), "s")
 
     def of_all(self, path: str, items: frozenset[Any]) -> str:
-        if (path, items) not in self.all_of:
-            self.all_of[(path, items)] = self._fresh("a")
-        return self.all_of[(path, items)]
+        return self._name(self.all_of, (path, items), "a")
 
     def of_truth(self, path: str) -> str:
-        if path not in self.truth:
-            self.truth[path] = self._fresh("t")
-        return self.truth[path]
+        return self._name(self.truth, path, "t")
 
     def of_bucket(self, n: int) -> str:
         """A property no fact has (its ``$nex`` holds for every fact): see ``durable._buckets``."""
-        if n not in self.bucket:
-            self.bucket[n] = self._fresh("b")
-        return self.bucket[n]
+        return self._name(self.bucket, n, "b")
 
     def of_flag(self, path: str, item: Any) -> str:
-        if (path, item) not in self.flag:
-            self.flag[(path, item)] = self._fresh("f")
-        return self.flag[(path, item)]
+        return self._name(self.flag, (path, item), "f")
 
 
 def _and(items: list[Test]) -> Test:
