@@ -52,6 +52,7 @@ from api.service.checkpoints import BACKSTOP_PAGES, Checkpointer
 from api.service.commits import GroupCommit, Unit
 from api.service.tables import (
     NO_VIOLATION_RANK,
+    REPORT_COLUMNS,
     SEVERITIES,
     Base,
     EvaluationRow,
@@ -117,7 +118,7 @@ class NewEvaluation:
             "violations": r.summary.violations,
             "worst_rank": worst,
             "input_json": self.input_json,
-            "report_json": self.report_json,
+            "report_zlib": self.report_json,
             **counts,
         }
         jurisdictions = [
@@ -458,12 +459,13 @@ class Repository:
             if found is None:
                 return None
             ids = [uuid.UUID(i) for i in found.evaluation_ids]
-            rows = {r.id: r for r in session.scalars(select(EvaluationRow).where(EvaluationRow.id.in_(ids)))}
+            query = select(EvaluationRow).where(EvaluationRow.id.in_(ids)).options(*REPORT_COLUMNS)
+            rows = {r.id: r for r in session.scalars(query)}
             return found, [rows[i] for i in ids]
 
     def get(self, evaluation_id: uuid.UUID) -> EvaluationRow | None:
         with self._deadline("read"), self._sessions() as session:
-            return session.get(EvaluationRow, evaluation_id)
+            return session.get(EvaluationRow, evaluation_id, options=REPORT_COLUMNS)
 
     def count(self) -> int:
         with self._deadline("count"), self._sessions() as session:

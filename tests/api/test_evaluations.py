@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+import zlib
 
 from apihelpers import AS_OF, PRODUCT, product, stored_count, strip_ids
 from fastapi.testclient import TestClient
+from sqlalchemy import Uuid, bindparam, text
 
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
@@ -244,8 +246,13 @@ def test_the_answer_is_the_stored_bytes(client: TestClient) -> None:
     headers = {"Idempotency-Key": "once"}
     r = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF}, headers=headers)
     assert r.status_code == 201, r.text
-    row = client.app.state.repository.get(uuid.UUID(r.json()["id"]))
+    repo = client.app.state.repository
+    row = repo.get(uuid.UUID(r.json()["id"]))
     assert row.report_json.encode() == r.content
+    with repo.engine.connect() as conn:  # on disk: compressed, and nothing in the legacy column
+        query = text("SELECT report_zlib, report_json FROM evaluations WHERE id = :id")
+        packed, legacy = conn.execute(query.bindparams(bindparam("id", type_=Uuid)), {"id": row.id}).one()
+    assert legacy is None and zlib.decompress(packed) == r.content and len(packed) < len(r.content) / 3
     again = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF}, headers=headers)
     assert again.headers["idempotent-replayed"] == "true" and again.content == r.content
 
@@ -263,7 +270,7 @@ def test_a_row_stored_as_a_bare_report_replays_with_its_id(client: TestClient) -
         conn.execute(
             update(EvaluationRow)
             .where(EvaluationRow.id == uuid.UUID(first["id"]))
-            .values(report_json=json.dumps(strip_ids(first)))
+            .values(report_zlib=None, report_json=json.dumps(strip_ids(first)))
         )
     again = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF}, headers=headers)
     assert again.headers["idempotent-replayed"] == "true"

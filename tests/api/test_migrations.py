@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from apihelpers import PRODUCT
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, inspect, text
+from sqlalchemy.exc import InvalidRequestError
 from typer.testing import CliRunner
 
 from api.cli import app as cli
@@ -18,7 +19,7 @@ from api.service import migrate
 from api.service.app import create_app
 from api.service.db import NewEvaluation, Repository
 from api.service.settings import Settings
-from api.service.tables import SchemaMismatch
+from api.service.tables import Base, EvaluationRow, SchemaMismatch
 from engine.evaluate.evaluator import Evaluator
 from engine.facts.inputs import product_from_data
 
@@ -35,13 +36,16 @@ def _old_database(url: str, dialect: str, evaluator: Evaluator) -> uuid.UUID:
             if statement.strip():
                 conn.execute(text(statement))
     engine.dispose()
-    repo = Repository(create_engine(url))  # no upgrade: write with the 0.1.0 tables only
     report = evaluator.evaluate(product_from_data(PRODUCT), dt.date(2026, 9, 1))
     ident = uuid.uuid4()
-    repo.add_all([
-        NewEvaluation(ident, dt.datetime.now(dt.UTC), "{}", report, report.model_dump_json(), None)
-    ])  # fmt: skip
-    repo.dispose()
+    rows = NewEvaluation(ident, dt.datetime.now(dt.UTC), "{}", report, report.model_dump_json(), None).rows()
+    for row in rows[EvaluationRow.__tablename__]:  # 0.1.0 kept the report as text in report_json
+        row["report_json"] = row.pop("report_zlib")
+    engine = create_engine(url)
+    with engine.begin() as conn:  # no upgrade: only the columns 0.1.0 had
+        for table, values in rows.items():
+            conn.execute(insert(Base.metadata.tables[table]), values)
+    engine.dispose()
     return ident
 
 
@@ -117,3 +121,39 @@ def test_the_migrations_make_exactly_the_models_tables(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_the_migrations_make_exactly_the_models_tables_on_postgres(postgres_schema_url: str) -> None:
     _no_drift(postgres_schema_url)
+
+
+def test_reports_stored_compressed_survive_a_downgrade_and_the_upgrade_after(
+    tmp_path: Path, evaluator: Evaluator
+) -> None:
+    """0004 keeps new reports compressed; going back to 0003 puts them into report_json as text,
+    and the row upgraded again is read from there (rows are not rewritten on upgrade)."""
+    from alembic import command
+    from sqlalchemy.orm import Session
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    repo = Repository.from_url(url)
+    repo.upgrade_schema()
+    report = evaluator.evaluate(product_from_data(PRODUCT), dt.date(2026, 9, 1))
+    ident, answer = uuid.uuid4(), report.model_dump_json()
+    repo.add_all([NewEvaluation(ident, dt.datetime.now(dt.UTC), "{}", report, answer, None)])
+    repo.dispose()
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0003")
+    with engine.connect() as conn:
+        columns = {c["name"]: c for c in inspect(conn).get_columns("evaluations")}
+        assert "report_zlib" not in columns and not columns["report_json"]["nullable"]
+        assert conn.execute(text("SELECT report_json FROM evaluations")).scalar_one() == answer
+    engine.dispose()
+
+    repo = Repository.from_url(url)
+    repo.upgrade_schema()
+    row = repo.get(ident)
+    assert row is not None and row.report_zlib is None and row.report_json == answer
+    with Session(repo.engine) as session:  # a page of the history never loads the report
+        listed = session.get_one(EvaluationRow, ident)
+        with pytest.raises(InvalidRequestError, match="report_zlib"):
+            _ = listed.report_json
+    repo.dispose()
