@@ -2,14 +2,14 @@
 that answers a constant document of the same size (regulint's own answer to that seed).
 
 Both servers are started as subprocesses on free ports with the same uvicorn settings (workers,
-log level), and measured in the same run by the same load generator: ``clients`` threads, each
-with its own keep-alive connection from a shared ``httpx.Client``, posting back to back for
-``seconds`` (after a short warm-up). The regulint side does the full path of a request — read
-and parse the body, validate the description, evaluate it with durable_rules, store input and
-report in the history (SQLite file by default, or ``database_url``), answer the report.
+log level), and measured in the same run by the same load generator (:mod:`bench.loadgen`:
+``clients`` keep-alive connections on one asyncio loop, posting back to back for ``seconds``
+after a second of warm-up). The regulint side does the full path of a request — read and parse
+the body, validate the description, evaluate it with durable_rules, store input and report in
+the history (SQLite file by default, or ``database_url``), answer the report. Each level also
+reports the server's CPU time per answer (the process and its workers), which no client skews.
 
-The load generator runs on the same machine, so its CPU use is part of what is measured, for
-both servers alike.
+The load generator runs on the same machine (~0.05 ms of CPU per request), for both servers alike.
 
     python -m bench.api_bench [--seconds 5] [--workers 1] [--clients 1 16 64] [--seed NAME]
 """
@@ -20,17 +20,18 @@ import argparse
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
+
+from bench import loadgen
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEED = "faceswap-zao-style"
@@ -109,66 +110,27 @@ def start_bare(workers: int, payload: Path | None = None) -> _Server:
     return server
 
 
-def _percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    idx = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
-    return sorted_values[idx]
+def _cpu_seconds(proc: psutil.Process) -> float:
+    """CPU time of a server process and its workers so far."""
+    total = 0.0
+    for p in (proc, *proc.children(recursive=True)):
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
 
 
-def load(url: str, body: bytes, clients: int, seconds: float, warmup: float = 1.0) -> dict[str, Any]:
-    """``clients`` threads posting ``body`` to ``url`` back to back; latencies of the measured window."""
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    headers = {"Content-Type": "application/json"}
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
-    start_gate = threading.Barrier(clients + 1)
-    state = {"measure_from": 0.0, "stop_at": 0.0}
-
-    with httpx.Client(timeout=60, limits=limits) as client:
-
-        def worker(i: int) -> None:
-            mine = latencies[i]
-            start_gate.wait()
-            while True:
-                t0 = time.perf_counter()
-                if t0 >= state["stop_at"]:
-                    return
-                try:
-                    r = client.post(url, content=body, headers=headers)
-                    ok = r.status_code < 400
-                except httpx.HTTPError:
-                    ok = False
-                t1 = time.perf_counter()
-                # a request counts when it completes inside the window (with 64 clients a request
-                # can take longer than a short window, so filtering on its start would undercount)
-                if state["measure_from"] <= t1 <= state["stop_at"]:
-                    if ok:
-                        mine.append(t1 - t0)
-                    else:
-                        errors[i] += 1
-
-        threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
-        for t in threads:
-            t.start()
-        now = time.perf_counter()
-        state["measure_from"] = now + warmup
-        state["stop_at"] = now + warmup + seconds
-        start_gate.wait()
-        for t in threads:
-            t.join(seconds + warmup + 120)
-
-    all_lat = sorted(x for per in latencies for x in per)
-    return {
-        "clients": clients,
-        "requests": len(all_lat),
-        "errors": sum(errors),
-        "seconds": seconds,
-        "throughput_rps": len(all_lat) / seconds,
-        "p50_ms": _percentile(all_lat, 0.50) * 1000,
-        "p99_ms": _percentile(all_lat, 0.99) * 1000,
-        "mean_ms": (statistics.fmean(all_lat) * 1000) if all_lat else float("nan"),
-    }
+def measure(server: _Server, path: str, body: bytes, clients: int, seconds: float) -> dict[str, Any]:
+    """One level: the load generator's figures, and the server's CPU time per answer (warm-up
+    included on both sides: the server's own cost, whatever the client's)."""
+    proc = psutil.Process(server.proc.pid)
+    before = _cpu_seconds(proc)
+    level = loadgen.load(server.base + path, body, clients, seconds)
+    used = _cpu_seconds(proc) - before
+    level["server_cpu_ms"] = used / level["answered"] * 1000 if level["answered"] else float("nan")
+    return level
 
 
 def run(
@@ -216,13 +178,13 @@ def run(
             payload.write_bytes(probe.content)  # what the bare endpoint answers: the same bytes
             results["config"]["answer_bytes"] = len(probe.content)
             for n in clients:
-                results["regulint"].append(load(regulint.base + "/v1/evaluations", body, n, seconds))
+                results["regulint"].append(measure(regulint, "/v1/evaluations", body, n, seconds))
         finally:
             regulint.stop()
         bare = start_bare(workers, payload)
         try:
             for n in clients:
-                results["bare"].append(load(bare.base + "/bare", body, n, seconds))
+                results["bare"].append(measure(bare, "/bare", body, n, seconds))
         finally:
             bare.stop()
     finally:
@@ -236,14 +198,16 @@ def table(results: dict[str, Any]) -> str:
         f"HTTP API bench: seed {cfg['seed']}, {cfg['workers']} worker(s), {cfg['seconds']} s per level, "
         f"history on {cfg['database']}, {cfg['cpus']} CPUs (load generator on the same machine); "
         f"the bare endpoint answers {cfg.get('answer_bytes', '?')} bytes, as regulint does",
-        f"{'clients':>7}  {'regulint req/s':>14}  {'p50 ms':>8}  {'p99 ms':>8}  {'errors':>6}  |"
-        f"  {'bare req/s':>10}  {'p50 ms':>8}  {'p99 ms':>8}",
+        f"{'clients':>7}  {'regulint req/s':>14}  {'p50 ms':>8}  {'p99 ms':>8}  {'CPU ms':>6}  {'errors':>6}  |"
+        f"  {'bare req/s':>10}  {'p50 ms':>8}  {'p99 ms':>8}  {'CPU ms':>6}",
     ]
     for r, b in zip(results["regulint"], results["bare"], strict=True):
         lines.append(
             f"{r['clients']:>7}  {r['throughput_rps']:>14.1f}  {r['p50_ms']:>8.1f}  {r['p99_ms']:>8.1f}  "
-            f"{r['errors']:>6}  |  {b['throughput_rps']:>10.1f}  {b['p50_ms']:>8.1f}  {b['p99_ms']:>8.1f}"
+            f"{r['server_cpu_ms']:>6.2f}  {r['errors']:>6}  |  {b['throughput_rps']:>10.1f}  {b['p50_ms']:>8.1f}  "
+            f"{b['p99_ms']:>8.1f}  {b['server_cpu_ms']:>6.2f}"
         )
+    lines.append("CPU ms: the server's CPU time per answer (process and workers)")
     return "\n".join(lines)
 
 
