@@ -283,6 +283,7 @@ class Repository:
     def __init__(self, engine: Engine, statement_timeout: float = 10.0):
         self.engine = engine
         self.statement_timeout = statement_timeout
+        self._sockets_free = engine.dialect.name == "sqlite"
         _track_sockets(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # SQLite has one writer at a time and its busy handler backs off by sleeping (up to 100 ms
@@ -308,8 +309,15 @@ class Repository:
         """Run a database call under a client-side deadline; failures become HistoryUnavailable.
 
         A server that stops answering mid-statement (a black-holed network) is cut off by shutting
-        down the sockets this thread checked out, so the call fails instead of hanging.
+        down the sockets this thread checked out, so the call fails instead of hanging. SQLite has
+        no sockets (its waits are bounded by the busy timeout): no timer is started for it.
         """
+        if self._sockets_free:
+            try:
+                yield
+            except (SQLAlchemyError, OSError) as exc:
+                raise HistoryUnavailable(f"{what}: the history database {_first_line(exc)}") from exc
+            return
         sockets: set[int] = set()
         _local.sockets = sockets
         expired = threading.Event()
