@@ -44,6 +44,7 @@ class Code(StrEnum):
     # conditions (engine.analysis.static_checks, z3)
     CONDITION_UNSATISFIABLE = "condition-unsatisfiable", "error", "A rule's condition can never hold; the message names the conflicting atoms."  # fmt: skip
     CONDITION_OUT_OF_SCOPE = "condition-out-of-scope", "error", "A rule's condition can hold, but never where its instrument applies."  # fmt: skip
+    CONDITION_VERSION_NEVER_HOLDS = "condition-version-never-holds", "warning", "A version of a rule before its latest (a dated parameter's value, an exception then in force) can never hold where its instrument applies."  # fmt: skip
     CONDITION_DEAD_BRANCH = "condition-dead-branch", "warning", "A part of a condition can never hold where it stands."  # fmt: skip
     RULE_SUBSUMED = "rule-subsumed", "warning", "Every product violating a rule also violates another with the same citation and subject."  # fmt: skip
     MARKET_REFERENCE = "market-reference", "warning", "A rule tests product.markets for a place outside its jurisdiction (market isolation)."  # fmt: skip

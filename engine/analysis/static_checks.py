@@ -9,6 +9,11 @@
   atoms that conflict (an unsat core) with their lines.
 - ``condition-out-of-scope`` (error): the condition can hold, but never together with the
   instrument's ``scope`` — so the rule can never be reported.
+- ``condition-version-never-holds`` (warning): a version of the rule before its latest — the
+  condition as a dated parameter's earlier value or an exception in force then made it — can
+  never hold where the instrument applies, so the rule could not fire in those days (say, an
+  exception that carves out the whole condition: write the dates in ``effective`` instead). The
+  checks above read the latest version; this one reads every earlier version that differs.
 - ``condition-dead-branch`` (warning): a part of a condition (an ``any`` branch, a nested
   ``all``) that can never hold where it stands, given the conjuncts around it.
 - ``rule-subsumed`` (warning): every product that violates rule A also violates rule B, B has
@@ -178,18 +183,52 @@ def _line_no(label: str) -> int:
     return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 0
 
 
-def _rule_nodes(inst: Instrument, rule: Rule) -> Node:
+def _rule_nodes(inst: Instrument, rule: Rule, cond: Condition | None = None) -> Node:
+    """``cond`` (the rule's latest condition by default) with the lines of the rule's ``when``."""
+    cond = rule.when if cond is None else cond
     rules, _ = _child(inst.document, "rules")
     for item in rules if isinstance(rules, YamlSeq) else []:
         if isinstance(item, YamlMap) and item.get("id") == rule.id:
             raw, line = _child(item, "when")
-            return _lined(rule.when, raw, line or rule.line)
-    return _lined(rule.when, None, rule.line)
+            return _lined(cond, raw, line or rule.line)
+    return _lined(cond, None, rule.line)
 
 
 def _scope_node(inst: Instrument) -> Node:
     raw, line = _child(_child(inst.document, "instrument")[0], "scope")
     return _lined(inst.scope, raw, line or inst.span.line)
+
+
+def _earlier_versions(inst: Instrument, rule: Rule) -> list[tuple[dt.date, dt.date, Condition]]:
+    """The rule's versions before its latest whose condition differs from the latest's
+    (``rule.when``): (first day, last day, condition), oldest first."""
+    start = max(rule.effective.from_, inst.in_force)
+    until = rule.effective.until
+    days = sorted({start, *(d for d in rule.boundaries() if start < d and (until is None or d <= until))})
+    versions = []
+    for day, next_day in itertools.pairwise(days):
+        cond = rule.when_at(day)
+        if cond != rule.when:
+            versions.append((day, next_day - dt.timedelta(days=1), cond))
+    return versions
+
+
+def _versions_that_never_hold(inst: Instrument, rule: Rule, when: Node, scope: Node) -> list[Diagnostic]:
+    findings: list[Diagnostic] = []
+    for first, last, cond in _earlier_versions(inst, rule):
+        node = _rule_nodes(inst, rule, cond)
+        solver = _Solver(rule.subject, node, scope)
+        ok, _ = solver.check([("scope", solver.enc.node(scope)), ("when", solver.enc.node(node))])
+        if ok:
+            continue
+        core = _conflict(solver, scope, node)
+        why = "; ".join(core) if core else "its branches all conflict"
+        findings.append(
+            Diagnostic(Span(rule.file, when.line), Code.CONDITION_VERSION_NEVER_HOLDS,
+                       f"rule {rule.id}: its version of {first} to {last} can never hold where "
+                       f"{inst.id} applies ({why})")
+        )  # fmt: skip
+    return findings
 
 
 def _satisfiability(inst: Instrument, rule: Rule, when: Node, scope: Node) -> list[Diagnostic]:
@@ -413,6 +452,8 @@ def run(ruleset: RuleSet) -> list[Diagnostic]:
             if any(f.level == "error" for f in found):
                 never.add(rule.id)
             findings += found
+            if not found or all(f.code == Code.CONDITION_DEAD_BRANCH for f in found):
+                findings += _versions_that_never_hold(inst, rule, when, scope)
             findings += _market_references(inst, rule, when)
         findings += _subsumption(inst, nodes, scope, never)
         findings += _unused_tiers(inst)

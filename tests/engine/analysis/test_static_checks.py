@@ -247,6 +247,49 @@ def test_a_rule_testing_another_markets_presence_is_a_warning(tmp_path: Path) ->
     assert [(f.code, f.level) for f in found] == [("market-reference", "warning")]
 
 
+def _with_exception(rule_text: str, start: str, until: str | None, unless: str) -> str:
+    """``rule_text`` with one exception (carve-out) in force from ``start`` (to ``until``)."""
+    lines = (
+        [f"      - from: {start}"]
+        + ([f"        until: {until}"] if until else [])
+        + [
+            "        citation: Art. 3",
+            "        source: https://eur-lex.europa.eu/eli/reg/2016/679/oj#art_3",
+            f"        unless: {unless}",
+        ]
+    )
+    return rule_text.replace(
+        "    penalty: only\n", "    exceptions:\n" + "\n".join(lines) + "\n    penalty: only\n"
+    )
+
+
+def test_an_earlier_version_that_can_never_hold_is_a_warning_naming_its_days(tmp_path: Path) -> None:
+    """The latest version is fine; in 2021 an exception carved out the whole condition."""
+    when = "{fact: practice.consent.explicit, eq: false}"
+    text = _with_exception(
+        rule("xx-test-suspended", when),
+        "2021-01-01",
+        "2021-12-31",
+        "{fact: practice.consent.explicit, eq: false}",
+    )
+    found = findings(tmp_path, text)
+    assert codes(found) == [("condition-version-never-holds", "warning", HEAD.count("\n") + 8)]
+    assert "its version of 2021-01-01 to 2021-12-31 can never hold where xx-test applies" in found[0].message
+    assert "practice.consent.explicit eq False" in found[0].message  # the conflict, with its lines
+
+
+def test_earlier_versions_that_can_hold_and_the_latest_version_are_not_reported_twice(tmp_path: Path) -> None:
+    when = "{fact: practice.consent.explicit, eq: false}"
+    narrower = _with_exception(  # 2021 carves out sold data only: that version can still hold
+        rule("xx-test-narrower", when), "2021-01-01", "2021-12-31", "{fact: practice.sold, eq: true}"
+    )
+    assert findings(tmp_path, narrower) == []
+    forever = _with_exception(  # no end: the latest version never holds, an error reported once
+        rule("xx-test-forever", when), "2021-01-01", None, "{fact: practice.consent.explicit, eq: false}"
+    )
+    assert [(f.code, f.level) for f in findings(tmp_path, forever)] == [("condition-unsatisfiable", "error")]
+
+
 def test_lint_runs_the_static_checks(tmp_path: Path) -> None:
     path = tmp_path / "test.yaml"
     path.write_text(
