@@ -92,7 +92,7 @@ class NewEvaluation:
     created_at: dt.datetime
     input_json: str
     report: Report
-    report_json: str
+    report_json: bytes  # UTF-8, stored compressed without being decoded
     requested_markets: list[str] | None
     batch_id: uuid.UUID | None = None
 

@@ -118,7 +118,7 @@ def _run_item(repo: Repository, evaluator: Evaluator, job: JobRow, item: JobItem
                 created_at=created,
                 input_json=source.input_json,
                 report=report,
-                report_json=report_json.decode(),
+                report_json=report_json,
                 requested_markets=source.requested_markets,
                 batch_id=job.id,
             )

@@ -54,8 +54,10 @@ class ZlibText(TypeDecorator[str]):
     impl = LargeBinary
     cache_ok = True
 
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
-        return None if value is None else zlib.compress(value.encode(), 1)
+    def process_bind_param(self, value: str | bytes | None, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return zlib.compress(value if isinstance(value, bytes) else value.encode(), 1)
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
         return None if value is None else zlib.decompress(value).decode()

@@ -238,7 +238,7 @@ class EvaluateAndStore:
                         created_at=created,
                         input_json=input_json(data),
                         report=report,
-                        report_json=body.decode(),
+                        report_json=body,
                         requested_markets=params.markets,
                         batch_id=batch_id,
                     )

@@ -38,9 +38,10 @@ def _old_database(url: str, dialect: str, evaluator: Evaluator) -> uuid.UUID:
     engine.dispose()
     report = evaluator.evaluate(product_from_data(PRODUCT), dt.date(2026, 9, 1))
     ident = uuid.uuid4()
-    rows = NewEvaluation(ident, dt.datetime.now(dt.UTC), "{}", report, report.model_dump_json(), None).rows()
+    answer = report.model_dump_json().encode()
+    rows = NewEvaluation(ident, dt.datetime.now(dt.UTC), "{}", report, answer, None).rows()
     for row in rows[EvaluationRow.__tablename__]:  # 0.1.0 kept the report as text in report_json
-        row["report_json"] = row.pop("report_zlib")
+        row["report_json"] = row.pop("report_zlib").decode()
     engine = create_engine(url)
     with engine.begin() as conn:  # no upgrade: only the columns 0.1.0 had
         for table, values in rows.items():
@@ -136,7 +137,7 @@ def test_reports_stored_compressed_survive_a_downgrade_and_the_upgrade_after(
     repo.upgrade_schema()
     report = evaluator.evaluate(product_from_data(PRODUCT), dt.date(2026, 9, 1))
     ident, answer = uuid.uuid4(), report.model_dump_json()
-    repo.add_all([NewEvaluation(ident, dt.datetime.now(dt.UTC), "{}", report, answer, None)])
+    repo.add_all([NewEvaluation(ident, dt.datetime.now(dt.UTC), "{}", report, answer.encode(), None)])
     repo.dispose()
 
     engine = create_engine(url)
