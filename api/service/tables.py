@@ -45,11 +45,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-class ZlibText(TypeDecorator[str]):
-    """Text stored zlib-compressed (level 1). A report's JSON (~230 KB for a product with a hundred
-    violations) shrinks ~7x, and with it what each commit writes to the log and the database
-    file; compressing happens where the row is bound, in the history writer's thread, which
-    releases the GIL while zlib runs."""
+class ZlibBytes(TypeDecorator[bytes]):
+    """UTF-8 text stored zlib-compressed (level 1), read back as the same bytes. A report's JSON
+    (~230 KB for a product with a hundred violations) shrinks ~7x, and with it what each commit
+    writes to the log and the database file; compressing happens where the row is bound, in the
+    history writer's thread, which releases the GIL while zlib runs."""
 
     impl = LargeBinary
     cache_ok = True
@@ -59,8 +59,8 @@ class ZlibText(TypeDecorator[str]):
             return None
         return zlib.compress(value if isinstance(value, bytes) else value.encode(), 1)
 
-    def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
-        return None if value is None else zlib.decompress(value).decode()
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else zlib.decompress(value)
 
 
 class Base(DeclarativeBase):
@@ -93,8 +93,8 @@ class EvaluationRow(Base):
     input_json: Mapped[str] = mapped_column(Text, nullable=False, comment="the submitted description (JSON)")
     # the report is loaded only where it is read (REPORT_COLUMNS): a page of the history lists
     # summaries, and reading a deferred report elsewhere raises instead of querying again
-    report_zlib: Mapped[str | None] = mapped_column(
-        ZlibText,
+    report_zlib: Mapped[bytes | None] = mapped_column(
+        ZlibBytes,
         nullable=True,
         comment="the report (JSON, zlib-compressed), as answered",
         deferred=True,
@@ -116,13 +116,18 @@ class EvaluationRow(Base):
     __table_args__ = (Index("ix_evaluations_created_id", "created_at", "id"),)
 
     @property
-    def report_json(self) -> str:
-        """The report (JSON) as answered, from whichever column holds it."""
+    def report_bytes(self) -> bytes:
+        """The report (UTF-8 JSON) as answered, from whichever column holds it."""
         if self.report_zlib is not None:
             return self.report_zlib
         if self.legacy_report_json is None:
             raise ValueError(f"evaluation {self.id} holds no report")
-        return self.legacy_report_json
+        return self.legacy_report_json.encode()
+
+    @property
+    def report_json(self) -> str:
+        """:attr:`report_bytes` as text."""
+        return self.report_bytes.decode()
 
     @property
     def worst_severity(self) -> str | None:

@@ -15,6 +15,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -91,16 +92,35 @@ def batch_result_json(stored: Stored) -> bytes:
     return head + b',"items":[' + b",".join(a.body for a in stored.answers) + b"]}"
 
 
+#: How a stored answer ends: the id and time :class:`~api.service.schemas.StoredReport` adds after
+#: the report's own fields (compact JSON, as :func:`stored_report_json` writes it).
+_STAMP = re.compile(rb',"id":(?:"(?P<id>[0-9a-f-]{36})"|null),"created_at":(?:"[^"\\]*"|null)\}\Z')
+
+
+def _split_stamp(stored: bytes) -> tuple[bytes, str | None] | None:
+    """A stored answer without its trailing id and time, and the id; None if it does not end so."""
+    found = _STAMP.search(stored, max(0, len(stored) - 160))
+    if found is None:
+        return None
+    ident = found.group("id")
+    return stored[: found.start()] + b"}", ident.decode() if ident else None
+
+
 def evaluation_record_json(row: EvaluationRow, summary: dict[str, Any]) -> bytes:
     """A stored evaluation in full (:class:`~api.service.schemas.EvaluationRecord`): its summary,
     the ruleset digests, the document as submitted and the report (without the id and time the
-    record already carries)."""
-    report = json.loads(row.report_json)
-    report.pop("id", None)
-    report.pop("created_at", None)
-    return to_json(
-        {**summary, "rulesets": row.rulesets, "input": json.loads(row.input_json), "report": report}
-    )
+    record already carries). The stored JSON is put in place as it is, not parsed again."""
+    stored = row.report_bytes
+    split = _split_stamp(stored)
+    if split is not None:
+        report = split[0]
+    else:  # a row stored before answers were kept whole (a bare report), or of another shape
+        parsed = json.loads(stored)
+        parsed.pop("id", None)
+        parsed.pop("created_at", None)
+        report = to_json(parsed)
+    head = to_json({**summary, "rulesets": row.rulesets})
+    return b"".join((head[:-1], b',"input":', row.input_json.encode(), b',"report":', report, b"}"))
 
 
 def input_json(data: Any) -> str:
@@ -113,9 +133,13 @@ def stored_answer(row: EvaluationRow) -> bytes:
 
     Rows stored before answers were kept whole hold the bare report: their answer is rebuilt
     from the report with the row's id and time."""
-    report = json.loads(row.report_json)
+    stored = row.report_bytes
+    split = _split_stamp(stored)
+    if split is not None and split[1] == str(row.id):
+        return stored
+    report = json.loads(stored)
     if report.get("id") == str(row.id):
-        return row.report_json.encode()
+        return stored
     return to_json({"id": str(row.id), "created_at": row.created_at.isoformat(), **report})
 
 

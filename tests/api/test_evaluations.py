@@ -257,6 +257,21 @@ def test_the_answer_is_the_stored_bytes(client: TestClient) -> None:
     assert again.headers["idempotent-replayed"] == "true" and again.content == r.content
 
 
+def test_get_answers_the_stored_report_as_it_was_answered(client: TestClient) -> None:
+    """GET /v1/evaluations/{id} puts the stored bytes in place (no parse and re-serialise): its
+    report is the POST's answer byte for byte, less the id and time the record carries."""
+    r = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF})
+    assert r.status_code == 201, r.text
+    answer = r.json()
+    got = client.get(f"/v1/evaluations/{answer['id']}")
+    assert got.status_code == 200
+    record = got.json()
+    assert record["report"] == strip_ids(answer) and record["input"] == PRODUCT
+    assert record["id"] == answer["id"] and list(record)[-2:] == ["input", "report"]
+    stamp = f',"id":"{answer["id"]}","created_at":'.encode()
+    assert got.content.endswith(b',"report":' + r.content[: r.content.rindex(stamp)] + b"}}")
+
+
 def test_a_row_stored_as_a_bare_report_replays_with_its_id(client: TestClient) -> None:
     """Rows written before answers were stored whole hold the report without id and created_at."""
     from sqlalchemy import update
