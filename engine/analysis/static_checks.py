@@ -217,11 +217,9 @@ def _versions_that_never_hold(inst: Instrument, rule: Rule, when: Node, scope: N
     findings: list[Diagnostic] = []
     for first, last, cond in _earlier_versions(inst, rule):
         node = _rule_nodes(inst, rule, cond)
-        solver = _Solver(rule.subject, node, scope)
-        ok, _ = solver.check([("scope", solver.enc.node(scope)), ("when", solver.enc.node(node))])
-        if ok:
+        core = _scope_conflict(_Solver(rule.subject, node, scope), scope, node)
+        if core is None:
             continue
-        core = _conflict(solver, scope, node)
         why = "; ".join(core) if core else "its branches all conflict"
         findings.append(
             Diagnostic(Span(rule.file, when.line), Code.CONDITION_VERSION_NEVER_HOLDS,
@@ -229,6 +227,12 @@ def _versions_that_never_hold(inst: Instrument, rule: Rule, when: Node, scope: N
                        f"{inst.id} applies ({why})")
         )  # fmt: skip
     return findings
+
+
+def _scope_conflict(solver: _Solver, scope: Node, when: Node) -> list[str] | None:
+    """None when ``when`` can hold where ``scope`` does; else the atoms that conflict."""
+    ok, _ = solver.check([("scope", solver.enc.node(scope)), ("when", solver.enc.node(when))])
+    return None if ok else _conflict(solver, scope, when)
 
 
 def _satisfiability(inst: Instrument, rule: Rule, when: Node, scope: Node) -> list[Diagnostic]:
@@ -241,9 +245,8 @@ def _satisfiability(inst: Instrument, rule: Rule, when: Node, scope: Node) -> li
             Diagnostic(Span(rule.file, when.line), Code.CONDITION_UNSATISFIABLE,
                        f"rule {rule.id}: the condition can never hold ({why})")
         ]  # fmt: skip
-    ok, _ = solver.check([("scope", solver.enc.node(scope)), ("when", solver.enc.node(when))])
-    if not ok:
-        core = _conflict(solver, scope, when)
+    core = _scope_conflict(solver, scope, when)
+    if core is not None:
         return [
             Diagnostic(Span(rule.file, when.line), Code.CONDITION_OUT_OF_SCOPE,
                        f"rule {rule.id}: the condition can never hold where {inst.id} applies "
