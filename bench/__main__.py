@@ -87,6 +87,11 @@ def _api(clients: tuple[int, ...], seconds: float, reps: int, workers: int) -> d
                 "bare_p50_ms": med(x["p50_ms"] for x in bare),
                 "bare_p99_ms": med(x["p99_ms"] for x in bare),
                 "regulint_cpu_ms": med(x["server_cpu_ms"] for x in reg),
+                "regulint_server_phases": {  # Server-Timing, median over repetitions
+                    name: {q: med(x["server_phases"][name][q] for x in reg) for q in ("p50_ms", "p99_ms")}
+                    for name in reg[0].get("server_phases", {})
+                    if all(name in x.get("server_phases", {}) for x in reg)
+                },
                 "bare_cpu_ms": med(x["server_cpu_ms"] for x in bare),
                 "ratio": med(
                     a["throughput_rps"] / b["throughput_rps"] for a, b in zip(reg, bare, strict=True)
@@ -285,6 +290,15 @@ def table(res: dict[str, Any], summary: dict[str, Any]) -> str:
                 f"{lv['bare_cpu_ms']:>7.2f} | {lv['ratio']:.2f}"
             )
         lines.append("CPU ms: the server's CPU time per answer (bench/api_bench.py; no client skews it)")
+        for lv in a["levels"]:
+            if lv.get("regulint_server_phases"):
+                lines.append(
+                    f"regulint's Server-Timing at {lv['clients']} client(s), p50/p99 ms: "
+                    + ", ".join(
+                        f"{name} {p['p50_ms']:.1f}/{p['p99_ms']:.1f}"
+                        for name, p in lv["regulint_server_phases"].items()
+                    )
+                )
     return "\n".join(lines)
 
 

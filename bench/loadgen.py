@@ -38,14 +38,18 @@ class _Window:
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     answered: int = 0  # answers read, warm-up included
+    phases: dict[str, list[float]] = field(default_factory=dict)  # Server-Timing, ms, in the window
 
-    def record(self, t0: float, t1: float, status: int | None) -> None:
+    def record(self, t0: float, t1: float, status: int | None, timing: bytes | None = None) -> None:
         if status is not None:
             self.answered += 1
         # a request counts when it completes inside the window (at 64 clients a request can take
         # longer than a short window, so filtering on its start would undercount)
         if not self.measure_from <= t1 <= self.stop_at:
             return
+        if timing:
+            for name, ms in server_timing(timing):
+                self.phases.setdefault(name, []).append(ms)
         if status is not None:
             self.statuses[status] = self.statuses.get(status, 0) + 1
         if status is not None and status < 400:
@@ -54,9 +58,24 @@ class _Window:
             self.errors += 1
 
 
-async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
+def server_timing(value: bytes) -> list[tuple[str, float]]:
+    """The ``name;dur=ms`` entries of a Server-Timing header (entries without a duration left out)."""
+    out = []
+    for entry in value.split(b","):
+        name, _, params = entry.strip().partition(b";")
+        for param in params.split(b";"):
+            key, _, dur = param.strip().partition(b"=")
+            if key == b"dur":
+                try:
+                    out.append((name.decode(), float(dur)))
+                except ValueError:
+                    pass
+    return out
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bool, bytes | None]:
     """Read one HTTP/1.1 answer (Content-Length or chunked); (status, whether the server keeps
-    the connection open)."""
+    the connection open, its Server-Timing header if any)."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     parts = lines[0].split(b" ", 2)
@@ -65,6 +84,7 @@ async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
     status = int(parts[1])
     length: int | None = None
     chunked = False
+    timing = None
     keep = parts[0] == b"HTTP/1.1"
     for line in lines[1:]:
         name, _, value = line.partition(b":")
@@ -75,6 +95,8 @@ async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
             chunked = b"chunked" in value
         elif name == b"connection":
             keep = value != b"close"
+        elif name == b"server-timing":
+            timing = line.partition(b":")[2]
     if chunked:
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
@@ -85,7 +107,7 @@ async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
         await reader.readexactly(length)
     else:
         raise ProtocolError("an answer with neither Content-Length nor chunked encoding")
-    return status, keep
+    return status, keep, timing
 
 
 async def _client(host: str, port: int, request: bytes, window: _Window) -> None:
@@ -97,15 +119,16 @@ async def _client(host: str, port: int, request: bytes, window: _Window) -> None
             if t0 >= window.stop_at:
                 return
             status: int | None = None
+            timing: bytes | None = None
             try:
                 if writer is None:
                     reader, writer = await asyncio.open_connection(host, port)
                 assert reader is not None
                 writer.write(request)
-                status, keep = await asyncio.wait_for(read_answer(reader), REQUEST_TIMEOUT_S)
+                status, keep, timing = await asyncio.wait_for(read_answer(reader), REQUEST_TIMEOUT_S)
             except (TimeoutError, OSError, EOFError, asyncio.IncompleteReadError, ProtocolError, ValueError):
                 keep = False
-            window.record(t0, time.perf_counter(), status)
+            window.record(t0, time.perf_counter(), status, timing)
             if not keep:
                 if writer is not None:
                     writer.close()
@@ -144,6 +167,11 @@ async def run(url: str, body: bytes, clients: int, seconds: float, warmup: float
         "p50_ms": percentile(lat, 0.50) * 1000,
         "p99_ms": percentile(lat, 0.99) * 1000,
         "mean_ms": (statistics.fmean(lat) * 1000) if lat else float("nan"),
+        # the server's own account of the same requests (Server-Timing), per phase
+        "server_phases": {
+            name: {"p50_ms": percentile(sorted(v), 0.50), "p99_ms": percentile(sorted(v), 0.99)}
+            for name, v in window.phases.items()
+        },
     }
 
 

@@ -291,3 +291,26 @@ def test_a_row_stored_as_a_bare_report_replays_with_its_id(client: TestClient) -
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json() == first
     assert client.get(f"/v1/evaluations/{first['id']}").json()["report"] == strip_ids(first)
+
+
+def _phases(header: str) -> dict[str, float]:
+    out = {}
+    for part in header.split(","):
+        name, _, dur = part.strip().partition(";dur=")
+        out[name] = float(dur)
+    return out
+
+
+def test_server_timing_names_each_phase_of_a_request(client: TestClient) -> None:
+    r = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF})
+    phases = _phases(r.headers["server-timing"])
+    assert list(phases) == ["wait", "evaluate", "store"] and all(v >= 0 for v in phases.values())
+    assert phases["evaluate"] > 0  # an evaluation takes time; waiting for a free slot need not
+    trial = client.post("/v1/evaluations", json=PRODUCT, params={"as_of": AS_OF, "store": "false"})
+    assert trial.status_code == 200 and list(_phases(trial.headers["server-timing"])) == ["wait", "evaluate"]
+    batch = client.post("/v1/evaluations/batch", json=[PRODUCT, PRODUCT], params={"as_of": AS_OF})
+    assert batch.status_code == 201 and list(_phases(batch.headers["server-timing"])) == [
+        "wait",
+        "evaluate",
+        "store",
+    ]

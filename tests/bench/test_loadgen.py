@@ -32,7 +32,10 @@ async def _varied(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
         for turn in range(3):
             assert await _read_request(reader) == BODY
             if turn == 0:
-                writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello")
+                writer.write(
+                    b'HTTP/1.1 201 Created\r\nServer-Timing: evaluate;dur=1.5, store;desc="x";dur=2, miss\r\n'
+                    b"Content-Length: 5\r\n\r\nhello"
+                )
             elif turn == 1:
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
@@ -62,6 +65,11 @@ def test_every_kind_of_answer_is_read_and_errors_are_counted_not_timed() -> None
     assert res["requests"] == statuses[200] + statuses[201] and res["errors"] == statuses[500]
     assert res["answered"] >= sum(statuses.values()) and res["requests"] > 50
     assert res["throughput_rps"] == res["requests"] / 0.4 and 0 < res["p50_ms"] <= res["p99_ms"]
+    # the server's own timing, from the answers that carry it (entries without a duration dropped)
+    assert res["server_phases"] == {
+        "evaluate": {"p50_ms": 1.5, "p99_ms": 1.5},
+        "store": {"p50_ms": 2.0, "p99_ms": 2.0},
+    }
 
 
 def test_a_refused_port_counts_errors_without_spinning() -> None:

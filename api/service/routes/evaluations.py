@@ -20,6 +20,7 @@ from api.service.idempotency import idempotent_request
 from api.service.problems import ProblemError, problem_responses
 from api.service.schemas import BatchResult, EvaluationPage, EvaluationRecord, StoredReport
 from api.service.tables import EvaluationRow
+from api.service.timing import ServerTiming
 from api.service.usecases import EvaluationParams, batch_result_json, evaluation_record_json
 from engine.core.jurisdictions import normalise_place
 from engine.facts.inputs import InputIssue
@@ -109,7 +110,14 @@ _WRITE = problem_responses(400, 401, 403, 408, 413, 415, 422, 500, 503)
     ),
     responses={
         201: {
-            "headers": {"Location": {"description": "The stored evaluation.", "schema": {"type": "string"}}}
+            "headers": {
+                "Location": {"description": "The stored evaluation.", "schema": {"type": "string"}},
+                "Server-Timing": {
+                    "description": "Milliseconds spent waiting for an evaluation slot (`wait`), "
+                    "evaluating (`evaluate`) and storing (`store`).",
+                    "schema": {"type": "string"},
+                },
+            }
         },
         200: {"model": StoredReport, "description": "With `store=false`: the report, not stored."},
         **_WRITE,
@@ -127,7 +135,9 @@ async def create_evaluation(
 ) -> Response:
     content_type = request.headers.get("content-type")
     require_document_type(content_type)
+    timing = ServerTiming()
     async with request.app.state.slots.slot():
+        timing.lap("wait")
         body = await read_body(request)
         idempotent = idempotent_request(request, body) if store else None  # nothing stored to replay
         if usecase.prepares_quickly(body, content_type, idempotent):
@@ -136,11 +146,13 @@ async def create_evaluation(
             prepared = await run_in_threadpool(
                 usecase.prepare, body, content_type, params, idempotent, batch=False, store=store
             )
+        timing.lap("evaluate")
     stored = await usecase.store(prepared)  # the commit waits outside the evaluation slot
     (answer,) = stored.answers
     if answer.id is None:
-        return Response(answer.body, status_code=200, media_type="application/json")
-    headers = {"Location": f"/v1/evaluations/{answer.id}"}
+        return Response(answer.body, 200, {"Server-Timing": timing.header()}, "application/json")
+    timing.lap("store")
+    headers = {"Location": f"/v1/evaluations/{answer.id}", "Server-Timing": timing.header()}
     if stored.replayed:
         headers["Idempotent-Replayed"] = "true"
     return Response(answer.body, status_code=201, media_type="application/json", headers=headers)
@@ -166,14 +178,20 @@ async def create_evaluation_batch(
 ) -> Response:
     content_type = request.headers.get("content-type")
     require_document_type(content_type)
+    timing = ServerTiming()
     async with request.app.state.slots.slot():
+        timing.lap("wait")
         body = await read_body(request)
         idempotent = idempotent_request(request, body)
         prepared = await run_in_threadpool(
             usecase.prepare, body, content_type, params, idempotent, batch=True
         )
+        timing.lap("evaluate")
     stored = await usecase.store(prepared)
-    headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
+    timing.lap("store")
+    headers = {"Server-Timing": timing.header()}
+    if stored.replayed:
+        headers["Idempotent-Replayed"] = "true"
     return Response(
         batch_result_json(stored), status_code=201, media_type="application/json", headers=headers
     )
