@@ -205,7 +205,12 @@ def list_item_kind(path: str) -> str | None:
 
 @dataclass(frozen=True)
 class Subject:
-    """One fact: a subject instance of a product, with its place in the submitted document."""
+    """One fact: a subject instance of a product, with its place in the submitted document.
+
+    Made by :func:`build_subjects`. ``facts`` holds every fact of the subject's kind that can never
+    be unknown (``FactSpec.may_be_missing`` false); one built by hand must too: the durable decider
+    writes such a boolean only when it is true, so a missing one reads as false there, while the
+    reference evaluator reads it as unknown."""
 
     kind: str
     id: str  # the practice id, "<practice id>/transfers[j]", "synthetic_media" or the product id
