@@ -127,12 +127,22 @@ def test_the_migrations_make_exactly_the_models_tables_on_postgres(postgres_sche
 def test_reports_stored_compressed_survive_a_downgrade_and_the_upgrade_after(
     tmp_path: Path, evaluator: Evaluator
 ) -> None:
+    _compressed_reports_downgraded_and_upgraded(f"sqlite:///{tmp_path / 'h.db'}", evaluator)
+
+
+@pytest.mark.postgres
+def test_reports_stored_compressed_survive_a_downgrade_and_the_upgrade_after_on_postgres(
+    postgres_schema_url: str, evaluator: Evaluator
+) -> None:
+    _compressed_reports_downgraded_and_upgraded(postgres_schema_url, evaluator)
+
+
+def _compressed_reports_downgraded_and_upgraded(url: str, evaluator: Evaluator) -> None:
     """0004 keeps new reports compressed; going back to 0003 puts them into report_json as text,
     and the row upgraded again is read from there (rows are not rewritten on upgrade)."""
     from alembic import command
     from sqlalchemy.orm import Session
 
-    url = f"sqlite:///{tmp_path / 'h.db'}"
     repo = Repository.from_url(url)
     repo.upgrade_schema()
     report = evaluator.evaluate(product_from_data(PRODUCT), dt.date(2026, 9, 1))
