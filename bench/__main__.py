@@ -290,15 +290,13 @@ def table(res: dict[str, Any], summary: dict[str, Any]) -> str:
                 f"{lv['bare_cpu_ms']:>7.2f} | {lv['ratio']:.2f}"
             )
         lines.append("CPU ms: the server's CPU time per answer (bench/api_bench.py; no client skews it)")
-        for lv in a["levels"]:
-            if lv.get("regulint_server_phases"):
-                lines.append(
-                    f"regulint's Server-Timing at {lv['clients']} client(s), p50/p99 ms: "
-                    + ", ".join(
-                        f"{name} {p['p50_ms']:.1f}/{p['p99_ms']:.1f}"
-                        for name, p in lv["regulint_server_phases"].items()
-                    )
-                )
+        from bench.api_bench import phases_line
+
+        lines += [
+            phases_line(lv["clients"], lv["regulint_server_phases"])
+            for lv in a["levels"]
+            if lv.get("regulint_server_phases")
+        ]
     return "\n".join(lines)
 
 

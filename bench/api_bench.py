@@ -208,16 +208,16 @@ def table(results: dict[str, Any]) -> str:
             f"{b['p99_ms']:>8.1f}  {b['server_cpu_ms']:>6.2f}"
         )
     lines.append("CPU ms: the server's CPU time per answer (process and workers)")
-    for r in results["regulint"]:
-        if r.get("server_phases"):
-            lines.append(f"regulint's Server-Timing at {r['clients']} client(s), p50/p99 ms: " + _phases(r))
+    lines += [
+        phases_line(r["clients"], r["server_phases"]) for r in results["regulint"] if r.get("server_phases")
+    ]
     return "\n".join(lines)
 
 
-def _phases(level: dict[str, Any]) -> str:
-    return ", ".join(
-        f"{name} {p['p50_ms']:.1f}/{p['p99_ms']:.1f}" for name, p in level["server_phases"].items()
-    )
+def phases_line(clients: int, phases: dict[str, dict[str, float]]) -> str:
+    """regulint's Server-Timing phases at one level, as the bench tables print them."""
+    each = ", ".join(f"{name} {p['p50_ms']:.1f}/{p['p99_ms']:.1f}" for name, p in phases.items())
+    return f"regulint's Server-Timing at {clients} client(s), p50/p99 ms: {each}"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
