@@ -362,6 +362,25 @@ def test_axe_reports_no_violation_on_any_view(
     assert not found, json.dumps(found, indent=1)[:6000]
 
 
+def test_portfolio_names_a_product_whose_report_does_not_load(page: Page, server, problems) -> None:
+    """The portfolio lists what loaded and says, as an error, which products did not."""
+    a = seed_data(seed_name())
+    a["id"] = "portfolio-broken"
+    broken = server.post("/v1/evaluations", a)
+    problems.allow("500")  # the browser logs the failed request
+    page.route(
+        f"**/v1/evaluations/{broken['id']}",
+        lambda route: route.fulfill(
+            status=500, content_type="application/problem+json", body='{"status": 500}'
+        ),
+    )
+    page.goto("/#portfolio")
+    status = page.locator("#status-portfolio")
+    expect(status).to_contain_text("1 product could not be loaded: portfolio-broken")
+    expect(status).to_have_class(re.compile(r"\berror\b"))
+    expect(page.locator('table.portfolio-table tr[data-product="portfolio-broken"]')).to_have_count(0)
+
+
 def test_portfolio_reevaluation_of_200_products_shows_progress(page: Page, server, screenshots: Path) -> None:
     docs = [
         {

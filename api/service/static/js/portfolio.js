@@ -8,30 +8,41 @@ import { penaltyChangeView } from "./report.js";
 import { verdicts } from "./triage.js";
 
 const MAX_PRODUCTS = 100;
+const PAGE = 500;
+const MAX_PAGES = 20;
 
-/** Newest evaluation per product, from the history (newest first). */
+/** Newest evaluation per product, from the history (newest first); ``partial`` when the history
+ * holds more evaluations than were read (a product evaluated only before them is missing). */
 async function latestPerProduct() {
   const seen = new Map();
   let cursor = null;
-  for (let page = 0; page < 20; page++) {
-    const data = await get(`${API}/evaluations${query({ limit: 500, cursor })}`);
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const data = await get(`${API}/evaluations${query({ limit: PAGE, cursor })}`);
     for (const item of asList(data, "evaluations")) if (!seen.has(item.product_id)) seen.set(item.product_id, item);
     cursor = data && data.next_cursor;
     if (!cursor) break;
   }
-  return [...seen.values()];
+  return { latest: [...seen.values()], partial: Boolean(cursor) };
 }
 
 export async function loadPortfolio() {
   const box = $("#portfolio-content");
   status("Loading the portfolio…", null, "portfolio");
   try {
-    const latest = await latestPerProduct();
-    const evs = (await Promise.all(latest.slice(0, MAX_PRODUCTS).map((x) => fetchEvaluation(x.id).catch(() => null)))).filter(Boolean);
+    const { latest, partial } = await latestPerProduct();
+    const wanted = latest.slice(0, MAX_PRODUCTS);
+    const loaded = await Promise.all(wanted.map((x) => fetchEvaluation(x.id).catch(() => null)));
+    const evs = loaded.filter(Boolean);
+    const failed = wanted.filter((_, i) => !loaded[i]).map((x) => x.product_id);
     state.portfolio = evs;
     render(box, evs);
-    const shown = latest.length > evs.length ? `; showing the ${evs.length} most recently evaluated` : "";
-    status(`${plural(latest.length, "product")} in the portfolio${shown}.`, null, "portfolio");
+    const parts = [`${plural(latest.length, "product")} in the portfolio`];
+    if (partial) parts.push(`read from the newest ${(PAGE * MAX_PAGES).toLocaleString("en")} evaluations only: a product evaluated only before them is not listed`);
+    if (latest.length > wanted.length) parts.push(`showing the ${wanted.length} most recently evaluated`);
+    let text = `${parts.join("; ")}.`;
+    // a product whose report did not load is said, never left out silently
+    if (failed.length) text += ` ${plural(failed.length, "product")} could not be loaded: ${failed.slice(0, 5).join(", ")}${failed.length > 5 ? ", …" : ""}.`;
+    status(text, failed.length || partial ? "error" : null, "portfolio");
   } catch (err) {
     status(`Could not load the portfolio: ${err.message}`, "error", "portfolio");
   }
