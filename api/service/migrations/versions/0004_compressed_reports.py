@@ -13,6 +13,7 @@ Create Date: 2026-12-06
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -33,13 +34,7 @@ def upgrade() -> None:
                 comment="the report (JSON, zlib-compressed), as answered",
             )
         )
-        batch.alter_column(
-            "report_json",
-            existing_type=sa.Text(),
-            nullable=True,
-            comment="the report (JSON) of rows stored before revision 0004",
-            existing_comment="the report (JSON), as answered",
-        )
+        _report_json(batch, legacy=True)
 
 
 def downgrade() -> None:
@@ -55,10 +50,19 @@ def downgrade() -> None:
         )
     with op.batch_alter_table("evaluations") as batch:
         batch.drop_column("report_zlib")
-        batch.alter_column(
-            "report_json",
-            existing_type=sa.Text(),
-            nullable=False,
-            comment="the report (JSON), as answered",
-            existing_comment="the report (JSON) of rows stored before revision 0004",
-        )
+        _report_json(batch, legacy=False)
+
+
+_AS_ANSWERED = "the report (JSON), as answered"
+_LEGACY = "the report (JSON) of rows stored before revision 0004"
+
+
+def _report_json(batch: Any, *, legacy: bool) -> None:
+    """``report_json`` as 0004 leaves it (nullable: only older rows use it) or as 0003 had it."""
+    batch.alter_column(
+        "report_json",
+        existing_type=sa.Text(),
+        nullable=legacy,
+        comment=_LEGACY if legacy else _AS_ANSWERED,
+        existing_comment=_AS_ANSWERED if legacy else _LEGACY,
+    )
